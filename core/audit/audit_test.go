@@ -1,0 +1,62 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/authkit-go/authkit/core/audit"
+)
+
+func TestSlogSinkWritesStructuredRecord(t *testing.T) {
+	var buf bytes.Buffer
+	sink := audit.NewSlogSink(slog.New(slog.NewJSONHandler(&buf, nil)))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	sink.Emit(context.Background(), audit.Event{Kind: audit.LoginFailed, Time: at, Subject: "alice", IP: "192.0.2.1", Reason: "bad_password"})
+
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("record is not JSON: %v: %s", err, buf.Bytes())
+	}
+	want := map[string]any{"level": "WARN", "msg": "authkit", "event": "login.failed", "subject": "alice", "ip": "192.0.2.1", "reason": "bad_password", "at": "2026-01-02T03:04:05Z"}
+	for k, v := range want {
+		if rec[k] != v {
+			t.Errorf("%s = %v, want %v", k, rec[k], v)
+		}
+	}
+	for _, absent := range []string{"user_agent", "family"} {
+		if _, ok := rec[absent]; ok {
+			t.Errorf("empty field %q was written", absent)
+		}
+	}
+}
+
+func TestKindLevel(t *testing.T) {
+	tests := []struct {
+		kind audit.Kind
+		want slog.Level
+	}{
+		{audit.LoginSucceeded, slog.LevelInfo},
+		{audit.LoginFailed, slog.LevelWarn},
+		{audit.TokenReuseDetected, slog.LevelWarn},
+		{audit.SessionRotated, slog.LevelInfo},
+		{audit.RateLimitHit, slog.LevelWarn},
+	}
+	for _, tt := range tests {
+		if got := tt.kind.Level(); got != tt.want {
+			t.Errorf("%s.Level() = %v, want %v", tt.kind, got, tt.want)
+		}
+	}
+}
+
+func ExampleSinkFunc() {
+	var got []audit.Kind
+	collect := audit.SinkFunc(func(_ context.Context, e audit.Event) { got = append(got, e.Kind) })
+	collect.Emit(context.Background(), audit.Event{Kind: audit.SessionCreated, Subject: "alice"})
+	fmt.Println(got)
+	// Output: [session.created]
+}
