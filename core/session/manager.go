@@ -1,0 +1,253 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/authkit-go/authkit/core/audit"
+)
+
+// Limits on metadata taken from the request, so a client cannot make its
+// session record large.
+const (
+	maxUserID    = 256
+	maxIP        = 64
+	maxUserAgent = 256
+)
+
+// Manager creates, loads, saves, rotates and destroys sessions in a Store,
+// enforcing the idle timeout and absolute lifetime on the server. It is safe
+// for concurrent use.
+type Manager struct {
+	cfg config
+}
+
+// Meta describes the request that creates a session.
+type Meta struct {
+	// UserID binds the session to a user at once; "" for an anonymous one.
+	UserID string
+	// ClientIP is the client address as the guard determined it.
+	ClientIP string
+	// UserAgent is the request's User-Agent header; it is truncated to 256
+	// bytes.
+	UserAgent string
+}
+
+// Info describes one of a user's sessions for an "active devices" page.
+type Info struct {
+	// Hint is a short non-secret handle (a hash prefix), not the id.
+	Hint      string
+	CreatedAt time.Time
+	LastSeen  time.Time
+	IP        string
+	UserAgent string
+	// Current is true for the session the caller passed to List.
+	Current bool
+}
+
+// New returns a Manager configured by opts.
+func New(opts ...Option) (*Manager, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Manager{cfg: cfg}, nil
+}
+
+// IdleTimeout returns the configured idle timeout.
+func (m *Manager) IdleTimeout() time.Duration { return m.cfg.idle }
+
+func (m *Manager) policy() Policy {
+	return Policy{Now: m.cfg.now(), Idle: m.cfg.idle, Absolute: m.cfg.absolute, TouchEvery: m.cfg.touchEvery}
+}
+
+// Create starts a new session with a fresh id and stores it at once.
+func (m *Manager) Create(ctx context.Context, meta Meta) (*Session, error) {
+	if len(meta.UserID) > maxUserID || !utf8.ValidString(meta.UserID) {
+		return nil, fmt.Errorf("%w: user id", ErrInvalidValue)
+	}
+	p := m.policy()
+	rec := &Record{
+		UserID:    meta.UserID,
+		CreatedAt: p.Now,
+		LastSeen:  p.Now,
+		IP:        clip(meta.ClientIP, maxIP),
+		UserAgent: clip(meta.UserAgent, maxUserAgent),
+	}
+	id := newID()
+	s := &Session{id: id, hash: id.Hash(), rec: rec, storedUser: rec.UserID, fresh: true}
+	if err := m.cfg.store.Create(ctx, s.hash, rec, p); err != nil {
+		return nil, err
+	}
+	m.emit(ctx, audit.SessionCreated, s, "")
+	return s, nil
+}
+
+// Load returns the live session whose id is the cookie value raw. A
+// malformed id fails with ErrMalformedID before the store is asked; an
+// unknown, expired, destroyed or rotated-away one with an error matching
+// ErrNotFound. Loading slides the idle timeout (one round trip on Redis) and
+// refreshes LastSeen when it is older than the touch interval.
+func (m *Manager) Load(ctx context.Context, raw string) (*Session, error) {
+	id, err := ParseID(raw)
+	if err != nil {
+		return nil, err
+	}
+	p := m.policy()
+	h := id.Hash()
+	rec, err := m.cfg.store.Load(ctx, h, p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Expired(rec) { // a backstop for stores that trust their own TTLs
+		if err := m.cfg.store.Destroy(ctx, h, rec.UserID); err != nil {
+			return nil, err
+		}
+		return nil, ErrExpired
+	}
+	return &Session{
+		id: id, hash: h, rec: rec, storedUser: rec.UserID,
+		touched: rec.LastSeen.UnixMilli() == p.Now.UnixMilli(),
+	}, nil
+}
+
+// Save writes s's changes, if it has any. If the user changed since the
+// session was loaded (SetUser), Save rotates the id instead, so binding a
+// user always changes the id. Save never recreates a session that was
+// destroyed or rotated away meanwhile: it fails with an error matching
+// ErrNotFound. Concurrent Saves of one session are last-writer-wins for the
+// whole session.
+func (m *Manager) Save(ctx context.Context, s *Session) error {
+	switch {
+	case s == nil:
+		return ErrNilSession
+	case s.destroyed:
+		return ErrDestroyed
+	case s.rec.UserID != s.storedUser:
+		return m.Rotate(ctx, s)
+	case !s.dirty:
+		return nil
+	}
+	p := m.policy()
+	rec := s.rec.clone()
+	rec.LastSeen = p.Now
+	if err := m.cfg.store.Save(ctx, s.hash, rec, p); err != nil {
+		return err
+	}
+	s.rec.LastSeen = p.Now
+	s.dirty = false
+	return nil
+}
+
+// Rotate gives s a new id with the same data and creation time, and kills
+// the old id at once; call it at login and at every privilege change. It
+// fails with an error matching ErrNotFound if the old id is no longer live
+// (destroyed, expired or rotated by a concurrent request), in which case no
+// new session exists either.
+func (m *Manager) Rotate(ctx context.Context, s *Session) error {
+	switch {
+	case s == nil:
+		return ErrNilSession
+	case s.destroyed:
+		return ErrDestroyed
+	}
+	if len(s.rec.UserID) > maxUserID || !utf8.ValidString(s.rec.UserID) {
+		return fmt.Errorf("%w: user id", ErrInvalidValue)
+	}
+	p := m.policy()
+	rec := s.rec.clone()
+	rec.LastSeen = p.Now
+	id := newID()
+	h := id.Hash()
+	if err := m.cfg.store.Rotate(ctx, s.hash, h, s.storedUser, rec, p); err != nil {
+		return err
+	}
+	s.id, s.hash, s.rec, s.storedUser = id, h, rec, rec.UserID
+	s.rotated, s.dirty = true, false
+	m.emit(ctx, audit.SessionRotated, s, "")
+	return nil
+}
+
+// Destroy removes s from the store, as at logout. Destroying a session twice
+// is not an error. The guard then writes ExpiredCookie.
+func (m *Manager) Destroy(ctx context.Context, s *Session) error {
+	switch {
+	case s == nil:
+		return ErrNilSession
+	case s.destroyed:
+		return nil
+	}
+	if err := m.cfg.store.Destroy(ctx, s.hash, s.storedUser); err != nil {
+		return err
+	}
+	s.destroyed, s.dirty = true, false
+	m.emit(ctx, audit.SessionDestroyed, s, "logout")
+	return nil
+}
+
+// List returns userID's live sessions, most recently seen first. current,
+// which may be nil, marks the caller's own session.
+func (m *Manager) List(ctx context.Context, userID string, current *Session) ([]Info, error) {
+	if userID == "" {
+		return nil, nil
+	}
+	stored, err := m.cfg.store.List(ctx, userID, m.policy())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Info, 0, len(stored))
+	for _, st := range stored {
+		r := st.Record
+		out = append(out, Info{
+			Hint: st.Hash.Hint(), CreatedAt: r.CreatedAt, LastSeen: r.LastSeen,
+			IP: r.IP, UserAgent: r.UserAgent,
+			Current: current != nil && !current.destroyed && current.hash == st.Hash,
+		})
+	}
+	slices.SortFunc(out, func(a, b Info) int {
+		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Hint, b.Hint)
+	})
+	return out, nil
+}
+
+// DestroyAll removes every session of userID ("log out everywhere") and
+// reports how many it removed. The caller's own session is among them; the
+// guard then writes ExpiredCookie.
+func (m *Manager) DestroyAll(ctx context.Context, userID string) (int, error) {
+	if userID == "" {
+		return 0, nil
+	}
+	n, err := m.cfg.store.DestroyUser(ctx, userID)
+	if err != nil {
+		return n, err
+	}
+	m.cfg.audit.Emit(ctx, audit.Event{Kind: audit.SessionDestroyed, Time: m.cfg.now(), Subject: userID, Reason: "logout_all"})
+	return n, nil
+}
+
+func (m *Manager) emit(ctx context.Context, kind audit.Kind, s *Session, reason string) {
+	m.cfg.audit.Emit(ctx, audit.Event{
+		Kind: kind, Time: m.cfg.now(), Subject: s.rec.UserID, IP: s.rec.IP,
+		UserAgent: s.rec.UserAgent, Reason: reason, Family: s.hash.Hint(),
+	})
+}
+
+// clip truncates s to at most n bytes without splitting a UTF-8 sequence and
+// replaces invalid UTF-8, so stored metadata is always valid text.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

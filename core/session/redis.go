@@ -1,0 +1,431 @@
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisStore keeps sessions in Redis through a redis.UniversalClient, so a
+// single server, Sentinel and Cluster all work. See the package
+// documentation for the key layout and the cost of each operation.
+type RedisStore struct {
+	client  redis.UniversalClient
+	prefix  string
+	cluster bool
+}
+
+type redisConfig struct {
+	prefix string
+}
+
+// RedisOption configures a RedisStore.
+type RedisOption func(*redisConfig)
+
+// WithKeyPrefix sets the prefix of every key the store writes. It must not
+// contain '{' or '}', which would change the keys' Cluster hash slots.
+// Default: "authkit:session:".
+func WithKeyPrefix(prefix string) RedisOption {
+	return func(c *redisConfig) { c.prefix = prefix }
+}
+
+// NewRedisStore returns a store using client, which the caller keeps and
+// closes.
+func NewRedisStore(client redis.UniversalClient, opts ...RedisOption) (*RedisStore, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: nil Redis client", ErrInvalidConfig)
+	}
+	cfg := redisConfig{prefix: "authkit:session:"}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if strings.ContainsAny(cfg.prefix, "{}") {
+		return nil, fmt.Errorf("%w: key prefix %q contains a brace", ErrInvalidConfig, cfg.prefix)
+	}
+	_, cluster := client.(*redis.ClusterClient)
+	return &RedisStore{client: client, prefix: cfg.prefix, cluster: cluster}, nil
+}
+
+// sessionKey is where the record of h lives: its own hash slot.
+func (r *RedisStore) sessionKey(h Hash) string {
+	return r.prefix + "s:{" + h.String() + "}"
+}
+
+// userKey is the sorted set indexing userID's sessions (member: the hex hash,
+// score: the absolute deadline in Unix ms). The user id is hashed so that
+// any user id makes a well-formed key.
+func (r *RedisStore) userKey(userID string) string {
+	sum := sha256.Sum256([]byte(userID))
+	return r.prefix + "u:{" + hex.EncodeToString(sum[:]) + "}"
+}
+
+// loadScript returns the record and slides its TTL in one round trip. It
+// enforces the absolute lifetime and the idle timeout against the Manager's
+// clock (ARGV[1]) and rewrites the LastSeen field of the header only when it
+// is ARGV[4] ms old, so a read-only Load usually costs a PEXPIRE.
+var loadScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local i = string.find(v, ':', 1, true)
+local j = i and string.find(v, ':', i + 1, true)
+if not j then return redis.error_reply('ERR authkit session: corrupt record') end
+local c = tonumber(string.sub(v, 1, i - 1))
+local l = tonumber(string.sub(v, i + 1, j - 1))
+local now, idle, abs, touch = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if not c or not l then return redis.error_reply('ERR authkit session: corrupt record') end
+local ttl = math.min(idle, c + abs - now)
+if ttl <= 0 or now - l >= idle + touch then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+if now - l >= touch then
+  v = string.sub(v, 1, i) .. ARGV[1] .. string.sub(v, j)
+  redis.call('SET', KEYS[1], v, 'PX', ttl)
+else
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return v
+`)
+
+// rotateScript moves a record to a new key and its index entry to the new
+// user, all or nothing; it returns 0 when the old key is gone.
+var rotateScript = redis.NewScript(`
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+if ARGV[7] == '1' then redis.call('ZREM', KEYS[3], ARGV[3]) end
+if ARGV[8] == '1' then
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4])
+  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+end
+return 1
+`)
+
+// Create implements Store: one MULTI round trip (Cluster: index first, then
+// the record, so the index is always a superset of the live sessions).
+func (r *RedisStore) Create(ctx context.Context, h Hash, rec *Record, p Policy) error {
+	val, err := encodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	ttl := p.TTL(rec.CreatedAt)
+	if ttl < time.Millisecond {
+		return ErrExpired
+	}
+	key := r.sessionKey(h)
+	if r.cluster {
+		if rec.UserID != "" {
+			if err := r.index(ctx, r.client, rec.UserID, h, p.deadline(rec), p.Absolute); err != nil {
+				return wrapRedis(err)
+			}
+		}
+		ok, err := r.client.SetNX(ctx, key, val, ttl).Result()
+		if err != nil {
+			return wrapRedis(err)
+		}
+		if !ok {
+			return fmt.Errorf("%w: id collision", ErrUnavailable)
+		}
+		return nil
+	}
+	var set *redis.BoolCmd
+	_, err = r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		set = pipe.SetNX(ctx, key, val, ttl)
+		if rec.UserID != "" {
+			return r.index(ctx, pipe, rec.UserID, h, p.deadline(rec), p.Absolute)
+		}
+		return nil
+	})
+	if err != nil {
+		return wrapRedis(err)
+	}
+	if !set.Val() {
+		return fmt.Errorf("%w: id collision", ErrUnavailable)
+	}
+	return nil
+}
+
+// index adds h to userID's index; the index lives as long as its newest
+// possible member.
+func (r *RedisStore) index(ctx context.Context, c redis.Cmdable, userID string, h Hash, deadline time.Time, abs time.Duration) error {
+	key := r.userKey(userID)
+	if err := c.ZAdd(ctx, key, redis.Z{Score: float64(deadline.UnixMilli()), Member: h.String()}).Err(); err != nil {
+		return err
+	}
+	return c.PExpire(ctx, key, abs).Err()
+}
+
+// Load implements Store: one round trip (EVALSHA of loadScript).
+func (r *RedisStore) Load(ctx context.Context, h Hash, p Policy) (*Record, error) {
+	v, err := loadScript.Run(ctx, r.client, []string{r.sessionKey(h)},
+		p.Now.UnixMilli(), p.Idle.Milliseconds(), p.Absolute.Milliseconds(), p.TouchEvery.Milliseconds()).Text()
+	if err != nil {
+		return nil, wrapRedis(err)
+	}
+	return decodeRecord(v)
+}
+
+// Save implements Store: one SET XX, which fails if the key vanished, so a
+// destroyed or rotated-away session is never written back.
+func (r *RedisStore) Save(ctx context.Context, h Hash, rec *Record, p Policy) error {
+	val, err := encodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	ttl := p.TTL(rec.CreatedAt)
+	if ttl < time.Millisecond {
+		return ErrExpired
+	}
+	if err := r.client.SetArgs(ctx, r.sessionKey(h), val, redis.SetArgs{Mode: "XX", TTL: ttl}).Err(); err != nil {
+		return wrapRedis(err)
+	}
+	return nil
+}
+
+// Rotate implements Store: one Lua round trip; in Cluster mode the keys live
+// in different slots, so it runs as steps ordered to fail closed (see the
+// package documentation).
+func (r *RedisStore) Rotate(ctx context.Context, old, new Hash, oldUser string, rec *Record, p Policy) error {
+	val, err := encodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	ttl := p.TTL(rec.CreatedAt)
+	if ttl < time.Millisecond {
+		return ErrExpired
+	}
+	if r.cluster {
+		return r.rotateCluster(ctx, old, new, oldUser, val, rec, ttl, p)
+	}
+	keys := []string{r.sessionKey(old), r.sessionKey(new), r.userKey(oldUser), r.userKey(rec.UserID)}
+	n, err := rotateScript.Run(ctx, r.client, keys,
+		val, ttl.Milliseconds(), old.String(), new.String(),
+		p.deadline(rec).UnixMilli(), p.Absolute.Milliseconds(),
+		flag(oldUser != ""), flag(rec.UserID != "")).Int()
+	if err != nil {
+		return wrapRedis(err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (r *RedisStore) rotateCluster(ctx context.Context, old, new Hash, oldUser string, val []byte, rec *Record, ttl time.Duration, p Policy) error {
+	if rec.UserID != "" {
+		if err := r.index(ctx, r.client, rec.UserID, new, p.deadline(rec), p.Absolute); err != nil {
+			return wrapRedis(err)
+		}
+	}
+	n, err := r.client.Del(ctx, r.sessionKey(old)).Result()
+	if err != nil {
+		return wrapRedis(err)
+	}
+	if n == 0 {
+		if rec.UserID != "" {
+			_ = r.client.ZRem(ctx, r.userKey(rec.UserID), new.String()).Err() // a hint; List prunes it anyway
+		}
+		return ErrNotFound
+	}
+	if err := r.client.Set(ctx, r.sessionKey(new), val, ttl).Err(); err != nil {
+		return wrapRedis(err) // the old id is dead already: fail closed, the user logs in again
+	}
+	if oldUser != "" {
+		_ = r.client.ZRem(ctx, r.userKey(oldUser), old.String()).Err() // a hint; List prunes it anyway
+	}
+	return nil
+}
+
+// Destroy implements Store: one MULTI round trip (a plain pipeline in Cluster
+// mode).
+func (r *RedisStore) Destroy(ctx context.Context, h Hash, userID string) error {
+	_, err := r.pipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.Del(ctx, r.sessionKey(h))
+		if userID != "" {
+			pipe.ZRem(ctx, r.userKey(userID), h.String())
+		}
+		return nil
+	})
+	return wrapRedis(err)
+}
+
+func (r *RedisStore) pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error) {
+	if r.cluster {
+		return r.client.Pipelined(ctx, fn)
+	}
+	return r.client.TxPipelined(ctx, fn)
+}
+
+// List implements Store: two round trips, plus one to prune index entries
+// whose record is gone.
+func (r *RedisStore) List(ctx context.Context, userID string, p Policy) ([]Stored, error) {
+	ukey := r.userKey(userID)
+	var members *redis.StringSliceCmd
+	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error { // one key: fine in Cluster too
+		pipe.ZRemRangeByScore(ctx, ukey, "-inf", strconv.FormatInt(p.Now.UnixMilli(), 10))
+		members = pipe.ZRange(ctx, ukey, 0, -1)
+		return nil
+	})
+	if err != nil {
+		return nil, wrapRedis(err)
+	}
+	hashes := make([]Hash, 0, len(members.Val()))
+	var stale []any
+	for _, m := range members.Val() {
+		if h, ok := parseHash(m); ok {
+			hashes = append(hashes, h)
+		} else {
+			stale = append(stale, m)
+		}
+	}
+	gets := make([]*redis.StringCmd, len(hashes))
+	if len(hashes) > 0 {
+		_, err = r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for i, h := range hashes {
+				gets[i] = pipe.Get(ctx, r.sessionKey(h))
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, wrapRedis(err)
+		}
+	}
+	var out []Stored
+	for i, g := range gets {
+		v, err := g.Result()
+		if errors.Is(err, redis.Nil) {
+			stale = append(stale, hashes[i].String())
+			continue
+		}
+		if err != nil {
+			return nil, wrapRedis(err)
+		}
+		rec, err := decodeRecord(v)
+		if err != nil {
+			return nil, err
+		}
+		if rec.UserID != userID || p.Expired(rec) {
+			continue
+		}
+		out = append(out, Stored{Hash: hashes[i], Record: rec})
+	}
+	if len(stale) > 0 {
+		if err := r.client.ZRem(ctx, ukey, stale...).Err(); err != nil {
+			return nil, wrapRedis(err)
+		}
+	}
+	return out, nil
+}
+
+// destroyBatch bounds how many sessions DestroyUser deletes per round trip.
+const destroyBatch = 500
+
+// DestroyUser implements Store. It drains the index in batches, removing
+// only the members it deleted, so a session a concurrent Create or Rotate
+// indexes meanwhile is caught by the next batch.
+func (r *RedisStore) DestroyUser(ctx context.Context, userID string) (int, error) {
+	ukey := r.userKey(userID)
+	total := 0
+	for {
+		members, err := r.client.ZRange(ctx, ukey, 0, destroyBatch-1).Result()
+		if err != nil {
+			return total, wrapRedis(err)
+		}
+		if len(members) == 0 {
+			return total, nil
+		}
+		dels := make([]*redis.IntCmd, 0, len(members))
+		_, err = r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			rem := make([]any, len(members))
+			for i, m := range members {
+				rem[i] = m
+				if h, ok := parseHash(m); ok {
+					dels = append(dels, pipe.Del(ctx, r.sessionKey(h)))
+				}
+			}
+			pipe.ZRem(ctx, ukey, rem...)
+			return nil
+		})
+		if err != nil {
+			return total, wrapRedis(err)
+		}
+		for _, d := range dels {
+			total += int(d.Val())
+		}
+	}
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// wrapRedis maps redis.Nil to ErrNotFound and every other failure to
+// ErrUnavailable, keeping the cause in the chain.
+func wrapRedis(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, redis.Nil):
+		return ErrNotFound
+	default:
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+}
+
+// recordBody is the JSON part of a stored record. The times live in the
+// "created_ms:lastseen_ms:" header in front of it, where loadScript can read
+// and rewrite them without decoding JSON.
+type recordBody struct {
+	UserID    string                     `json:"u,omitempty"`
+	IP        string                     `json:"ip,omitempty"`
+	UserAgent string                     `json:"ua,omitempty"`
+	Values    map[string]json.RawMessage `json:"v,omitempty"`
+}
+
+func encodeRecord(rec *Record) ([]byte, error) {
+	body, err := json.Marshal(recordBody{UserID: rec.UserID, IP: rec.IP, UserAgent: rec.UserAgent, Values: rec.Values})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
+	}
+	b := make([]byte, 0, len(body)+30)
+	b = strconv.AppendInt(b, rec.CreatedAt.UnixMilli(), 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, rec.LastSeen.UnixMilli(), 10)
+	b = append(b, ':')
+	return append(b, body...), nil
+}
+
+var errCorrupt = fmt.Errorf("%w: corrupt session record", ErrUnavailable)
+
+func decodeRecord(v string) (*Record, error) {
+	c, rest, ok1 := strings.Cut(v, ":")
+	l, body, ok2 := strings.Cut(rest, ":")
+	if !ok1 || !ok2 {
+		return nil, errCorrupt
+	}
+	cms, err1 := strconv.ParseInt(c, 10, 64)
+	lms, err2 := strconv.ParseInt(l, 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, errCorrupt
+	}
+	var rb recordBody
+	if err := json.Unmarshal([]byte(body), &rb); err != nil {
+		return nil, errCorrupt
+	}
+	return &Record{
+		UserID: rb.UserID, IP: rb.IP, UserAgent: rb.UserAgent, Values: rb.Values,
+		CreatedAt: time.UnixMilli(cms), LastSeen: time.UnixMilli(lms),
+	}, nil
+}

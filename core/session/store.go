@@ -1,0 +1,94 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"time"
+)
+
+// Store keeps session records by the hash of their id. MemoryStore and
+// RedisStore implement it; the Manager is the only intended caller, and it
+// passes the lifetime rules in a Policy so every store enforces the same
+// ones on the server side.
+//
+// Implementations must be safe for concurrent use, must return errors
+// matching ErrNotFound for a missing or expired record and ErrUnavailable
+// for a backend failure, and must make each method atomic with respect to
+// the others on the same hash: in particular Save and Rotate never recreate
+// a record that Destroy, Rotate or DestroyUser removed.
+type Store interface {
+	// Create stores a new record under h and adds it to its user's index.
+	Create(ctx context.Context, h Hash, r *Record, p Policy) error
+	// Load returns the record under h, slides its idle expiry to p.TTL, and
+	// sets LastSeen to p.Now when it is p.TouchEvery old or older.
+	Load(ctx context.Context, h Hash, p Policy) (*Record, error)
+	// Save replaces the record under h only if it still exists.
+	Save(ctx context.Context, h Hash, r *Record, p Policy) error
+	// Rotate atomically removes old (failing with ErrNotFound if it is gone),
+	// stores r under new, and moves the user index entry from oldUser to
+	// r.UserID.
+	Rotate(ctx context.Context, old, new Hash, oldUser string, r *Record, p Policy) error
+	// Destroy removes the record under h and its entry in userID's index.
+	// Removing a missing record is not an error.
+	Destroy(ctx context.Context, h Hash, userID string) error
+	// List returns userID's live sessions, pruning stale index entries.
+	List(ctx context.Context, userID string, p Policy) ([]Stored, error)
+	// DestroyUser removes every session of userID and reports how many.
+	DestroyUser(ctx context.Context, userID string) (int, error)
+}
+
+// Record is what a Store keeps for one session.
+type Record struct {
+	UserID    string
+	CreatedAt time.Time
+	LastSeen  time.Time
+	IP        string
+	UserAgent string
+	// Values holds the session's values, each JSON-encoded.
+	Values map[string]json.RawMessage
+}
+
+// clone returns a copy that shares no map with r. The RawMessages are never
+// modified in place, so sharing them is safe.
+func (r *Record) clone() *Record {
+	c := *r
+	c.Values = maps.Clone(r.Values)
+	return &c
+}
+
+// Stored is one record with its key, as List returns it.
+type Stored struct {
+	Hash   Hash
+	Record *Record
+}
+
+// Policy carries the Manager's lifetime rules and clock reading to a Store.
+type Policy struct {
+	// Now is the Manager's clock reading for this operation.
+	Now time.Time
+	// Idle is the idle timeout.
+	Idle time.Duration
+	// Absolute is the absolute lifetime, counted from CreatedAt.
+	Absolute time.Duration
+	// TouchEvery is how stale LastSeen may grow before a Load rewrites it.
+	TouchEvery time.Duration
+}
+
+// TTL is how long a record created at created may live from p.Now if it is
+// not used again: the idle timeout, cut short by the absolute lifetime.
+func (p Policy) TTL(created time.Time) time.Duration {
+	return min(p.Idle, created.Add(p.Absolute).Sub(p.Now))
+}
+
+// Expired reports whether r is past its absolute lifetime or idle timeout at
+// p.Now. LastSeen is only rewritten every TouchEvery, so the idle check
+// allows that much slack; a store that knows the exact last use (the memory
+// store's deadline, Redis's key TTL) enforces the idle timeout exactly.
+func (p Policy) Expired(r *Record) bool {
+	return !p.Now.Before(r.CreatedAt.Add(p.Absolute)) ||
+		!p.Now.Before(r.LastSeen.Add(p.Idle+p.TouchEvery))
+}
+
+// deadline is the absolute end of a record's life.
+func (p Policy) deadline(r *Record) time.Time { return r.CreatedAt.Add(p.Absolute) }
