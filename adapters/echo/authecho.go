@@ -1,0 +1,71 @@
+// Package authecho is authkit's adapter for echo v4: a middleware that runs
+// the guard on every request, route guards, and accessors for what the guard
+// put into the request context.
+//
+//	e := echo.New()
+//	e.Use(authecho.Middleware())
+//	e.GET("/admin", admin, authecho.Require(guard.Role("admin")))
+//
+// Register the middleware with e.Use, so echo also runs it for its own 404
+// and 405 answers.
+package authecho
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/headers"
+)
+
+// Middleware returns an echo middleware running a Guard built from opts.
+// With no options it applies authkit's secure headers. It panics at
+// start-up, never per request, when an option is invalid; use FromGuard with
+// guard.New to handle that error yourself.
+func Middleware(opts ...guard.Option) echo.MiddlewareFunc {
+	return FromGuard(guard.Must(guard.New(opts...)))
+}
+
+// FromGuard returns an echo middleware running g.
+func FromGuard(g *guard.Guard) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			ctx, denial := g.Before(guard.HTTPExchange{W: c.Response(), R: r})
+			if denial != nil {
+				return write(c, denial)
+			}
+			if ctx != r.Context() {
+				c.SetRequest(r.WithContext(ctx))
+			}
+			return next(c)
+		}
+	}
+}
+
+// Require returns a route guard that lets a request through only when every
+// rule passes (see guard.Authenticated, guard.Role, guard.Scope, guard.MFA).
+func Require(rules ...guard.Rule) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if denial := guard.Authorize(guard.HTTPExchange{W: c.Response(), R: c.Request()}, rules...); denial != nil {
+				return write(c, denial)
+			}
+			return next(c)
+		}
+	}
+}
+
+func write(c echo.Context, d *guard.Denial) error {
+	return c.Blob(d.Status, guard.ProblemContentType, d.Body)
+}
+
+// Principal returns the authenticated principal of the request, if any.
+func Principal(c echo.Context) (guard.Principal, bool) {
+	return guard.PrincipalFrom(c.Request().Context())
+}
+
+// Nonce returns the request's CSP nonce, or "" when nonces are off.
+func Nonce(c echo.Context) string {
+	n, _ := headers.NonceFrom(c.Request().Context())
+	return n
+}

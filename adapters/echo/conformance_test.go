@@ -1,0 +1,25 @@
+package authecho_test
+
+import (
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	authecho "github.com/authkit-go/authkit/adapters/echo"
+	"github.com/authkit-go/authkit/core/authtest"
+	"github.com/authkit-go/authkit/core/guard"
+)
+
+func TestConformance(t *testing.T) {
+	authtest.Run(t, func(t *testing.T, opts []guard.Option, routes []authtest.Route) authtest.App {
+		e := echo.New()
+		e.Use(authecho.Middleware(opts...))
+		for _, rt := range routes {
+			e.Add(rt.Method, rt.Path, func(c echo.Context) error {
+				reply := rt.Handle(c.Request().Context())
+				return c.String(reply.Status, reply.Body)
+			}, authecho.Require(rt.Rules...))
+		}
+		return authtest.Recorder(e)
+	})
+}

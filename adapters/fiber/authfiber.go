@@ -1,0 +1,90 @@
+// Package authfiber is authkit's adapter for fiber v2: a middleware that runs
+// the guard on every request, route guards, and accessors for what the guard
+// put into the request's user context.
+//
+//	app := fiber.New()
+//	app.Use(authfiber.Middleware())
+//	app.Get("/admin", authfiber.Require(guard.Role("admin")), admin)
+//
+// Register the middleware with app.Use before any route, so it also runs for
+// fiber's own 404 and 405 answers.
+package authfiber
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/headers"
+)
+
+// Middleware returns a fiber middleware running a Guard built from opts.
+// With no options it applies authkit's secure headers. It panics at
+// start-up, never per request, when an option is invalid; use FromGuard with
+// guard.New to handle that error yourself.
+func Middleware(opts ...guard.Option) fiber.Handler {
+	return FromGuard(guard.Must(guard.New(opts...)))
+}
+
+// FromGuard returns a fiber middleware running g.
+func FromGuard(g *guard.Guard) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, denial := g.Before(exchange{c})
+		if denial != nil {
+			return write(c, denial)
+		}
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
+}
+
+// Require returns a route guard that lets a request through only when every
+// rule passes (see guard.Authenticated, guard.Role, guard.Scope, guard.MFA).
+func Require(rules ...guard.Rule) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if denial := guard.Authorize(exchange{c}, rules...); denial != nil {
+			return write(c, denial)
+		}
+		return c.Next()
+	}
+}
+
+func write(c *fiber.Ctx, d *guard.Denial) error {
+	return c.Status(d.Status).Send(d.Body)
+}
+
+// Principal returns the authenticated principal of the request, if any.
+func Principal(c *fiber.Ctx) (guard.Principal, bool) {
+	return guard.PrincipalFrom(c.UserContext())
+}
+
+// Nonce returns the request's CSP nonce, or "" when nonces are off.
+func Nonce(c *fiber.Ctx) string {
+	n, _ := headers.NonceFrom(c.UserContext())
+	return n
+}
+
+// exchange is guard.Exchange over a fiber context. The strings it returns
+// point into fasthttp's reused buffers and are valid only during the
+// handler; the guard copies what it keeps.
+type exchange struct{ c *fiber.Ctx }
+
+func (x exchange) Method() string            { return x.c.Method() }
+func (x exchange) Path() string              { return x.c.Path() }
+func (x exchange) Host() string              { return string(x.c.Request().Host()) }
+func (x exchange) Header(name string) string { return x.c.Get(name) }
+func (x exchange) RemoteAddr() string        { return x.c.Context().RemoteAddr().String() }
+func (x exchange) TLS() bool                 { return x.c.Context().IsTLS() }
+func (x exchange) Context() context.Context  { return x.c.UserContext() }
+func (x exchange) SetHeader(name, v string)  { x.c.Set(name, v) }
+func (x exchange) SetCookie(ck *http.Cookie) { x.c.Response().Header.Add("Set-Cookie", ck.String()) }
+
+func (x exchange) Cookie(name string) (string, bool) {
+	v := x.c.Request().Header.Cookie(name)
+	if v == nil {
+		return "", false
+	}
+	return string(v), true
+}

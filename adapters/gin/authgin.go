@@ -1,0 +1,70 @@
+// Package authgin is authkit's adapter for gin: a middleware that runs the
+// guard on every request, route guards, and accessors for what the guard put
+// into the request context.
+//
+//	r := gin.New()
+//	r.HandleMethodNotAllowed = true // answer 405, with the headers, not 404
+//	r.Use(authgin.Middleware())
+//	r.GET("/admin", authgin.Require(guard.Role("admin")), admin)
+//
+// Register the middleware with r.Use before any route, so gin also runs it
+// for its own 404 and 405 answers.
+package authgin
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/headers"
+)
+
+// Middleware returns a gin middleware running a Guard built from opts. With
+// no options it applies authkit's secure headers. It panics at start-up,
+// never per request, when an option is invalid; use FromGuard with guard.New
+// to handle that error yourself.
+func Middleware(opts ...guard.Option) gin.HandlerFunc {
+	return FromGuard(guard.Must(guard.New(opts...)))
+}
+
+// FromGuard returns a gin middleware running g.
+func FromGuard(g *guard.Guard) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, denial := g.Before(guard.HTTPExchange{W: c.Writer, R: c.Request})
+		if denial != nil {
+			abort(c, denial)
+			return
+		}
+		if ctx != c.Request.Context() {
+			c.Request = c.Request.WithContext(ctx)
+		}
+		c.Next()
+	}
+}
+
+// Require returns a route guard that lets a request through only when every
+// rule passes (see guard.Authenticated, guard.Role, guard.Scope, guard.MFA).
+func Require(rules ...guard.Rule) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if denial := guard.Authorize(guard.HTTPExchange{W: c.Writer, R: c.Request}, rules...); denial != nil {
+			abort(c, denial)
+			return
+		}
+		c.Next()
+	}
+}
+
+func abort(c *gin.Context, d *guard.Denial) {
+	c.AbortWithStatus(d.Status)
+	_, _ = c.Writer.Write(d.Body)
+}
+
+// Principal returns the authenticated principal of the request, if any.
+func Principal(c *gin.Context) (guard.Principal, bool) {
+	return guard.PrincipalFrom(c.Request.Context())
+}
+
+// Nonce returns the request's CSP nonce, or "" when nonces are off.
+func Nonce(c *gin.Context) string {
+	n, _ := headers.NonceFrom(c.Request.Context())
+	return n
+}

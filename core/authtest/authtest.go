@@ -1,0 +1,87 @@
+// Package authtest is the conformance suite every authkit adapter runs
+// against its real router. It is framework-free: an adapter's test supplies a
+// Factory that builds an app of its framework from guard options and neutral
+// routes, and Run drives the whole behaviour table through it.
+//
+//	func TestConformance(t *testing.T) {
+//		authtest.Run(t, func(t *testing.T, opts []guard.Option, routes []authtest.Route) authtest.App {
+//			r := gin.New()
+//			r.Use(authgin.Middleware(opts...))
+//			... register routes ...
+//			return authtest.Recorder(r)
+//		})
+//	}
+//
+// A behaviour is done when it is in this table and passes on all four
+// adapters.
+package authtest
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/authkit-go/authkit/core/guard"
+)
+
+// Reply is what a neutral route handler answers: a status and a plain-text
+// body.
+type Reply struct {
+	Status int
+	Body   string
+}
+
+// Route is one route of the app a case runs against. The adapter registers
+// Handle at Method and Path behind its Require(Rules...) route guard.
+type Route struct {
+	Method string
+	Path   string
+	Rules  []guard.Rule
+	Handle func(ctx context.Context) Reply
+}
+
+// App sends one request through the framework and returns its response.
+type App func(*http.Request) *http.Response
+
+// Factory builds an app of the adapter's framework: its middleware built
+// from opts on every route (including the framework's own 404 and 405
+// answers), and routes registered in the framework's idiom. Frameworks that
+// answer a wrong method with 404 by default must be configured to answer 405.
+type Factory func(t *testing.T, opts []guard.Option, routes []Route) App
+
+// Recorder turns an http.Handler into an App through httptest.
+func Recorder(h http.Handler) App {
+	return func(r *http.Request) *http.Response {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Result()
+	}
+}
+
+// Run runs the whole conformance table against the adapter behind f.
+func Run(t *testing.T, f Factory) {
+	t.Run("headers", func(t *testing.T) { runHeaderCases(t, f) })
+	t.Run("rules", func(t *testing.T) { runRuleCases(t, f) })
+}
+
+// do sends req through app and returns the response with its body read.
+func do(t *testing.T, app App, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp := app(req)
+	if resp == nil {
+		t.Fatalf("%s %s: the app returned no response", req.Method, req.URL.Path)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", req.Method, req.URL.Path, err)
+	}
+	return resp, string(body)
+}
+
+// fixed is a handler answering a constant reply.
+func fixed(status int, body string) func(context.Context) Reply {
+	return func(context.Context) Reply { return Reply{Status: status, Body: body} }
+}

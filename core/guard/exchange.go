@@ -1,0 +1,38 @@
+package guard
+
+import (
+	"context"
+	"net/http"
+)
+
+// Exchange is the neutral view of one HTTP request and its response that an
+// adapter gives the Guard. It is the whole port: when a feature needs
+// something more from the request, Exchange grows and all four adapters
+// implement it.
+//
+// Values returned by an Exchange are valid only during the request (fiber
+// reuses its buffers); the Guard copies what it keeps.
+type Exchange interface {
+	// Method returns the request method, e.g. "GET".
+	Method() string
+	// Path returns the request path, without the query string.
+	Path() string
+	// Host returns the Host header (or :authority).
+	Host() string
+	// Header returns the first value of the request header name, or "".
+	Header(name string) string
+	// Cookie returns the value of the request cookie name.
+	Cookie(name string) (string, bool)
+	// RemoteAddr returns the peer's address as "ip:port" or "ip", as seen
+	// on the connection. Forwarding headers are never consulted here.
+	RemoteAddr() string
+	// TLS reports whether the request arrived over TLS on this connection.
+	TLS() bool
+	// Context returns the request's context.
+	Context() context.Context
+
+	// SetHeader sets a response header, replacing any value it had.
+	SetHeader(name, value string)
+	// SetCookie adds a Set-Cookie header to the response.
+	SetCookie(c *http.Cookie)
+}

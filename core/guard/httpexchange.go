@@ -1,0 +1,56 @@
+package guard
+
+import (
+	"context"
+	"net/http"
+)
+
+// HTTPExchange is the Exchange over net/http's request and response writer.
+// The net/http, gin and echo adapters all use it, since those frameworks
+// hand their handlers the standard types.
+type HTTPExchange struct {
+	W http.ResponseWriter
+	R *http.Request
+}
+
+// Method implements Exchange.
+func (x HTTPExchange) Method() string { return x.R.Method }
+
+// Path implements Exchange.
+func (x HTTPExchange) Path() string { return x.R.URL.Path }
+
+// Host implements Exchange.
+func (x HTTPExchange) Host() string { return x.R.Host }
+
+// Header implements Exchange.
+func (x HTTPExchange) Header(name string) string { return x.R.Header.Get(name) }
+
+// Cookie implements Exchange.
+func (x HTTPExchange) Cookie(name string) (string, bool) {
+	c, err := x.R.Cookie(name)
+	if err != nil {
+		return "", false
+	}
+	return c.Value, true
+}
+
+// RemoteAddr implements Exchange.
+func (x HTTPExchange) RemoteAddr() string { return x.R.RemoteAddr }
+
+// TLS implements Exchange.
+func (x HTTPExchange) TLS() bool { return x.R.TLS != nil }
+
+// Context implements Exchange.
+func (x HTTPExchange) Context() context.Context { return x.R.Context() }
+
+// SetHeader implements Exchange.
+func (x HTTPExchange) SetHeader(name, value string) { x.W.Header().Set(name, value) }
+
+// SetCookie implements Exchange.
+func (x HTTPExchange) SetCookie(c *http.Cookie) { http.SetCookie(x.W, c) }
+
+// WriteDenial writes d to w. The Guard has already set the headers.
+func WriteDenial(w http.ResponseWriter, d *Denial) {
+	w.WriteHeader(d.Status)
+	_, _ = w.Write(d.Body)
+}

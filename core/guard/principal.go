@@ -1,0 +1,53 @@
+package guard
+
+import (
+	"context"
+	"slices"
+)
+
+// Principal is who a request acts for, as established by a token or a
+// session. Its slices must be treated as read-only.
+type Principal struct {
+	// Subject is the user (or client) identifier.
+	Subject string
+	// Roles are the application roles granted to the subject.
+	Roles []string
+	// Scopes are the OAuth scopes the credential carries.
+	Scopes []string
+	// AMR lists the authentication methods used (RFC 8176), e.g. "pwd", "otp".
+	AMR []string
+	// Via says how the request was authenticated: ViaToken or ViaSession.
+	Via string
+}
+
+// How a principal was authenticated.
+const (
+	ViaToken   = "token"
+	ViaSession = "session"
+)
+
+// HasRole reports whether p holds role.
+func (p Principal) HasRole(role string) bool { return slices.Contains(p.Roles, role) }
+
+// HasScope reports whether p's credential carries scope.
+func (p Principal) HasScope(scope string) bool { return slices.Contains(p.Scopes, scope) }
+
+// HasMFA reports whether p authenticated with a second factor (AMR "mfa",
+// "otp" or "hwk").
+func (p Principal) HasMFA() bool {
+	return slices.ContainsFunc(p.AMR, func(m string) bool { return m == "mfa" || m == "otp" || m == "hwk" })
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a copy of ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal the Guard authenticated for this
+// request, if any.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

@@ -1,0 +1,109 @@
+package headers_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/authkit-go/authkit/core/headers"
+)
+
+func apply(t *testing.T, p *headers.Policy, secure bool) (map[string]string, context.Context) {
+	t.Helper()
+	got := map[string]string{}
+	ctx, err := p.Apply(context.Background(), func(k, v string) { got[k] = v }, secure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, ctx
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  headers.Option
+	}{
+		{"CRLF in value", headers.WithHeader("X-A", "a\r\nSet-Cookie: x=1")},
+		{"LF in value", headers.WithHeader("X-A", "a\nb")},
+		{"NUL in value", headers.WithHeader("X-A", "a\x00")},
+		{"empty value", headers.WithHeader("X-A", "")},
+		{"space in name", headers.WithHeader("X A", "v")},
+		{"colon in name", headers.WithHeader("X-A:", "v")},
+		{"empty name", headers.Without("")},
+		{"placeholder without nonce", headers.WithHeader(headers.ContentSecurityPolicy, "script-src 'nonce-{nonce}'")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := headers.New(tt.opt); !errors.Is(err, headers.ErrInvalidOption) {
+				t.Errorf("err = %v, want ErrInvalidOption", err)
+			}
+		})
+	}
+	if _, err := headers.New(headers.WithNonce(), headers.Without(headers.ContentSecurityPolicy)); !errors.Is(err, headers.ErrInvalidOption) {
+		t.Errorf("nonce without CSP: err = %v", err)
+	}
+}
+
+func TestApplyDefaultsAndHSTSOverTLS(t *testing.T) {
+	p, err := headers.New(headers.WithHSTSOnlyOverTLS(), headers.WithHeader("x-extra", "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := apply(t, p, false)
+	if _, ok := plain[headers.HSTS]; ok {
+		t.Error("HSTS sent over plain HTTP with WithHSTSOnlyOverTLS")
+	}
+	if plain["X-Extra"] != "1" || plain[headers.FrameOptions] != "DENY" {
+		t.Errorf("headers = %v", plain)
+	}
+	tls, _ := apply(t, p, true)
+	if tls[headers.HSTS] != headers.DefaultHSTS {
+		t.Errorf("HSTS over TLS = %q", tls[headers.HSTS])
+	}
+}
+
+func TestNonceIsFreshAndInCSP(t *testing.T) {
+	p, err := headers.New(headers.WithNonce())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 100; i++ {
+		got, ctx := apply(t, p, false)
+		n, ok := headers.NonceFrom(ctx)
+		if !ok || len(n) != 24 {
+			t.Fatalf("nonce %q (ok %v), want 24 base64 chars", n, ok)
+		}
+		if seen[n] {
+			t.Fatalf("nonce %q repeated", n)
+		}
+		seen[n] = true
+		if !strings.Contains(got[headers.ContentSecurityPolicy], "'nonce-"+n+"'") {
+			t.Fatalf("CSP %q lacks the nonce", got[headers.ContentSecurityPolicy])
+		}
+	}
+}
+
+func TestHSTSValue(t *testing.T) {
+	if got := headers.HSTSValue(31536000, true, false); got != "max-age=31536000; includeSubDomains" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func BenchmarkApply(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		opts []headers.Option
+	}{{"defaults", nil}, {"nonce", []headers.Option{headers.WithNonce()}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			p, _ := headers.New(bc.opts...)
+			set := func(string, string) {}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = p.Apply(ctx, set, false)
+			}
+		})
+	}
+}
