@@ -1,0 +1,31 @@
+package tokenstore
+
+import "errors"
+
+// Sentinel errors. Branch on them with errors.Is: the stores wrap them with
+// context (and, for ErrUnavailable, with the underlying Redis error).
+var (
+	// ErrReused reports that a refresh token that was already rotated away was
+	// presented again. The family is revoked as a consequence.
+	ErrReused = errors.New("tokenstore: refresh token already used")
+
+	// ErrFamilyRevoked reports that the refresh-token family was revoked
+	// earlier (by RevokeFamily or by reuse detection).
+	ErrFamilyRevoked = errors.New("tokenstore: token family revoked")
+
+	// ErrFamilyUnknown reports that the family was never started or has
+	// expired.
+	ErrFamilyUnknown = errors.New("tokenstore: unknown token family")
+
+	// ErrFamilyExists reports that StartFamily was called for a family id
+	// that is still recorded. Starting it again would silently un-revoke it.
+	ErrFamilyExists = errors.New("tokenstore: token family already exists")
+
+	// ErrUnavailable wraps Redis and network errors. Callers map it to 503
+	// and must never treat it as "not revoked" or "allowed".
+	ErrUnavailable = errors.New("tokenstore: store unavailable")
+
+	// ErrInvalid reports an unusable argument: an empty subject, jti or
+	// family id, a non-positive subject-marker ttl, or next == used.
+	ErrInvalid = errors.New("tokenstore: invalid argument")
+)
