@@ -1,0 +1,47 @@
+// Package password hashes and verifies passwords, enforces a password policy
+// and checks passwords against lists of common and breached passwords.
+//
+// # Hashing
+//
+// A Hasher produces argon2id PHC strings by default (m = 64 MiB, t = 3,
+// p = 4: RFC 9106's second recommended option) and can produce bcrypt
+// (cost 12) or PBKDF2-HMAC-SHA256 (600,000 iterations) instead. Verify
+// accepts hashes made by other implementations too: PHC argon2id/argon2i
+// (argon2-cffi, PHP password_hash, libsodium), bcrypt $2a$/$2b$/$2y$
+// (OpenBSD, PHP, pyca/bcrypt, passlib), passlib's $pbkdf2-sha256$,
+// $pbkdf2$ and $pbkdf2-sha512$, the PHC $pbkdf2-sha256$i=…$ form, and
+// Django's pbkdf2_sha256$ / pbkdf2_sha1$. It tells whether the stored hash
+// should be upgraded, so an application rehashes at login:
+//
+//	h, err := password.NewHasher() // argon2id defaults
+//	...
+//	needsRehash, err := h.Verify(ctx, pw, user.Hash)
+//	switch {
+//	case errors.Is(err, password.ErrMismatch):
+//		return errBadCredentials
+//	case err != nil:
+//		return err // malformed, unsupported or over-limit hash; ctx done
+//	case needsRehash:
+//		if enc, err := h.Hash(ctx, pw); err == nil {
+//			store.SetHash(user.ID, enc)
+//		}
+//	}
+//
+// For an unknown user call h.VerifyDummy(ctx): it spends the same work as
+// a real verification, so the response time does not reveal which users
+// exist.
+//
+// # Resource safety
+//
+// Parameters read from a stored hash are bounded (WithMaxArgon2id,
+// WithMaxBcryptCost, WithMaxPBKDF2Iterations; salts and hashes at most 128
+// bytes, an encoded hash at most 1024 bytes): a hostile hash is refused with
+// ErrHashLimits before any work. Every computation passes through a
+// concurrency limit (WithConcurrency, default GOMAXPROCS) that honours the
+// caller's context, so peak memory is about limit × argon2 memory: 2 × 64
+// MiB = 128 MiB with the defaults on a 2-core machine, and at most limit ×
+// 256 MiB for stored hashes at the default maximum.
+//
+// The Hasher hashes the password bytes exactly as given; normalise (for
+// example NFKC) consistently before Hash and Verify if your inputs can vary.
+package password
