@@ -3,6 +3,7 @@ package tokenstore
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 )
@@ -114,5 +115,29 @@ func TestMemoryOptionsIgnoreInvalid(t *testing.T) {
 	}
 	if _, err := m.Revoked(context.Background(), "s", "j", time.Now()); errors.Is(err, ErrInvalid) {
 		t.Fatal(err)
+	}
+}
+
+func TestTimeConversions(t *testing.T) {
+	tests := []struct {
+		name string
+		d    time.Duration
+		want int64
+	}{
+		{"sub-millisecond rounds up", time.Microsecond, 1},
+		{"whole milliseconds stay", 15 * time.Millisecond, 15},
+		{"fraction rounds up", 15*time.Millisecond + 1, 16},
+		{"zero becomes 1", 0, 1},
+		{"largest duration does not overflow", math.MaxInt64, math.MaxInt64 / int64(time.Millisecond)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ceilMilli(tc.d); got != tc.want {
+				t.Fatalf("ceilMilli(%v) = %d, want %d", tc.d, got, tc.want)
+			}
+			if px(tc.d) <= 0 {
+				t.Fatalf("px(%v) = %v overflowed", tc.d, px(tc.d))
+			}
+		})
 	}
 }
