@@ -41,6 +41,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"version", "print the authkit version", runVersion},
+		{"jwt", "make keys, sign, verify and inspect JWTs", runJWT},
 		{"help", "show this help", runHelp},
 	}
 }

@@ -1,0 +1,296 @@
+package token
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The strict pre-parse. golang-jwt (and Go's encoding packages) are lenient
+// in ways that matter for a security token: base64 decoding skips CR/LF,
+// encoding/json keeps the last of duplicate keys and matches struct fields
+// case-insensitively ("EXP" fills Exp), and a NumericDate may arrive as a
+// string. authkit therefore splits, decodes and scans every token itself
+// before any signature or claim is looked at.
+
+// segments is a compact JWS split into its three parts.
+type segments struct {
+	signingInput string // header "." payload, exactly as received
+	header       []byte // decoded
+	payloadB64   string
+	sig          []byte // decoded
+}
+
+// splitCompact checks that raw is exactly three non-empty base64url
+// segments (alphabet [A-Za-z0-9_-], no padding, no whitespace) and decodes
+// the header and signature. The payload is decoded later, after the
+// signature has been verified.
+func splitCompact(raw string, maxSize int) (segments, error) {
+	if len(raw) > maxSize {
+		return segments{}, reject(ErrTooLarge, fmt.Sprintf("%d bytes (maximum %d)", len(raw), maxSize))
+	}
+	if raw == "" {
+		return segments{}, reject(ErrMalformed, "empty token")
+	}
+	dot1, dot2 := -1, -1
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+		case c == '.':
+			switch {
+			case dot1 < 0:
+				dot1 = i
+			case dot2 < 0:
+				dot2 = i
+			default:
+				return segments{}, reject(ErrMalformed, "more than three segments (JWE or junk)")
+			}
+		default:
+			return segments{}, reject(ErrMalformed, "character outside the base64url alphabet")
+		}
+	}
+	if dot2 < 0 {
+		return segments{}, reject(ErrMalformed, "not three segments")
+	}
+	h, p, s := raw[:dot1], raw[dot1+1:dot2], raw[dot2+1:]
+	if h == "" || p == "" {
+		return segments{}, reject(ErrMalformed, "empty header or payload")
+	}
+	if s == "" {
+		return segments{}, reject(ErrSignature, "missing signature")
+	}
+	header, err := decodeSegment(h)
+	if err != nil {
+		return segments{}, reject(ErrMalformed, "header is not base64url")
+	}
+	sig, err := decodeSegment(s)
+	if err != nil {
+		return segments{}, reject(ErrMalformed, "signature is not base64url")
+	}
+	return segments{signingInput: raw[:dot2], header: header, payloadB64: p, sig: sig}, nil
+}
+
+// decodeSegment decodes unpadded base64url, refusing non-canonical
+// encodings (non-zero trailing bits).
+func decodeSegment(s string) ([]byte, error) {
+	return b64.Strict().DecodeString(s)
+}
+
+var errNotObject = errors.New("not a JSON object")
+
+// foldKey maps a member name to the form encoding/json's case-insensitive
+// matching would treat as equal ("EXP", "Exp" and "exp" collide; so do the
+// Kelvin sign and 'k').
+func foldKey(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+
+// checkJSON verifies that data is exactly one JSON object, valid UTF-8,
+// with no duplicate member names at any depth, compared case-insensitively.
+func checkJSON(data []byte) error {
+	if !utf8.Valid(data) {
+		return errors.New("invalid UTF-8")
+	}
+	type frame struct {
+		obj       bool
+		expectKey bool
+		keys      map[string]struct{}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []frame
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].obj {
+			stack[n-1].expectKey = true
+		}
+	}
+	first := true
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if first {
+			if d, ok := tok.(json.Delim); !ok || d != '{' {
+				return errNotObject
+			}
+			first = false
+		}
+		if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].expectKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:n-1]
+				valueDone()
+			} else {
+				key, ok := tok.(string)
+				if !ok {
+					return errors.New("member name is not a string")
+				}
+				f := foldKey(key)
+				if _, dup := stack[n-1].keys[f]; dup {
+					return fmt.Errorf("duplicate member %q", key)
+				}
+				stack[n-1].keys[f] = struct{}{}
+				stack[n-1].expectKey = false
+			}
+		} else if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{':
+				stack = append(stack, frame{obj: true, expectKey: true, keys: map[string]struct{}{}})
+			case '[':
+				stack = append(stack, frame{})
+			case ']', '}':
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		} else {
+			valueDone()
+		}
+		if len(stack) == 0 {
+			if _, err := dec.Token(); err != io.EOF {
+				return errors.New("data after the JSON object")
+			}
+			return nil
+		}
+	}
+}
+
+// parseObject checks data with checkJSON and returns its members.
+func parseObject(data []byte) (map[string]json.RawMessage, error) {
+	if err := checkJSON(data); err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// header is the part of a JOSE header authkit acts on.
+type header struct {
+	alg, kid, typ string
+}
+
+// refusedHeaders are members whose presence rejects a token: crit (no
+// extension is understood, RFC 7515 §4.1.11), key-carrying headers that
+// would let the token choose its own key (jku, x5u, x5c, jwk), and JWE or
+// unencoded-payload markers.
+var refusedHeaders = [...]string{"crit", "jku", "x5u", "x5c", "jwk", "enc", "zip", "epk", "b64"}
+
+// maxKIDLen bounds the kid header; longer ids are refused.
+const maxKIDLen = 256
+
+func parseHeader(data []byte) (header, error) {
+	m, err := parseObject(data)
+	if err != nil {
+		return header{}, reject(ErrMalformed, "header: "+err.Error())
+	}
+	for _, name := range refusedHeaders {
+		if _, ok := m[name]; ok {
+			return header{}, reject(ErrUnsupportedHeader, name)
+		}
+	}
+	var h header
+	raw, ok := m["alg"]
+	if !ok {
+		return header{}, reject(ErrAlgorithm, "no alg header")
+	}
+	if err := json.Unmarshal(raw, &h.alg); err != nil || raw[0] != '"' {
+		return header{}, reject(ErrMalformed, "alg is not a string")
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"kid", &h.kid}, {"typ", &h.typ}} {
+		if raw, ok := m[f.name]; ok {
+			if raw[0] != '"' || json.Unmarshal(raw, f.dst) != nil {
+				return header{}, reject(ErrMalformed, f.name+" is not a string")
+			}
+		}
+	}
+	if raw, ok := m["cty"]; ok {
+		var cty string
+		if raw[0] != '"' || json.Unmarshal(raw, &cty) != nil {
+			return header{}, reject(ErrMalformed, "cty is not a string")
+		}
+		if strings.EqualFold(cty, "JWT") {
+			return header{}, reject(ErrUnsupportedHeader, "nested JWT")
+		}
+	}
+	if len(h.kid) > maxKIDLen {
+		return header{}, reject(ErrMalformed, "kid too long")
+	}
+	for _, r := range h.kid {
+		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' {
+			return header{}, reject(ErrMalformed, "kid holds a path or control character")
+		}
+	}
+	if strings.Contains(h.kid, "..") {
+		return header{}, reject(ErrMalformed, "kid holds a path")
+	}
+	return h, nil
+}
+
+// maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused.
+const maxNumericDate = 253402300799
+
+// parseNumericDate reads a NumericDate (RFC 7519 §2): a non-negative JSON
+// number of seconds, possibly fractional. Strings, booleans, negative,
+// non-finite and out-of-range values (beyond year 9999) are refused.
+func parseNumericDate(raw json.RawMessage) (time.Time, bool) {
+	s := string(raw)
+	if s == "" || (s[0] < '0' || s[0] > '9') {
+		return time.Time{}, false // a string, negative, null, bool, object
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || f < 0 || f > maxNumericDate {
+		return time.Time{}, false
+	}
+	if strings.ContainsAny(s, "eE") {
+		sec := math.Floor(f)
+		return time.Unix(int64(sec), int64((f-sec)*1e9)).UTC(), true
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	sec, err := strconv.ParseInt(intPart, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	var nsec int64
+	if frac != "" {
+		if len(frac) > 9 {
+			frac = frac[:9]
+		}
+		n, err := strconv.ParseInt(frac, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		for i := len(frac); i < 9; i++ {
+			n *= 10
+		}
+		nsec = n
+	}
+	return time.Unix(sec, nsec).UTC(), true
+}
+
+// appendNumericDate writes t as seconds with millisecond precision, without
+// a fraction when it is whole.
+func appendNumericDate(b []byte, t time.Time) []byte {
+	ms := t.UnixMilli()
+	b = strconv.AppendInt(b, ms/1000, 10)
+	if r := ms % 1000; r != 0 {
+		b = append(b, '.')
+		frac := strconv.AppendInt(nil, r+1000, 10)[1:] // zero-padded to 3 digits
+		frac = bytes.TrimRight(frac, "0")
+		b = append(b, frac...)
+	}
+	return b
+}

@@ -1,0 +1,233 @@
+package token
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Typ header values of authkit tokens.
+const (
+	TypeAccess  = "at+jwt"      // RFC 9068
+	TypeRefresh = "rt+jwt"      // authkit refresh tokens
+	TypePurpose = "purpose+jwt" // authkit password-reset / email-verification tokens
+)
+
+// maxKeysTried bounds how many candidate keys one token is tried against
+// when it names no kid.
+const maxKeysTried = 16
+
+// Verifier checks compact JWS tokens strictly. It is safe for concurrent
+// use.
+//
+// Verify rejects, with an error wrapping ErrInvalid: a token over the size
+// cap; anything but three unpadded base64url segments; headers or claims
+// that are not a single JSON object or carry duplicate or case-variant
+// member names; "alg" other than the algorithm pinned on the selected key
+// (so "none", another family and another size all fail); crit, jku, x5u,
+// x5c, jwk, enc, zip or b64 headers (key-carrying headers are rejected, not
+// ignored, so a token can never choose its own key); a missing exp; exp,
+// nbf or iat that are not numbers or lie beyond year 9999; an expired or
+// not-yet-valid token; a lifetime over the maximum; a wrong iss or aud; a
+// wrong typ.
+type Verifier struct {
+	keys KeySource
+	cfg  config
+}
+
+// NewVerifier returns a Verifier over keys. Options: WithIssuer,
+// WithAudience, WithLeeway, WithMaxLifetime, WithoutMaxLifetime,
+// WithMaxSize, WithType, WithClock.
+func NewVerifier(keys KeySource, opts ...Option) (*Verifier, error) {
+	if keys == nil {
+		return nil, errors.Join(ErrInvalidOption, errors.New("token: nil key source"))
+	}
+	cfg, err := newConfig(forVerifier, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Verifier{keys: keys, cfg: cfg}, nil
+}
+
+// Verify checks raw and returns its claims. Errors wrap ErrInvalid and a
+// specific sentinel, or ErrUnavailable when the key source could not be
+// reached.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	return verify(ctx, v.keys, &v.cfg, v.cfg.typ, v.cfg.maxLifetime, raw)
+}
+
+func verify(ctx context.Context, src KeySource, cfg *config, typ string, maxLifetime time.Duration, raw string) (*Claims, error) {
+	seg, err := splitCompact(raw, cfg.maxSize)
+	if err != nil {
+		return nil, err
+	}
+	h, err := parseHeader(seg.header)
+	if err != nil {
+		return nil, err
+	}
+	info, ok := algs[Algorithm(h.alg)]
+	if !ok {
+		return nil, reject(ErrAlgorithm, "alg not supported")
+	}
+	if typ != "" {
+		if !sameType(h.typ, typ) {
+			return nil, reject(ErrType, "typ header")
+		}
+	} else if sameType(h.typ, TypeRefresh) || sameType(h.typ, TypePurpose) {
+		return nil, reject(ErrType, "typ header")
+	}
+	keys, err := src.VerificationKeys(ctx, h.kid)
+	if err != nil {
+		return nil, err
+	}
+	tried, verified := 0, false
+	for _, k := range keys {
+		if k.alg != Algorithm(h.alg) {
+			continue
+		}
+		if tried++; tried > maxKeysTried {
+			break
+		}
+		if info.method.Verify(seg.signingInput, seg.sig, k.pub) == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		if tried == 0 {
+			return nil, reject(ErrAlgorithm, "no key is pinned to the token's alg")
+		}
+		return nil, reject(ErrSignature, "")
+	}
+	payload, err := decodeSegment(seg.payloadB64)
+	if err != nil {
+		return nil, reject(ErrMalformed, "payload is not base64url")
+	}
+	c, err := parseClaims(payload)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkClaims(c, cfg, maxLifetime); err != nil {
+		return nil, err
+	}
+	if typ == "" && (c.use == useRefresh || c.use == usePurpose) {
+		return nil, reject(ErrType, "token_use claim")
+	}
+	return c, nil
+}
+
+// checkClaims applies the time, issuer and audience rules.
+func checkClaims(c *Claims, cfg *config, maxLifetime time.Duration) error {
+	if c.ExpiresAt.IsZero() {
+		return reject(ErrMissingClaim, "exp")
+	}
+	now := cfg.now()
+	if !now.Before(c.ExpiresAt.Add(cfg.leeway)) {
+		return reject(ErrExpired, "")
+	}
+	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(cfg.leeway)) {
+		return reject(ErrNotYetValid, "nbf in the future")
+	}
+	if !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(cfg.leeway)) {
+		return reject(ErrNotYetValid, "iat in the future")
+	}
+	if maxLifetime > 0 {
+		from := c.IssuedAt
+		if from.IsZero() {
+			from = now
+		}
+		if c.ExpiresAt.Sub(from) > maxLifetime {
+			return reject(ErrLifetime, "")
+		}
+	}
+	if cfg.issuer != "" && c.Issuer != cfg.issuer {
+		return reject(ErrIssuer, "")
+	}
+	if len(cfg.audience) > 0 {
+		ok := false
+		for _, a := range cfg.audience {
+			if c.HasAudience(a) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return reject(ErrAudience, "")
+		}
+	}
+	return nil
+}
+
+// sameType compares typ values as media types: case-insensitively, with
+// an optional "application/" prefix (RFC 7515 §4.1.9).
+func sameType(got, want string) bool {
+	trim := func(s string) string {
+		if len(s) > 12 && strings.EqualFold(s[:12], "application/") {
+			return s[12:]
+		}
+		return s
+	}
+	return got != "" && strings.EqualFold(trim(got), trim(want))
+}
+
+// Sign signs payload, which must be one JSON object without duplicate
+// member names, with k and returns the compact JWS. The header carries alg,
+// the key's kid when it has one, and typ when non-empty. The payload is
+// signed as given: Sign adds no claims. Use an Issuer for authkit tokens.
+func Sign(k *Key, typ string, payload []byte) (string, error) {
+	if k == nil {
+		return "", ErrInvalidKey
+	}
+	if err := checkJSON(payload); err != nil {
+		return "", errors.Join(ErrInvalidClaims, err)
+	}
+	return sign(k, typ, payload)
+}
+
+func sign(k *Key, typ string, payload []byte) (string, error) {
+	material, err := k.signer()
+	if err != nil {
+		return "", err
+	}
+	hdr := make([]byte, 0, 96)
+	hdr = append(hdr, `{"alg":"`...)
+	hdr = append(hdr, k.alg...)
+	hdr = append(hdr, '"')
+	if k.kid != "" {
+		kid, _ := json.Marshal(k.kid)
+		hdr = append(hdr, `,"kid":`...)
+		hdr = append(hdr, kid...)
+	}
+	if typ != "" {
+		t, _ := json.Marshal(typ)
+		hdr = append(hdr, `,"typ":`...)
+		hdr = append(hdr, t...)
+	}
+	hdr = append(hdr, '}')
+	var sb strings.Builder
+	sb.Grow(b64.EncodedLen(len(hdr)) + b64.EncodedLen(len(payload)) + 2 + 700)
+	enc := func(b []byte) {
+		buf := make([]byte, b64.EncodedLen(len(b)))
+		b64.Encode(buf, b)
+		sb.Write(buf)
+	}
+	enc(hdr)
+	sb.WriteByte('.')
+	enc(payload)
+	sig, err := algs[k.alg].method.Sign(sb.String(), material)
+	if err != nil {
+		return "", err
+	}
+	sb.WriteByte('.')
+	enc(sig)
+	return sb.String(), nil
+}
+
+// token_use values.
+const (
+	useAccess  = "access"
+	useRefresh = "refresh"
+	usePurpose = "purpose"
+)
