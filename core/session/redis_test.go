@@ -1,0 +1,262 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authkit-go/authkit/core/internal/redistest"
+	"github.com/authkit-go/authkit/core/session"
+)
+
+func newRedis(t *testing.T) (*session.RedisStore, *redis.Client, string) {
+	t.Helper()
+	c := redistest.Client(t)
+	prefix := redistest.Prefix(t)
+	st, err := session.NewRedisStore(c, session.WithKeyPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, c, prefix
+}
+
+func TestRedisTTL(t *testing.T) {
+	st, c, _ := newRedis(t)
+	clk := newClock()
+	m := newManager(t, st, clk)
+	ctx := context.Background()
+	pttl := func(s *session.Session) time.Duration {
+		t.Helper()
+		d, err := c.PTTL(ctx, st.SessionKey(s)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	near := func(name string, got, want time.Duration) {
+		t.Helper()
+		if got > want || got < want-2*time.Second {
+			t.Errorf("%s: PTTL = %v, want %v", name, got, want)
+		}
+	}
+	tests := []struct {
+		name    string
+		advance time.Duration // before a Load
+		want    time.Duration
+	}{
+		{"after create: the idle timeout", 0, 30 * time.Minute},
+		{"a read-only load slides it", 10 * time.Minute, 30 * time.Minute},
+		{"near the absolute end: what is left", 12*time.Hour - 10*time.Minute - 20*time.Minute, 20 * time.Minute},
+	}
+	s, err := m.Create(ctx, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.advance > 0 {
+				// Keep the session alive by the clock across a long advance.
+				for left := tt.advance; left > 0; left -= 20 * time.Minute {
+					clk.Advance(min(left, 20*time.Minute))
+					if _, err := m.Load(ctx, s.ID().Secret()); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			near(tt.name, pttl(s), tt.want)
+		})
+	}
+	t.Run("save uses the same TTL", func(t *testing.T) {
+		got, err := m.Load(ctx, s.ID().Secret())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = got.Set("k", 1)
+		if err := m.Save(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		near("save", pttl(got), 20*time.Minute)
+	})
+}
+
+// TestRedisHoldsNoID checks that a copy of Redis hands out no session id.
+func TestRedisHoldsNoID(t *testing.T) {
+	st, c, prefix := newRedis(t)
+	m := newManager(t, st, newClock())
+	ctx := context.Background()
+	s, err := m.Create(ctx, session.Meta{UserID: "alice", ClientIP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := s.ID().Secret()
+	keys, err := c.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 {
+		t.Fatalf("keys = %v, want a session and a user index", keys)
+	}
+	for _, k := range keys {
+		dump, err := c.Dump(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(k+dump, secret) || strings.Contains(k+dump, string(mustRaw(t, secret))) || strings.Contains(k, "alice") {
+			t.Fatalf("key %q or its value holds the id or the raw user id", k)
+		}
+	}
+}
+
+func mustRaw(t *testing.T, secret string) []byte {
+	t.Helper()
+	id, err := session.ParseID(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := id.Hash()
+	return h[:] // not the id, but a cheap sanity check that binary hashes are not stored as keys
+}
+
+// everyOperation runs each Manager method once and returns its error.
+func everyOperation(ctx context.Context, m *session.Manager, s *session.Session) map[string]error {
+	_, create := m.Create(ctx, meta)
+	_, load := m.Load(ctx, s.ID().Secret())
+	_ = s.Set("k", time.Now().UnixNano())
+	save := m.Save(ctx, s)
+	rotate := m.Rotate(ctx, s)
+	_, list := m.List(ctx, "alice", s)
+	_, all := m.DestroyAll(ctx, "alice")
+	destroy := m.Destroy(ctx, s)
+	return map[string]error{"Create": create, "Load": load, "Save": save, "Rotate": rotate, "List": list, "DestroyAll": all, "Destroy": destroy}
+}
+
+func wantUnavailable(t *testing.T, errs map[string]error) {
+	t.Helper()
+	for op, err := range errs {
+		if !errors.Is(err, session.ErrUnavailable) {
+			t.Errorf("%s: err = %v, want ErrUnavailable", op, err)
+		}
+	}
+}
+
+func TestRedisUnreachable(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
+	t.Cleanup(func() { _ = c.Close() })
+	st, err := session.NewRedisStore(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newManager(t, st, newClock())
+	// A session value as if loaded earlier, from a working store.
+	mem := newManager(t, memoryStore(t), newClock())
+	s, err := mem.Create(context.Background(), session.Meta{UserID: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUnavailable(t, everyOperation(context.Background(), m, s))
+}
+
+// TestRedisRestart stops and restarts a private redis-server: operations
+// fail with ErrUnavailable while it is down and work again once it is back.
+func TestRedisRestart(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("REQUIRE_REDIS") == "1" {
+			t.Fatal("redis-server not found")
+		}
+		t.Skip("SKIPPING: redis-server binary not found")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
+	t.Cleanup(func() { _ = c.Close() })
+	start := func() *exec.Cmd {
+		t.Helper()
+		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		for range 100 { // wait for the server to accept
+			if c.Ping(context.Background()).Err() == nil {
+				return cmd
+			}
+			time.Sleep(20 * time.Millisecond) // polling a child process, not timing the code under test
+		}
+		t.Fatalf("redis-server on %s did not start", addr)
+		return nil
+	}
+	stop := func(cmd *exec.Cmd) {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+
+	st, err := session.NewRedisStore(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newManager(t, st, newClock())
+	ctx := context.Background()
+	working := func(phase string) {
+		t.Helper()
+		s, err := m.Create(ctx, session.Meta{UserID: "alice"})
+		if err != nil {
+			t.Fatalf("%s: Create: %v", phase, err)
+		}
+		for op, err := range everyOperation(ctx, m, s) {
+			if err != nil {
+				t.Errorf("%s: %s: %v", phase, op, err)
+			}
+		}
+	}
+
+	srv := start()
+	working("first start")
+	s, err := m.Create(ctx, session.Meta{UserID: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop(srv)
+	wantUnavailable(t, everyOperation(ctx, m, s))
+	if t.Failed() {
+		return
+	}
+	start()
+	working("after restart")
+	if _, err := m.Load(ctx, s.ID().Secret()); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("a session from before the restart (no persistence): %v, want ErrNotFound", err)
+	}
+}
+
+func TestNewRedisStoreValidates(t *testing.T) {
+	tests := []struct {
+		name   string
+		client redis.UniversalClient
+		opts   []session.RedisOption
+	}{
+		{"nil client", nil, nil},
+		{"brace in prefix", redis.NewClient(&redis.Options{}), []session.RedisOption{session.WithKeyPrefix("app{1}:")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := session.NewRedisStore(tt.client, tt.opts...); !errors.Is(err, session.ErrInvalidConfig) {
+				t.Fatalf("err = %v, want ErrInvalidConfig", err)
+			}
+		})
+	}
+}
+
