@@ -1,0 +1,53 @@
+# authkit — common tasks. Every target works on a fresh machine with Go
+# installed; `make test` finds or starts a Redis (scripts/with-redis.sh).
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+MODULES     := $(shell $(GO) list -m -f '{{.Dir}}' 2>/dev/null)
+FUZZTIME    ?= 10s
+BENCHTIME   ?= 1s
+ADDR        ?= 127.0.0.1:8080
+
+.PHONY: all test test-short lint fmt vet staticcheck fence modules run bench fuzz
+
+all: lint test
+
+## test: every module's tests with -race, against a real Redis when one can be had.
+test:
+	./scripts/with-redis.sh $(GO) test -race -count=1 -timeout 20m work
+
+## test-short: the same without -race.
+test-short:
+	./scripts/with-redis.sh $(GO) test -count=1 work
+
+## lint: gofmt, go vet, staticcheck (pinned) and the module fence.
+lint: fmt vet staticcheck fence
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; echo "gofmt: ok"
+
+vet:
+	$(GO) vet work
+
+staticcheck:
+	@for m in $(MODULES); do echo "staticcheck $$m"; (cd $$m && $(GO) run $(STATICCHECK) ./...) || exit 1; done
+
+fence:
+	./scripts/fence.sh
+
+## modules: each module on its own (GOWORK=off): tidy unchanged, build, vet, test.
+modules:
+	./scripts/with-redis.sh ./scripts/check-modules.sh
+
+## run: the net/http example on $(ADDR) with memory stores (REDIS_URL switches to Redis).
+run:
+	$(GO) run ./examples/nethttp -addr $(ADDR)
+
+## bench: every benchmark, with allocations.
+bench:
+	./scripts/with-redis.sh $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) work
+
+## fuzz: a short run ($(FUZZTIME)) of every fuzz target.
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
