@@ -259,4 +259,3 @@ func TestNewRedisStoreValidates(t *testing.T) {
 		})
 	}
 }
-
