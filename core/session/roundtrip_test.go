@@ -1,0 +1,90 @@
+package session_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authkit-go/authkit/core/internal/redistest"
+	"github.com/authkit-go/authkit/core/session"
+)
+
+// countHook counts round trips: one per command or pipeline sent.
+type countHook struct{ n atomic.Int64 }
+
+func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+func TestRedisRoundTrips(t *testing.T) {
+	redistest.Client(t) // skip when no Redis
+	opts, err := redis.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { _ = c.Close() })
+	hook := &countHook{}
+	c.AddHook(hook)
+	st, err := session.NewRedisStore(c, session.WithKeyPrefix(redistest.Prefix(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newClock()
+	m := newManager(t, st, clk)
+	ctx := context.Background()
+	s, err := m.Create(ctx, session.Meta{UserID: "alice"}) // also loads the scripts
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = m.Load(ctx, s.ID().Secret())
+	_ = m.Rotate(ctx, s)
+
+	tests := []struct {
+		name string
+		op   func() error
+		want int64
+	}{
+		{"Create", func() error { _, err := m.Create(ctx, session.Meta{UserID: "alice"}); return err }, 1},
+		{"Load read-only", func() error { _, err := m.Load(ctx, s.ID().Secret()); return err }, 1},
+		{"Load that touches last seen", func() error {
+			clk.Advance(2 * time.Minute)
+			_, err := m.Load(ctx, s.ID().Secret())
+			return err
+		}, 1},
+		{"Save", func() error { _ = s.Set("k", 1); return m.Save(ctx, s) }, 1},
+		{"Save when clean", func() error { return m.Save(ctx, s) }, 0},
+		{"Rotate", func() error { return m.Rotate(ctx, s) }, 1},
+		{"List", func() error { _, err := m.List(ctx, "alice", s); return err }, 2},
+		{"Destroy", func() error { return m.Destroy(ctx, s) }, 1},
+		{"DestroyAll", func() error { _, err := m.DestroyAll(ctx, "alice"); return err }, 3},
+		{"Load of a malformed id", func() error { _, _ = m.Load(ctx, "x"); return nil }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := hook.n.Load()
+			if err := tt.op(); err != nil {
+				t.Fatal(err)
+			}
+			if got := hook.n.Load() - before; got != tt.want {
+				t.Fatalf("%d round trips, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
