@@ -281,6 +281,22 @@ var behaviours = []struct {
 			t.Fatalf("List after DestroyAll = %+v, %v", list, err)
 		}
 	}},
+	{"destroy by hint logs out one device of that user only", func(t *testing.T, e *env) {
+		phone, laptop := e.create(t, "alice"), e.create(t, "alice")
+		if n, err := e.m.DestroyByHint(e.ctx, "bob", phone.Hint()); err != nil || n != 0 {
+			t.Fatalf("another user's hint: %d, %v", n, err)
+		}
+		for _, bad := range []string{"", "ABCDEF01", "abc", phone.Hint() + "0", "zzzzzzzz"} {
+			if _, err := e.m.DestroyByHint(e.ctx, "alice", bad); !errors.Is(err, session.ErrInvalidValue) {
+				t.Errorf("hint %q: %v, want ErrInvalidValue", bad, err)
+			}
+		}
+		if n, err := e.m.DestroyByHint(e.ctx, "alice", phone.Hint()); err != nil || n != 1 {
+			t.Fatalf("DestroyByHint = %d, %v", n, err)
+		}
+		e.wantGone(t, phone.ID())
+		e.load(t, laptop)
+	}},
 	{"list prunes expired sessions", func(t *testing.T, e *env) {
 		e.create(t, "alice")
 		e.clk.Advance(31 * time.Minute)

@@ -217,6 +217,48 @@ func (m *Manager) List(ctx context.Context, userID string, current *Session) ([]
 	return out, nil
 }
 
+// DestroyByHint removes userID's sessions whose Hint (as List reports it)
+// is hint, for a "log out this device" button, and reports how many it
+// removed. Only userID's own sessions can match, so a user cannot log out
+// someone else by guessing hints. A hint that is not 8 lower-case hex
+// characters fails with ErrInvalidValue.
+func (m *Manager) DestroyByHint(ctx context.Context, userID, hint string) (int, error) {
+	if !validHint(hint) {
+		return 0, fmt.Errorf("%w: hint", ErrInvalidValue)
+	}
+	if userID == "" {
+		return 0, nil
+	}
+	stored, err := m.cfg.store.List(ctx, userID, m.policy())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, st := range stored {
+		if st.Hash.Hint() != hint {
+			continue
+		}
+		if err := m.cfg.store.Destroy(ctx, st.Hash, userID); err != nil {
+			return n, err
+		}
+		n++
+		m.cfg.audit.Emit(ctx, audit.Event{Kind: audit.SessionDestroyed, Time: m.cfg.now(), Subject: userID, Reason: "logout_device", Family: hint})
+	}
+	return n, nil
+}
+
+func validHint(h string) bool {
+	if len(h) != hintLength {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if !('0' <= h[i] && h[i] <= '9' || 'a' <= h[i] && h[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // DestroyAll removes every session of userID ("log out everywhere") and
 // reports how many it removed. The caller's own session is among them; the
 // guard then writes ExpiredCookie.

@@ -87,4 +87,3 @@ func TestRedisRoundTrips(t *testing.T) {
 		})
 	}
 }
-
