@@ -1,0 +1,345 @@
+package token
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/token/tokenstore"
+)
+
+// Subject describes the user a token pair is issued to.
+type Subject struct {
+	// ID becomes "sub". Required.
+	ID string
+	// Roles becomes "roles".
+	Roles []string
+	// Scope becomes "scope" (space-separated).
+	Scope string
+	// AMR becomes "amr" (RFC 8176), e.g. []string{"pwd", "otp"}.
+	AMR []string
+	// Extra holds custom claims: a struct or map marshalled to a JSON
+	// object, or a json.RawMessage. Names may not collide with registered
+	// claims. Keep it small: it travels in every request.
+	Extra any
+}
+
+// Pair is an OAuth 2.0 style token response (RFC 6749 §5.1).
+type Pair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+}
+
+// Purpose names what a single-use purpose token is for.
+type Purpose string
+
+// The purposes authkit issues tokens for.
+const (
+	PurposePasswordReset     Purpose = "password_reset"
+	PurposeEmailVerification Purpose = "email_verification"
+)
+
+// Issuer issues and checks authkit's own tokens: access tokens (typ
+// at+jwt, token_use "access"), refresh tokens (typ rt+jwt, token_use
+// "refresh", rotated on every use with reuse detection) and purpose tokens
+// (typ purpose+jwt, single-use). A token of one kind never passes as
+// another: both the typ header and the token_use claim are checked. It is
+// safe for concurrent use.
+type Issuer struct {
+	keys *KeySet
+	cfg  config
+}
+
+// NewIssuer returns an Issuer signing with keys' active key and verifying
+// against all of keys. Options: WithIssuer, WithAudience, WithStore,
+// WithAudit, WithAccessTTL, WithRefreshTTL, WithPasswordResetTTL,
+// WithEmailVerificationTTL, WithLeeway, WithMaxSize, WithClock.
+func NewIssuer(keys *KeySet, opts ...Option) (*Issuer, error) {
+	if keys == nil || keys.Active() == nil {
+		return nil, fmt.Errorf("%w: an Issuer needs a key set with an active signing key", ErrInvalidKey)
+	}
+	cfg, err := newConfig(forIssuer, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Issuer{keys: keys, cfg: cfg}, nil
+}
+
+// Verifier returns a Verifier for this issuer's access tokens, with the
+// same keys, issuer, audience, leeway and size cap, requiring typ at+jwt.
+// It checks no revocation; use Authenticate for that.
+func (i *Issuer) Verifier() *Verifier {
+	cfg := i.cfg
+	cfg.target = forVerifier
+	cfg.typ = TypeAccess
+	cfg.maxLifetime = i.cfg.accessTTL
+	return &Verifier{keys: i.keys, cfg: cfg}
+}
+
+func (i *Issuer) newID() (string, error) { return randomID(16) } // 128 bits from crypto/rand
+
+func (i *Issuer) sign(c *Claims, extra json.RawMessage, typ string) (string, error) {
+	payload, err := marshalClaims(c, extra)
+	if err != nil {
+		return "", err
+	}
+	return sign(i.keys.Active(), typ, payload)
+}
+
+// IssuePair issues an access token and a refresh token that starts a new
+// refresh family.
+func (i *Issuer) IssuePair(ctx context.Context, s Subject) (Pair, error) {
+	if s.ID == "" {
+		return Pair{}, fmt.Errorf("%w: empty subject", ErrInvalidClaims)
+	}
+	extra, err := encodeExtra(s.Extra)
+	if err != nil {
+		return Pair{}, err
+	}
+	family, err := i.newID()
+	if err != nil {
+		return Pair{}, err
+	}
+	base := Claims{Subject: s.ID, Roles: s.Roles, Scope: s.Scope, AMR: s.AMR}
+	pair, refreshJTI, refreshExp, err := i.pair(&base, extra, family)
+	if err != nil {
+		return Pair{}, err
+	}
+	if err := i.cfg.store.StartFamily(ctx, family, s.ID, refreshJTI, refreshExp); err != nil {
+		return Pair{}, storeErr(err)
+	}
+	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenIssued, Subject: s.ID, Family: family})
+	return pair, nil
+}
+
+// pair signs an access and a refresh token for base's subject and claims.
+func (i *Issuer) pair(base *Claims, extra json.RawMessage, family string) (Pair, string, time.Time, error) {
+	now := i.cfg.now()
+	accessJTI, err := i.newID()
+	if err != nil {
+		return Pair{}, "", time.Time{}, err
+	}
+	refreshJTI, err := i.newID()
+	if err != nil {
+		return Pair{}, "", time.Time{}, err
+	}
+	access := *base
+	access.Issuer, access.Audience = i.cfg.issuer, i.cfg.audience
+	access.IssuedAt, access.ExpiresAt, access.ID, access.use = now, now.Add(i.cfg.accessTTL), accessJTI, useAccess
+	refresh := access
+	refresh.ExpiresAt, refresh.ID, refresh.use, refresh.family = now.Add(i.cfg.refreshTTL), refreshJTI, useRefresh, family
+	at, err := i.sign(&access, extra, TypeAccess)
+	if err != nil {
+		return Pair{}, "", time.Time{}, err
+	}
+	rt, err := i.sign(&refresh, extra, TypeRefresh)
+	if err != nil {
+		return Pair{}, "", time.Time{}, err
+	}
+	return Pair{AccessToken: at, RefreshToken: rt, TokenType: "Bearer", ExpiresIn: int(i.cfg.accessTTL / time.Second)},
+		refreshJTI, refresh.ExpiresAt.Truncate(time.Second), nil
+}
+
+func (i *Issuer) verifyKind(ctx context.Context, raw, typ, use string, maxLifetime time.Duration) (*Claims, error) {
+	c, err := verify(ctx, i.keys, &i.cfg, typ, maxLifetime, raw)
+	if err != nil {
+		return nil, err
+	}
+	if c.use != use {
+		return nil, reject(ErrType, "token_use claim")
+	}
+	if c.Subject == "" || c.ID == "" || c.IssuedAt.IsZero() {
+		return nil, reject(ErrMissingClaim, "sub, jti or iat")
+	}
+	return c, nil
+}
+
+// Authenticate verifies an access token and checks that it is not revoked
+// (one store round trip). Errors wrap ErrInvalid (answer 401) or
+// ErrUnavailable (answer 503).
+func (i *Issuer) Authenticate(ctx context.Context, raw string) (*Claims, error) {
+	c, err := i.verifyKind(ctx, raw, TypeAccess, useAccess, i.cfg.accessTTL)
+	if err != nil {
+		return nil, err
+	}
+	if err := i.checkRevoked(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (i *Issuer) checkRevoked(ctx context.Context, c *Claims) error {
+	revoked, err := i.cfg.store.Revoked(ctx, c.Subject, c.ID, c.IssuedAt)
+	if err != nil {
+		return storeErr(err)
+	}
+	if revoked {
+		return reject(ErrRevoked, "")
+	}
+	return nil
+}
+
+// Refresh exchanges a refresh token for a new pair and kills the one
+// presented. Presenting an already-used refresh token revokes its whole
+// family, emits an audit.TokenReuseDetected event and returns an error
+// wrapping ErrReused (RFC 9700 §4.14.2). Of concurrent refreshes of one
+// token exactly one succeeds.
+func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
+	c, err := i.verifyKind(ctx, raw, TypeRefresh, useRefresh, i.cfg.refreshTTL)
+	if err != nil {
+		return Pair{}, err
+	}
+	if c.family == "" {
+		return Pair{}, reject(ErrMissingClaim, "fam")
+	}
+	if err := i.checkRevoked(ctx, c); err != nil {
+		return Pair{}, err
+	}
+	base := Claims{Subject: c.Subject, Roles: c.Roles, Scope: c.Scope, AMR: c.AMR}
+	pair, next, exp, err := i.pair(&base, c.Extra, c.family)
+	if err != nil {
+		return Pair{}, err
+	}
+	switch err := i.cfg.store.RotateFamily(ctx, c.family, c.ID, next, exp); {
+	case err == nil:
+	case errors.Is(err, tokenstore.ErrReused):
+		i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenReuseDetected, Subject: c.Subject, Family: c.family})
+		return Pair{}, reject(ErrReused, "refresh token reused; family revoked")
+	case errors.Is(err, tokenstore.ErrFamilyRevoked), errors.Is(err, tokenstore.ErrFamilyUnknown):
+		return Pair{}, reject(ErrRevoked, "refresh family")
+	default:
+		return Pair{}, storeErr(err)
+	}
+	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRefreshed, Subject: c.Subject, Family: c.family})
+	return pair, nil
+}
+
+// Revoke revokes a presented access or refresh token until its expiry; for
+// a refresh token its whole family too. An expired token needs no
+// revocation and returns nil; any other invalid token returns its error.
+func (i *Issuer) Revoke(ctx context.Context, raw string) error {
+	c, err := i.verifyKind(ctx, raw, TypeAccess, useAccess, i.cfg.accessTTL)
+	if errors.Is(err, ErrType) {
+		c, err = i.verifyKind(ctx, raw, TypeRefresh, useRefresh, i.cfg.refreshTTL)
+	}
+	if errors.Is(err, ErrExpired) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := i.cfg.store.RevokeToken(ctx, c.Subject, c.ID, c.ExpiresAt); err != nil {
+		return storeErr(err)
+	}
+	if c.family != "" {
+		if err := i.cfg.store.RevokeFamily(ctx, c.family); err != nil && !errors.Is(err, tokenstore.ErrFamilyUnknown) {
+			return storeErr(err)
+		}
+	}
+	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: c.Subject, Family: c.family})
+	return nil
+}
+
+// RevokeSubject logs a user out everywhere: every token of sub issued up to
+// now (millisecond precision) is refused from now on, for as long as the
+// longest-lived token (the refresh TTL).
+func (i *Issuer) RevokeSubject(ctx context.Context, sub string) error {
+	if sub == "" {
+		return fmt.Errorf("%w: empty subject", ErrInvalidClaims)
+	}
+	cutoff := i.cfg.now().Truncate(time.Millisecond).Add(time.Millisecond)
+	if err := i.cfg.store.RevokeSubject(ctx, sub, cutoff, i.cfg.refreshTTL); err != nil {
+		return storeErr(err)
+	}
+	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: sub, Reason: "subject"})
+	return nil
+}
+
+func (i *Issuer) purposeTTL(p Purpose) (time.Duration, error) {
+	switch p {
+	case PurposePasswordReset:
+		return i.cfg.resetTTL, nil
+	case PurposeEmailVerification:
+		return i.cfg.emailTTL, nil
+	}
+	return 0, fmt.Errorf("%w: unknown purpose %q", ErrInvalidClaims, string(p))
+}
+
+// IssuePurpose issues a single-use token for p (a password reset: 15
+// minutes; an email verification: 24 hours) bound to sub.
+func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose) (string, error) {
+	ttl, err := i.purposeTTL(p)
+	if err != nil {
+		return "", err
+	}
+	if sub == "" {
+		return "", fmt.Errorf("%w: empty subject", ErrInvalidClaims)
+	}
+	jti, err := i.newID()
+	if err != nil {
+		return "", err
+	}
+	now := i.cfg.now()
+	c := Claims{Issuer: i.cfg.issuer, Audience: i.cfg.audience, Subject: sub, ID: jti,
+		IssuedAt: now, ExpiresAt: now.Add(ttl), use: usePurpose, purpose: string(p)}
+	raw, err := i.sign(&c, nil, TypePurpose)
+	if err != nil {
+		return "", err
+	}
+	// A purpose token is a one-member family: consuming it rotates the
+	// family away, which the store does atomically, so it works once.
+	if err := i.cfg.store.StartFamily(ctx, jti, sub, jti, c.ExpiresAt.Truncate(time.Second)); err != nil {
+		return "", storeErr(err)
+	}
+	return raw, nil
+}
+
+// ConsumePurpose verifies a purpose token for p and marks it used. A
+// second use fails with ErrReused; of concurrent uses exactly one succeeds.
+func (i *Issuer) ConsumePurpose(ctx context.Context, raw string, p Purpose) (*Claims, error) {
+	ttl, err := i.purposeTTL(p)
+	if err != nil {
+		return nil, err
+	}
+	c, err := i.verifyKind(ctx, raw, TypePurpose, usePurpose, max(i.cfg.resetTTL, i.cfg.emailTTL))
+	if err != nil {
+		return nil, err
+	}
+	if c.purpose != string(p) {
+		return nil, reject(ErrType, "purpose")
+	}
+	if c.ExpiresAt.Sub(c.IssuedAt) > ttl {
+		return nil, reject(ErrLifetime, "")
+	}
+	if err := i.checkRevoked(ctx, c); err != nil {
+		return nil, err
+	}
+	next, err := i.newID()
+	if err != nil {
+		return nil, err
+	}
+	switch err := i.cfg.store.RotateFamily(ctx, c.ID, c.ID, next, c.ExpiresAt); {
+	case err == nil:
+		return c, nil
+	case errors.Is(err, tokenstore.ErrReused), errors.Is(err, tokenstore.ErrFamilyRevoked):
+		return nil, reject(ErrReused, "purpose token already used")
+	case errors.Is(err, tokenstore.ErrFamilyUnknown):
+		return nil, reject(ErrRevoked, "purpose token unknown to the store")
+	default:
+		return nil, storeErr(err)
+	}
+}
+
+// storeErr maps the store's ErrUnavailable onto this package's, keeping
+// the cause.
+func storeErr(err error) error {
+	if errors.Is(err, tokenstore.ErrUnavailable) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return fmt.Errorf("token: store: %w", err)
+}
