@@ -9,3 +9,6 @@ func (r *RedisStore) SessionKey(s *Session) string { return r.sessionKey(s.hash)
 
 // UserKey exposes the Redis key of a user's index.
 func (r *RedisStore) UserKey(userID string) string { return r.userKey(userID) }
+
+// DecodeRecord exposes the Redis record parser to the fuzz target.
+var DecodeRecord = decodeRecord

@@ -15,8 +15,10 @@ import (
 )
 
 // RedisStore keeps sessions in Redis through a redis.UniversalClient, so a
-// single server, Sentinel and Cluster all work. See the package
-// documentation for the key layout and the cost of each operation.
+// single server, Sentinel and Cluster all work. With a *redis.Client (single
+// server or Sentinel) multi-key updates are atomic Lua or MULTI; with a
+// ClusterClient or Ring they run as ordered single-slot steps. See the
+// package documentation for the key layout and the cost of each operation.
 type RedisStore struct {
 	client  redis.UniversalClient
 	prefix  string
@@ -52,8 +54,11 @@ func NewRedisStore(client redis.UniversalClient, opts ...RedisOption) (*RedisSto
 	if strings.ContainsAny(cfg.prefix, "{}") {
 		return nil, fmt.Errorf("%w: key prefix %q contains a brace", ErrInvalidConfig, cfg.prefix)
 	}
-	_, cluster := client.(*redis.ClusterClient)
-	return &RedisStore{client: client, prefix: cfg.prefix, cluster: cluster}, nil
+	// Multi-key Lua and MULTI are only safe where every key lives on one
+	// server: a *redis.Client (single server or Sentinel). A ClusterClient, a
+	// Ring or anything else gets the single-slot steps.
+	_, single := client.(*redis.Client)
+	return &RedisStore{client: client, prefix: cfg.prefix, cluster: !single}, nil
 }
 
 // sessionKey is where the record of h lives: its own hash slot.

@@ -259,3 +259,50 @@ func TestNewRedisStoreValidates(t *testing.T) {
 		})
 	}
 }
+
+// TestRedisCorruptRecord checks that a record something else wrote fails
+// closed with ErrUnavailable instead of panicking or loading.
+func TestRedisCorruptRecord(t *testing.T) {
+	st, c, _ := newRedis(t)
+	m := newManager(t, st, newClock())
+	ctx := context.Background()
+	tests := []struct {
+		name, value string
+	}{
+		{"no header", "garbage"},
+		{"non-numeric header", "x:y:{}"},
+		{"bad JSON", strconv.FormatInt(t0.UnixMilli(), 10) + ":" + strconv.FormatInt(t0.UnixMilli(), 10) + ":{"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := m.Create(ctx, meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Set(ctx, st.SessionKey(s), tt.value, time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Load(ctx, s.ID().Secret()); !errors.Is(err, session.ErrUnavailable) {
+				t.Fatalf("Load of a corrupt record: %v, want ErrUnavailable", err)
+			}
+		})
+	}
+}
+
+func FuzzDecodeRecord(f *testing.F) {
+	for _, s := range []string{"1764000000000:1764000000000:{}", `1:2:{"u":"a","v":{"k":1}}`, "::", "1:2:", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		rec, err := session.DecodeRecord(v)
+		if err != nil {
+			if !errors.Is(err, session.ErrUnavailable) {
+				t.Fatalf("error %v is not ErrUnavailable", err)
+			}
+			return
+		}
+		if rec == nil {
+			t.Fatal("nil record without an error")
+		}
+	})
+}
