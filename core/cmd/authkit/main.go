@@ -42,6 +42,7 @@ func commands() []command {
 	return []command{
 		{"version", "print the authkit version", runVersion},
 		{"jwt", "make keys, sign, verify and inspect JWTs", runJWT},
+		{"password", "hash, verify and policy-check passwords", runPassword},
 		{"help", "show this help", runHelp},
 	}
 }
