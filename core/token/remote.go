@@ -1,0 +1,165 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// RemoteKeySet is a KeySource for services that only verify: it fetches
+// an issuer's JWKS over HTTPS, caches it for the response's Cache-Control
+// max-age (clamped to WithCacheTTLBounds), refetches early when a token
+// names an unknown kid (at most once per WithRefreshInterval, so a flood of
+// random kids causes no fetch storm), and keeps serving the cached set
+// while the issuer is down. Responses are bounded in size and time.
+// Concurrent fetches are collapsed into one.
+//
+// Only keys that name their "alg" are used, so each stays pinned to one
+// algorithm. The token's own jku/x5u headers are never followed: the URL is
+// fixed here.
+type RemoteKeySet struct {
+	url   string
+	cfg   config
+	group singleflight.Group
+
+	mu          sync.Mutex
+	keys        []*Key
+	fetched     bool
+	expires     time.Time
+	lastAttempt time.Time
+}
+
+// NewRemoteKeySet returns a RemoteKeySet for jwksURL, which must be https
+// (plain http is allowed for loopback addresses only, for tests). Nothing
+// is fetched until the first token arrives. Options: WithHTTPClient,
+// WithRefreshInterval, WithCacheTTLBounds, WithFetchTimeout,
+// WithMaxResponseSize, WithClock.
+func NewRemoteKeySet(jwksURL string, opts ...Option) (*RemoteKeySet, error) {
+	u, err := url.Parse(jwksURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%w: JWKS URL %q", ErrInvalidOption, jwksURL)
+	}
+	if u.Scheme != "https" {
+		ip := net.ParseIP(u.Hostname())
+		if u.Scheme != "http" || !(u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())) {
+			return nil, fmt.Errorf("%w: JWKS URL must be https", ErrInvalidOption)
+		}
+	}
+	cfg, err := newConfig(forRemote, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &RemoteKeySet{url: u.String(), cfg: cfg}, nil
+}
+
+// VerificationKeys implements KeySource.
+func (r *RemoteKeySet) VerificationKeys(ctx context.Context, kid string) ([]*Key, error) {
+	now := r.cfg.now()
+	r.mu.Lock()
+	keys, fetched, stale, mayFetch := r.keys, r.fetched, now.After(r.expires), now.Sub(r.lastAttempt) >= r.cfg.refreshInterval
+	r.mu.Unlock()
+	if !fetched || stale {
+		if mayFetch {
+			keys, fetched, _ = r.refresh()
+			mayFetch = false
+		}
+		if !fetched {
+			return nil, fmt.Errorf("%w: JWKS not available", ErrUnavailable)
+		}
+	}
+	sel, err := selectKeys(keys, kid)
+	if err != nil && mayFetch && kid != "" {
+		keys, _, _ = r.refresh()
+		sel, err = selectKeys(keys, kid)
+	}
+	return sel, err
+}
+
+// refresh fetches the set once for all concurrent callers and returns the
+// keys to use (the previous ones when the fetch failed).
+func (r *RemoteKeySet) refresh() ([]*Key, bool, error) {
+	_, err, _ := r.group.Do("jwks", func() (any, error) {
+		now := r.cfg.now()
+		r.mu.Lock()
+		r.lastAttempt = now
+		r.mu.Unlock()
+		keys, ttl, err := r.fetch()
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		r.keys, r.fetched, r.expires = keys, true, now.Add(ttl)
+		r.mu.Unlock()
+		return nil, nil
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.keys, r.fetched, err
+}
+
+func (r *RemoteKeySet) fetch() ([]*Key, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	resp, err := r.cfg.httpClient.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, 0, fmt.Errorf("JWKS fetch: status %d", resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.maxResponseBytes+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if int64(len(body)) > r.cfg.maxResponseBytes {
+		return nil, 0, errors.New("JWKS fetch: response too large")
+	}
+	parsed, err := ParseJWKS(body, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	// A published HMAC key would let anyone who can read the JWKS forge
+	// tokens: never trust one from a URL.
+	var keys []*Key
+	for _, k := range parsed {
+		if !k.alg.IsSymmetric() {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, 0, errors.New("JWKS fetch: no asymmetric keys")
+	}
+	return keys, r.cacheTTL(resp.Header.Get("Cache-Control")), nil
+}
+
+// cacheTTL reads max-age from a Cache-Control header and clamps it.
+func (r *RemoteKeySet) cacheTTL(cc string) time.Duration {
+	ttl := DefaultCacheTTL
+	for part := range strings.SplitSeq(cc, ",") {
+		part = strings.TrimSpace(strings.ToLower(part))
+		if v, ok := strings.CutPrefix(part, "max-age="); ok {
+			if n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64); err == nil && n >= 0 && n < 1<<31 {
+				ttl = time.Duration(n) * time.Second
+			}
+		} else if part == "no-store" || part == "no-cache" {
+			ttl = 0
+		}
+	}
+	return min(max(ttl, r.cfg.minTTL), r.cfg.maxTTL)
+}
