@@ -86,6 +86,9 @@
 // Round trips (single server): Load 1, Save 1, Create 1, Rotate 1, Destroy 1,
 // List 2 (+1 to prune), DestroyAll 2 per 500 sessions + 1.
 //
+// List and DestroyByHint back an "active devices" page; DestroyAll is "log
+// out everywhere".
+//
 // # Failures
 //
 // Every Redis failure is returned wrapped in ErrUnavailable (the guard maps

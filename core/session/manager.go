@@ -40,10 +40,14 @@ type Meta struct {
 // Info describes one of a user's sessions for an "active devices" page.
 type Info struct {
 	// Hint is a short non-secret handle (a hash prefix), not the id.
-	Hint      string
+	Hint string
+	// CreatedAt is when the session was created (at sign-in, for a bound one).
 	CreatedAt time.Time
-	LastSeen  time.Time
-	IP        string
+	// LastSeen is the last use, accurate to the touch interval.
+	LastSeen time.Time
+	// IP is the client address the session was created from.
+	IP string
+	// UserAgent is the User-Agent the session was created with.
 	UserAgent string
 	// Current is true for the session the caller passed to List.
 	Current bool

@@ -40,10 +40,15 @@ type Store interface {
 
 // Record is what a Store keeps for one session.
 type Record struct {
-	UserID    string
+	// UserID is the bound user, or "" for an anonymous session.
+	UserID string
+	// CreatedAt starts the absolute lifetime; Rotate keeps it.
 	CreatedAt time.Time
-	LastSeen  time.Time
-	IP        string
+	// LastSeen is the last use, accurate to the touch interval.
+	LastSeen time.Time
+	// IP is the client address at creation.
+	IP string
+	// UserAgent is the User-Agent at creation.
 	UserAgent string
 	// Values holds the session's values, each JSON-encoded.
 	Values map[string]json.RawMessage
@@ -59,7 +64,9 @@ func (r *Record) clone() *Record {
 
 // Stored is one record with its key, as List returns it.
 type Stored struct {
-	Hash   Hash
+	// Hash is the session's key: the SHA-256 of its id.
+	Hash Hash
+	// Record is a copy of what the store holds.
 	Record *Record
 }
 
