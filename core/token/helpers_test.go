@@ -48,6 +48,8 @@ func readTestdata(tb testing.TB, parts ...string) []byte {
 	return data
 }
 
+func readFileErr(path string) ([]byte, error) { return os.ReadFile(path) }
+
 // fixedClock returns a clock stuck at t.
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
