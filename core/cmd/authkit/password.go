@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/authkit-go/authkit/core/password"
 )
@@ -142,6 +143,9 @@ func runPasswordVerify(e env) int {
 	if code, ok := passwordFlags(e, fs); !ok {
 		return code
 	}
+	// Tolerate a newline or spaces pasted around the hash; no supported
+	// encoding contains whitespace.
+	*encoded = strings.TrimSpace(*encoded)
 	if *encoded == "" {
 		fmt.Fprintln(e.stderr, "authkit password verify: --hash is required")
 		return exitUsage

@@ -32,6 +32,7 @@ func TestPasswordCLI(t *testing.T) {
 		{"verify CRLF stripped", "U*U\r\n", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", ""},
 		{"verify no newline", "U*U", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", ""},
 		{"verify only first line", "U*U\nsecond\n", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", ""},
+		{"verify hash with a trailing newline", "U*U\n", []string{"password", "verify", "--hash", bcryptUU + "\n"}, exitOK, "match", ""},
 		{"verify mismatch", "U*V\n", []string{"password", "verify", "--hash", bcryptUU}, exitNegative, "mismatch", ""},
 		{"verify trailing space is part of the password", "U*U \n", []string{"password", "verify", "--hash", bcryptUU}, exitNegative, "mismatch", ""},
 		{"verify argon2id reference", "password\n", []string{"password", "verify", "--hash", argonRef}, exitOK, "match", ""},
