@@ -15,6 +15,7 @@ import (
 
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/headers"
+	"github.com/authkit-go/authkit/core/session"
 )
 
 // Middleware returns an echo middleware running a Guard built from opts.
@@ -30,14 +31,22 @@ func FromGuard(g *guard.Guard) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			ctx, denial := g.Before(guard.HTTPExchange{W: c.Response(), R: r})
+			x := guard.HTTPExchange{W: c.Response(), R: r}
+			ctx, denial := g.Before(x)
 			if denial != nil {
 				return write(c, denial)
 			}
 			if ctx != r.Context() {
 				c.SetRequest(r.WithContext(ctx))
 			}
-			return next(c)
+			if !g.Stateful() {
+				return next(c)
+			}
+			commit := func() { g.Commit(ctx, x) }
+			c.Response().Before(commit) // runs right before echo writes the header
+			err := next(c)
+			commit() // no-op when the header went out; else before echo's error handler writes
+			return err
 		}
 	}
 }
@@ -57,6 +66,12 @@ func Require(rules ...guard.Rule) echo.MiddlewareFunc {
 
 func write(c echo.Context, d *guard.Denial) error {
 	return c.Blob(d.Status, guard.ProblemContentType, d.Body)
+}
+
+// Session returns the request's session, if it has one (see
+// guard.SessionFrom).
+func Session(c echo.Context) (*session.Session, bool) {
+	return guard.SessionFrom(c.Request().Context())
 }
 
 // Principal returns the authenticated principal of the request, if any.

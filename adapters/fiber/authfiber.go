@@ -18,6 +18,7 @@ import (
 
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/headers"
+	"github.com/authkit-go/authkit/core/session"
 )
 
 // Middleware returns a fiber middleware running a Guard built from opts.
@@ -31,12 +32,17 @@ func Middleware(opts ...guard.Option) fiber.Handler {
 // FromGuard returns a fiber middleware running g.
 func FromGuard(g *guard.Guard) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ctx, denial := g.Before(exchange{c})
+		x := exchange{c}
+		ctx, denial := g.Before(x)
 		if denial != nil {
 			return write(c, denial)
 		}
 		c.SetUserContext(ctx)
-		return c.Next()
+		err := c.Next()
+		// fasthttp sends the response after the handler chain returns, so
+		// the session cookie can still be set here.
+		g.Commit(ctx, x)
+		return err
 	}
 }
 
@@ -53,6 +59,12 @@ func Require(rules ...guard.Rule) fiber.Handler {
 
 func write(c *fiber.Ctx, d *guard.Denial) error {
 	return c.Status(d.Status).Send(d.Body)
+}
+
+// Session returns the request's session, if it has one (see
+// guard.SessionFrom).
+func Session(c *fiber.Ctx) (*session.Session, bool) {
+	return guard.SessionFrom(c.UserContext())
 }
 
 // Principal returns the authenticated principal of the request, if any.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/headers"
+	"github.com/authkit-go/authkit/core/session"
 )
 
 // Middleware returns a gin middleware running a Guard built from opts. With
@@ -29,7 +30,8 @@ func Middleware(opts ...guard.Option) gin.HandlerFunc {
 // FromGuard returns a gin middleware running g.
 func FromGuard(g *guard.Guard) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx, denial := g.Before(guard.HTTPExchange{W: c.Writer, R: c.Request})
+		x := guard.HTTPExchange{W: c.Writer, R: c.Request}
+		ctx, denial := g.Before(x)
 		if denial != nil {
 			abort(c, denial)
 			return
@@ -37,7 +39,14 @@ func FromGuard(g *guard.Guard) gin.HandlerFunc {
 		if ctx != c.Request.Context() {
 			c.Request = c.Request.WithContext(ctx)
 		}
+		if !g.Stateful() {
+			c.Next()
+			return
+		}
+		commit := func() { g.Commit(ctx, x) }
+		c.Writer = &commitWriter{ResponseWriter: c.Writer, commit: commit}
 		c.Next()
+		commit() // the handler wrote nothing: gin writes the header after this
 	}
 }
 
@@ -56,6 +65,36 @@ func Require(rules ...guard.Rule) gin.HandlerFunc {
 func abort(c *gin.Context, d *guard.Denial) {
 	c.AbortWithStatus(d.Status)
 	_, _ = c.Writer.Write(d.Body)
+}
+
+// commitWriter runs commit once, right before gin writes the response
+// header. gin's WriteHeader only records the status; the header goes out in
+// WriteHeaderNow, Write, WriteString or Flush.
+type commitWriter struct {
+	gin.ResponseWriter
+	commit func()
+	done   bool
+}
+
+func (w *commitWriter) fire() {
+	if !w.done {
+		w.done = true
+		w.commit()
+	}
+}
+
+func (w *commitWriter) WriteHeaderNow()             { w.fire(); w.ResponseWriter.WriteHeaderNow() }
+func (w *commitWriter) Write(b []byte) (int, error) { w.fire(); return w.ResponseWriter.Write(b) }
+func (w *commitWriter) WriteString(s string) (int, error) {
+	w.fire()
+	return w.ResponseWriter.WriteString(s)
+}
+func (w *commitWriter) Flush() { w.fire(); w.ResponseWriter.Flush() }
+
+// Session returns the request's session, if it has one (see
+// guard.SessionFrom).
+func Session(c *gin.Context) (*session.Session, bool) {
+	return guard.SessionFrom(c.Request.Context())
 }
 
 // Principal returns the authenticated principal of the request, if any.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/headers"
+	"github.com/authkit-go/authkit/core/session"
 )
 
 // Middleware returns a middleware running a Guard built from opts. With no
@@ -39,7 +40,13 @@ func FromGuard(g *guard.Guard) func(http.Handler) http.Handler {
 			if ctx != r.Context() {
 				r = r.WithContext(ctx)
 			}
-			next.ServeHTTP(w, r)
+			if !g.Stateful() {
+				next.ServeHTTP(w, r)
+				return
+			}
+			commit := func() { g.Commit(ctx, x) }
+			next.ServeHTTP(guard.CommitWriter(w, commit), r)
+			commit() // the handler wrote nothing: net/http sends 200 after this
 		})
 	}
 }
@@ -57,6 +64,9 @@ func Require(rules ...guard.Rule) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// Session returns r's session, if it has one (see guard.SessionFrom).
+func Session(r *http.Request) (*session.Session, bool) { return guard.SessionFrom(r.Context()) }
 
 // Principal returns the authenticated principal of r, if any.
 func Principal(r *http.Request) (guard.Principal, bool) { return guard.PrincipalFrom(r.Context()) }

@@ -64,6 +64,7 @@ func Recorder(h http.Handler) App {
 func Run(t *testing.T, f Factory) {
 	t.Run("headers", func(t *testing.T) { runHeaderCases(t, f) })
 	t.Run("rules", func(t *testing.T) { runRuleCases(t, f) })
+	t.Run("sessions", func(t *testing.T) { runSessionCases(t, f) })
 }
 
 // do sends req through app and returns the response with its body read.

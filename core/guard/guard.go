@@ -7,27 +7,91 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/headers"
+	"github.com/authkit-go/authkit/core/session"
 )
 
-// Guard runs authkit's protections for one request, in a fixed order:
+// Guard runs authkit's protections for one request, in a fixed order, each
+// only when configured:
 //
-//  1. security headers (package headers)
+//  1. security headers (package headers; on by default)
+//  2. origin check against CSRF, for unsafe methods on requests that a
+//     cookie authenticates (on whenever sessions are)
+//  3. session load from the session cookie (WithSessions)
 //
-// Later protections (rate limit, origin check, session load, token
-// authentication) take their places after it as they are configured; route
-// rules (Authenticated, Role, Scope, MFA) run afterwards through Authorize.
+// Route rules (Authenticated, Role, Scope, MFA) run afterwards, on the
+// route, through Authorize. After the handler, Commit saves the session.
 //
 // A Guard is immutable after New and safe for concurrent use.
 type Guard struct {
 	headers        *headers.Policy // nil when WithoutHeaders
 	trustedProxies []netip.Prefix
+	origin         *originCheck     // nil when no cookie authenticates or WithoutCSRFProtection
+	sessions       *session.Manager // nil without WithSessions
+	audit          audit.Sink
 }
 
 type config struct {
 	headerOpts     []headers.Option
 	noHeaders      bool
 	trustedProxies []netip.Prefix
+	sessions       *session.Manager
+	trustedOrigins []string
+	csrfExempt     []string
+	noCSRF         bool
+	audit          audit.Sink
+}
+
+// WithSessions loads the request's session from its cookie before the
+// handler and saves it after (see SessionFrom, StartSession, SignIn,
+// SignOut). A session bound to a user authenticates the request. Turning
+// sessions on also turns on the origin check for cookie-authenticated unsafe
+// requests. Default: no sessions.
+func WithSessions(m *session.Manager) Option {
+	return func(c *config) error {
+		if m == nil {
+			return fmt.Errorf("%w: nil session manager", ErrInvalidOption)
+		}
+		c.sessions = m
+		return nil
+	}
+}
+
+// WithTrustedOrigins lets unsafe cookie-authenticated requests from these
+// origins ("https://app.example.com", scheme://host[:port]) through the
+// origin check. Default: none; only same-origin requests pass.
+func WithTrustedOrigins(origins ...string) Option {
+	return func(c *config) error { c.trustedOrigins = append(c.trustedOrigins, origins...); return nil }
+}
+
+// WithCSRFExemptPaths exempts requests matching these net/http ServeMux
+// patterns ("POST /webhooks/", "/api/callback") from the origin check.
+// SECURITY WARNING: an exempt path can be driven cross-site with the user's
+// cookies; exempt only endpoints that authenticate otherwise (signatures).
+// Default: none.
+func WithCSRFExemptPaths(patterns ...string) Option {
+	return func(c *config) error { c.csrfExempt = append(c.csrfExempt, patterns...); return nil }
+}
+
+// WithoutCSRFProtection turns the origin check off. SECURITY WARNING: with
+// cookie authentication and no other CSRF defence, any site can make the
+// user's browser send state-changing requests. Default: on whenever a cookie
+// authenticates requests.
+func WithoutCSRFProtection() Option {
+	return func(c *config) error { c.noCSRF = true; return nil }
+}
+
+// WithAudit sends the guard's events (cross-origin rejections) to sink.
+// Default: audit.Default(), a log/slog sink.
+func WithAudit(sink audit.Sink) Option {
+	return func(c *config) error {
+		if sink == nil {
+			return fmt.Errorf("%w: nil audit sink", ErrInvalidOption)
+		}
+		c.audit = sink
+		return nil
+	}
 }
 
 // Option configures a Guard.
@@ -79,7 +143,17 @@ func New(opts ...Option) (*Guard, error) {
 			return nil, err
 		}
 	}
-	g := &Guard{trustedProxies: c.trustedProxies}
+	g := &Guard{trustedProxies: c.trustedProxies, sessions: c.sessions, audit: c.audit}
+	if g.audit == nil {
+		g.audit = audit.Default()
+	}
+	if g.cookieAuth() && !c.noCSRF {
+		o, err := newOriginCheck(c.trustedOrigins, c.csrfExempt)
+		if err != nil {
+			return nil, fmt.Errorf("%w: origin check: %w", ErrInvalidOption, err)
+		}
+		g.origin = o
+	}
 	if !c.noHeaders {
 		p, err := headers.New(c.headerOpts...)
 		if err != nil {
@@ -110,13 +184,52 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 			return ctx, deny(x, NewProblem(http.StatusInternalServerError, TypeInternal, ""), "")
 		}
 	}
+	if g.origin != nil && g.sentAuthCookie(x) && !g.origin.allowed(x) {
+		g.audit.Emit(ctx, audit.Event{Kind: audit.CrossOriginRejected, IP: g.ClientIP(x), UserAgent: clip(x.Header("User-Agent"), 256), Reason: "cross_origin"})
+		return ctx, deny(x, NewProblem(http.StatusForbidden, TypeCrossOrigin, "cross-origin request rejected"), "")
+	}
+	if !g.needsCommit() {
+		return ctx, nil
+	}
+	st := &requestState{g: g}
+	ctx = context.WithValue(ctx, stateKey{}, st)
+	if g.sessions != nil {
+		st.ip, st.ua = g.ClientIP(x), clip(x.Header("User-Agent"), 256)
+		ctx = g.loadSession(ctx, x, st)
+	}
 	return ctx, nil
+}
+
+// Stateful reports whether the adapter must call Commit: true when the
+// guard keeps per-request state (sessions).
+func (g *Guard) Stateful() bool { return g.needsCommit() }
+
+// cookieAuth reports whether any cookie can authenticate a request.
+func (g *Guard) cookieAuth() bool { return g.sessions != nil }
+
+// sentAuthCookie reports whether x is authenticated by a cookie rather than
+// an Authorization header: only such requests need the origin check.
+func (g *Guard) sentAuthCookie(x Exchange) bool {
+	if x.Header("Authorization") != "" {
+		return false
+	}
+	if g.sessions != nil {
+		if _, ok := x.Cookie(g.sessions.CookieName()); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Authorize checks the route rules against the request's principal, in
 // order, and returns the first denial, or nil when every rule passes.
 func Authorize(x Exchange, rules ...Rule) *Denial {
-	p, ok := PrincipalFrom(x.Context())
+	ctx := x.Context()
+	p, ok := PrincipalFrom(ctx)
+	if !ok && len(rules) > 0 && sessionUnavailable(ctx) {
+		// The request may well be authenticated; we cannot tell.
+		return deny(x, unavailableProblem(), "")
+	}
 	for _, r := range rules {
 		if prob, challenge := r.check(p, ok); prob != nil {
 			return deny(x, prob, challenge)

@@ -54,3 +54,36 @@ func WriteDenial(w http.ResponseWriter, d *Denial) {
 	w.WriteHeader(d.Status)
 	_, _ = w.Write(d.Body)
 }
+
+// CommitWriter wraps w so that commit runs once, right before the response
+// header is written (by WriteHeader, Write or Flush). The net/http adapter
+// uses it to set the session cookie while headers can still change.
+func CommitWriter(w http.ResponseWriter, commit func()) http.ResponseWriter {
+	return &commitWriter{ResponseWriter: w, commit: commit}
+}
+
+type commitWriter struct {
+	http.ResponseWriter
+	commit func()
+	done   bool
+}
+
+func (w *commitWriter) fire() {
+	if !w.done {
+		w.done = true
+		w.commit()
+	}
+}
+
+func (w *commitWriter) WriteHeader(code int) { w.fire(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *commitWriter) Write(b []byte) (int, error) { w.fire(); return w.ResponseWriter.Write(b) }
+
+// Flush commits and flushes, when the underlying writer can.
+func (w *commitWriter) Flush() {
+	w.fire()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *commitWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

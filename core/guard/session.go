@@ -1,0 +1,205 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/authkit-go/authkit/core/session"
+)
+
+// principalKeyInSession is the session value under which SignIn keeps the
+// principal's roles and authentication methods.
+const principalKeyInSession = "authkit.principal"
+
+type sessionPrincipal struct {
+	Roles  []string `json:"roles,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
+	AMR    []string `json:"amr,omitempty"`
+}
+
+// requestState is what the Guard keeps about one request between Before and
+// Commit. It lives in the request context; a pointer, so that flows can
+// start, rotate or end the request's session and Commit sees it.
+type requestState struct {
+	g *Guard
+
+	mu          sync.Mutex
+	sess        *session.Session
+	staleCookie bool // the client sent a session cookie that is not live
+	unavailable bool // the session store could not be asked
+	ip, ua      string
+	committed   bool
+}
+
+type stateKey struct{}
+
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
+}
+
+// loadSession reads the request's session from its cookie. A missing,
+// malformed, unknown or expired id yields no session (never the id the
+// client sent); a new one is created only when a flow starts one, so a flood
+// of forged cookies costs no store writes.
+func (g *Guard) loadSession(ctx context.Context, x Exchange, st *requestState) context.Context {
+	raw, ok := x.Cookie(g.sessions.CookieName())
+	if !ok {
+		return ctx
+	}
+	s, err := g.sessions.Load(ctx, raw)
+	switch {
+	case err == nil:
+		st.sess = s
+		if p, ok := sessionPrincipalOf(s); ok {
+			ctx = WithPrincipal(ctx, p)
+		}
+	case errors.Is(err, session.ErrUnavailable):
+		st.unavailable = true
+	default: // malformed, unknown, expired: drop the cookie
+		st.staleCookie = true
+	}
+	return ctx
+}
+
+func sessionPrincipalOf(s *session.Session) (Principal, bool) {
+	if s.UserID() == "" {
+		return Principal{}, false
+	}
+	sp, _ := session.Get[sessionPrincipal](s, principalKeyInSession)
+	return Principal{Subject: s.UserID(), Roles: sp.Roles, Scopes: sp.Scopes, AMR: sp.AMR, Via: ViaSession}, true
+}
+
+// SessionFrom returns the request's session: the one its cookie named, or
+// one a flow started with StartSession or SignIn.
+func SessionFrom(ctx context.Context) (*session.Session, bool) {
+	st := stateFrom(ctx)
+	if st == nil {
+		return nil, false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.sess, st.sess != nil
+}
+
+// StartSession returns the request's session, creating one (anonymous, with
+// the client's IP and User-Agent) when the request has none. The Guard must
+// have been built WithSessions.
+func StartSession(ctx context.Context) (*session.Session, error) {
+	st := stateFrom(ctx)
+	if st == nil || st.g.sessions == nil {
+		return nil, ErrNoSessions
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.sess != nil && !st.sess.Destroyed() {
+		return st.sess, nil
+	}
+	s, err := st.g.sessions.Create(ctx, session.Meta{ClientIP: st.ip, UserAgent: st.ua})
+	if err != nil {
+		return nil, err
+	}
+	st.sess = s
+	return s, nil
+}
+
+// SignIn binds the request's session (started if needed) to p — subject,
+// roles, scopes and authentication methods — and rotates its id, so a
+// session id planted before login is worthless after it. Later requests
+// bearing the session cookie authenticate as p (Via ViaSession).
+func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
+	s, err := StartSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := stateFrom(ctx)
+	s.SetUser(p.Subject)
+	if err := s.Set(principalKeyInSession, sessionPrincipal{Roles: p.Roles, Scopes: p.Scopes, AMR: p.AMR}); err != nil {
+		return nil, err
+	}
+	if err := st.g.sessions.Rotate(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SignOut destroys the request's session, if it has one; Commit then clears
+// the cookie.
+func SignOut(ctx context.Context) error {
+	st := stateFrom(ctx)
+	if st == nil || st.g.sessions == nil {
+		return ErrNoSessions
+	}
+	st.mu.Lock()
+	s := st.sess
+	st.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	return st.g.sessions.Destroy(ctx, s)
+}
+
+// Commit saves the request's session changes and sets or clears the session
+// cookie. Adapters call it once, right before the response header is written
+// (or after the handler when it wrote nothing); later calls do nothing. A
+// store failure here is logged: the response is already decided.
+func (g *Guard) Commit(ctx context.Context, x Exchange) {
+	st := stateFrom(ctx)
+	if st == nil || g.sessions == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.committed {
+		return
+	}
+	st.committed = true
+	s := st.sess
+	switch {
+	case s == nil:
+		if st.staleCookie {
+			x.SetCookie(g.sessions.ExpiredCookie())
+		}
+		return
+	case s.Destroyed():
+		x.SetCookie(g.sessions.ExpiredCookie())
+		return
+	}
+	if err := g.sessions.Save(ctx, s); err != nil {
+		if errors.Is(err, session.ErrNotFound) {
+			x.SetCookie(g.sessions.ExpiredCookie())
+			return
+		}
+		slog.WarnContext(ctx, "authkit: saving session failed", "session", s.Hint(), "error", err)
+		return
+	}
+	if s.Fresh() || s.Rotated() || s.Touched() {
+		x.SetCookie(g.sessions.Cookie(s))
+	}
+}
+
+// needsCommit reports whether Before left anything for Commit to do.
+func (g *Guard) needsCommit() bool { return g.sessions != nil }
+
+// sessionUnavailable reports whether the request's session could not be
+// loaded because the store was down.
+func sessionUnavailable(ctx context.Context) bool {
+	st := stateFrom(ctx)
+	return st != nil && st.unavailable
+}
+
+func unavailableProblem() *Problem {
+	return NewProblem(http.StatusServiceUnavailable, TypeUnavailable, "a backing store is unavailable; try again later")
+}
+
+// clip copies s (fiber's strings point into reused buffers) and bounds it.
+func clip(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.Clone(s)
+}
