@@ -92,7 +92,9 @@ func newConfig(t target, opts []Option) (config, error) {
 	}
 	if t == forIssuer {
 		if c.store == nil {
-			c.store = tokenstore.NewMemory()
+			// The default store shares the issuer's clock, or a revocation
+			// made under WithClock would look expired to the store.
+			c.store = tokenstore.NewMemory(tokenstore.WithClock(c.now))
 		}
 		if c.audit == nil {
 			c.audit = audit.Default()
