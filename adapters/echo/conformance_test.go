@@ -11,7 +11,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	authtest.Run(t, func(t *testing.T, opts []guard.Option, routes []authtest.Route) authtest.App {
+	authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
 		e := echo.New()
 		e.Use(authecho.Middleware(opts...))
 		for _, rt := range routes {

@@ -12,7 +12,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	authtest.Run(t, func(t *testing.T, opts []guard.Option, routes []authtest.Route) authtest.App {
+	authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
 		app := fiber.New(fiber.Config{DisableStartupMessage: true})
 		app.Use(authfiber.Middleware(opts...))
 		for _, rt := range routes {

@@ -13,7 +13,7 @@ import (
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 func TestConformance(t *testing.T) {
-	authtest.Run(t, func(t *testing.T, opts []guard.Option, routes []authtest.Route) authtest.App {
+	authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
 		r := gin.New()
 		r.HandleMethodNotAllowed = true
 		r.Use(authgin.Middleware(opts...))

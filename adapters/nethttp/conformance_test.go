@@ -10,7 +10,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	authtest.Run(t, func(t *testing.T, opts []guard.Option, routes []authtest.Route) authtest.App {
+	authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
 		mux := http.NewServeMux()
 		for _, rt := range routes {
 			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,7 @@
 // routes, and Run drives the whole behaviour table through it.
 //
 //	func TestConformance(t *testing.T) {
-//		authtest.Run(t, func(t *testing.T, opts []guard.Option, routes []authtest.Route) authtest.App {
+//		authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
 //			r := gin.New()
 //			r.Use(authgin.Middleware(opts...))
 //			... register routes ...
@@ -49,7 +49,7 @@ type App func(*http.Request) *http.Response
 // from opts on every route (including the framework's own 404 and 405
 // answers), and routes registered in the framework's idiom. Frameworks that
 // answer a wrong method with 404 by default must be configured to answer 405.
-type Factory func(t *testing.T, opts []guard.Option, routes []Route) App
+type Factory func(t testing.TB, opts []guard.Option, routes []Route) App
 
 // Recorder turns an http.Handler into an App through httptest.
 func Recorder(h http.Handler) App {
@@ -65,10 +65,11 @@ func Run(t *testing.T, f Factory) {
 	t.Run("headers", func(t *testing.T) { runHeaderCases(t, f) })
 	t.Run("rules", func(t *testing.T) { runRuleCases(t, f) })
 	t.Run("sessions", func(t *testing.T) { runSessionCases(t, f) })
+	t.Run("tokens", func(t *testing.T) { runTokenCases(t, f) })
 }
 
 // do sends req through app and returns the response with its body read.
-func do(t *testing.T, app App, req *http.Request) (*http.Response, string) {
+func do(t testing.TB, app App, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	resp := app(req)
 	if resp == nil {

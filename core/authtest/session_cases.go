@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/session"
 )
@@ -43,11 +44,11 @@ type sessionApp struct {
 func newSessionApp(t *testing.T, f Factory, extra ...guard.Option) *sessionApp {
 	t.Helper()
 	clock := NewClock()
-	mgr, err := session.New(session.WithClock(clock.Now))
+	mgr, err := session.New(session.WithClock(clock.Now), session.WithAudit(audit.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := append([]guard.Option{guard.WithSessions(mgr)}, extra...)
+	opts := append([]guard.Option{guard.WithSessions(mgr), guard.WithAudit(audit.Discard)}, extra...)
 	return &sessionApp{t: t, app: f(t, opts, sessionRoutes(mgr)), mgr: mgr, clock: clock}
 }
 
@@ -340,7 +341,7 @@ func runSessionCases(t *testing.T, f Factory) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mgr, err := session.New(session.WithStore(store))
+		mgr, err := session.New(session.WithStore(store), session.WithAudit(audit.Discard))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,8 @@ import (
 //  2. origin check against CSRF, for unsafe methods on requests that a
 //     cookie authenticates (on whenever sessions are)
 //  3. session load from the session cookie (WithSessions)
+//  4. bearer token authentication (WithTokens); a token's principal
+//     replaces a session's
 //
 // Route rules (Authenticated, Role, Scope, MFA) run afterwards, on the
 // route, through Authorize. After the handler, Commit saves the session.
@@ -29,6 +31,8 @@ type Guard struct {
 	trustedProxies []netip.Prefix
 	origin         *originCheck     // nil when no cookie authenticates or WithoutCSRFProtection
 	sessions       *session.Manager // nil without WithSessions
+	tokens         TokenAuthenticator
+	tokenCookie    string
 	audit          audit.Sink
 }
 
@@ -40,6 +44,8 @@ type config struct {
 	trustedOrigins []string
 	csrfExempt     []string
 	noCSRF         bool
+	tokens         TokenAuthenticator
+	tokenCookie    string
 	audit          audit.Sink
 }
 
@@ -143,7 +149,10 @@ func New(opts ...Option) (*Guard, error) {
 			return nil, err
 		}
 	}
-	g := &Guard{trustedProxies: c.trustedProxies, sessions: c.sessions, audit: c.audit}
+	if c.tokenCookie != "" && c.tokens == nil {
+		return nil, fmt.Errorf("%w: WithTokenCookie needs WithTokens", ErrInvalidOption)
+	}
+	g := &Guard{trustedProxies: c.trustedProxies, sessions: c.sessions, tokens: c.tokens, tokenCookie: c.tokenCookie, audit: c.audit}
 	if g.audit == nil {
 		g.audit = audit.Default()
 	}
@@ -188,14 +197,14 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 		g.audit.Emit(ctx, audit.Event{Kind: audit.CrossOriginRejected, IP: g.ClientIP(x), UserAgent: clip(x.Header("User-Agent"), 256), Reason: "cross_origin"})
 		return ctx, deny(x, NewProblem(http.StatusForbidden, TypeCrossOrigin, "cross-origin request rejected"), "")
 	}
-	if !g.needsCommit() {
-		return ctx, nil
-	}
-	st := &requestState{g: g}
-	ctx = context.WithValue(ctx, stateKey{}, st)
-	if g.sessions != nil {
+	if g.needsCommit() {
+		st := &requestState{g: g}
+		ctx = context.WithValue(ctx, stateKey{}, st)
 		st.ip, st.ua = g.ClientIP(x), clip(x.Header("User-Agent"), 256)
 		ctx = g.loadSession(ctx, x, st)
+	}
+	if g.tokens != nil {
+		return g.authenticateToken(ctx, x)
 	}
 	return ctx, nil
 }
@@ -205,7 +214,7 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 func (g *Guard) Stateful() bool { return g.needsCommit() }
 
 // cookieAuth reports whether any cookie can authenticate a request.
-func (g *Guard) cookieAuth() bool { return g.sessions != nil }
+func (g *Guard) cookieAuth() bool { return g.sessions != nil || g.tokenCookie != "" }
 
 // sentAuthCookie reports whether x is authenticated by a cookie rather than
 // an Authorization header: only such requests need the origin check.
@@ -215,6 +224,11 @@ func (g *Guard) sentAuthCookie(x Exchange) bool {
 	}
 	if g.sessions != nil {
 		if _, ok := x.Cookie(g.sessions.CookieName()); ok {
+			return true
+		}
+	}
+	if g.tokenCookie != "" {
+		if _, ok := x.Cookie(g.tokenCookie); ok {
 			return true
 		}
 	}

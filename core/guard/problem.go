@@ -29,6 +29,7 @@ type Problem struct {
 const (
 	TypeUnauthorized      = "urn:authkit:problem:unauthorized"
 	TypeInvalidToken      = "urn:authkit:problem:invalid-token"
+	TypeInvalidRequest    = "urn:authkit:problem:invalid-request"
 	TypeForbidden         = "urn:authkit:problem:forbidden"
 	TypeInsufficientScope = "urn:authkit:problem:insufficient-scope"
 	TypeMFARequired       = "urn:authkit:problem:mfa-required"

@@ -1,0 +1,139 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/authkit-go/authkit/core/token"
+)
+
+// TokenAuthenticator verifies a bearer access token. *token.Issuer
+// implements it (signature, claims and revocation); wrap a
+// (*token.Verifier).Verify in AuthenticatorFunc for a service that only
+// verifies.
+type TokenAuthenticator interface {
+	Authenticate(ctx context.Context, raw string) (*token.Claims, error)
+}
+
+// AuthenticatorFunc adapts a function to a TokenAuthenticator.
+type AuthenticatorFunc func(ctx context.Context, raw string) (*token.Claims, error)
+
+// Authenticate calls f.
+func (f AuthenticatorFunc) Authenticate(ctx context.Context, raw string) (*token.Claims, error) {
+	return f(ctx, raw)
+}
+
+// WWW-Authenticate challenges for bearer token failures (RFC 6750 §3.1).
+const (
+	InvalidTokenChallenge   = `Bearer error="invalid_token"`
+	InvalidRequestChallenge = `Bearer error="invalid_request"`
+)
+
+// WithTokens authenticates requests that present a bearer access token in
+// the Authorization header (or the cookie named by WithTokenCookie). A token
+// that fails verification is answered 401 with an invalid_token challenge,
+// even on open routes: a client sending a bad token should learn so. Tokens
+// are never read from the query string. Default: no token authentication.
+func WithTokens(a TokenAuthenticator) Option {
+	return func(c *config) error {
+		if a == nil {
+			return errors.Join(ErrInvalidOption, errors.New("guard: nil token authenticator"))
+		}
+		c.tokens = a
+		return nil
+	}
+}
+
+// WithTokenCookie also accepts the access token from the cookie name, for
+// browser apps that keep it in an HttpOnly cookie. Such requests are
+// cookie-authenticated and pass the origin check. A request carrying both
+// the header and the cookie is refused (RFC 6750 §2: one method per request).
+// Default: header only.
+func WithTokenCookie(name string) Option {
+	return func(c *config) error {
+		if name == "" || strings.ContainsAny(name, " ;=,\t\r\n") {
+			return errors.Join(ErrInvalidOption, errors.New("guard: bad token cookie name"))
+		}
+		c.tokenCookie = name
+		return nil
+	}
+}
+
+// presentedToken finds the bearer token a request presents. ok is false when
+// there is none; denial is set for a malformed presentation.
+func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, denial *Problem) {
+	h := x.Header("Authorization")
+	var fromCookie string
+	hasCookie := false
+	if g.tokenCookie != "" {
+		fromCookie, hasCookie = x.Cookie(g.tokenCookie)
+	}
+	if h == "" {
+		if hasCookie && fromCookie != "" {
+			return fromCookie, true, nil
+		}
+		return "", false, nil
+	}
+	scheme, rest, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", false, nil // another scheme is not ours to judge
+	}
+	rest = strings.TrimLeft(rest, " ")
+	if hasCookie {
+		return "", false, NewProblem(http.StatusBadRequest, TypeInvalidRequest, "present the access token once: in the Authorization header or the cookie, not both")
+	}
+	if !isB64Token(rest) {
+		return "", false, NewProblem(http.StatusBadRequest, TypeInvalidRequest, "the Authorization header must hold exactly one bearer token")
+	}
+	return rest, true, nil
+}
+
+// isB64Token reports whether s matches RFC 6750's b64token:
+// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isB64Token(s string) bool {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~+/", c) >= 0 {
+			continue
+		}
+		break
+	}
+	if i == 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] != '=' {
+			return false
+		}
+	}
+	return true
+}
+
+// authenticateToken runs the token step of Before.
+func (g *Guard) authenticateToken(ctx context.Context, x Exchange) (context.Context, *Denial) {
+	raw, ok, bad := g.presentedToken(x)
+	if bad != nil {
+		return ctx, deny(x, bad, InvalidRequestChallenge)
+	}
+	if !ok {
+		return ctx, nil
+	}
+	claims, err := g.tokens.Authenticate(ctx, raw)
+	switch {
+	case err == nil:
+		return WithPrincipal(ctx, Principal{
+			Subject: claims.Subject,
+			Roles:   claims.Roles,
+			Scopes:  strings.Fields(claims.Scope),
+			AMR:     claims.AMR,
+			Via:     ViaToken,
+		}), nil
+	case errors.Is(err, token.ErrUnavailable):
+		return ctx, deny(x, unavailableProblem(), "")
+	default:
+		return ctx, deny(x, NewProblem(http.StatusUnauthorized, TypeInvalidToken, "the access token is invalid"), InvalidTokenChallenge)
+	}
+}
