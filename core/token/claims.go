@@ -88,98 +88,150 @@ var registered = map[string]bool{
 
 // parseClaims reads a claims set strictly: one JSON object without
 // duplicate or case-variant member names, NumericDates as numbers, strings
-// as strings.
+// as strings. c.Raw is payload; the string fields share one copy of it.
 func parseClaims(payload []byte) (*Claims, error) {
-	m, err := parseObject(payload)
+	src := string(payload)
+	var buf [16]member
+	ms, err := scanObject(src, buf[:0])
 	if err != nil {
 		return nil, reject(ErrMalformed, "claims: "+err.Error())
 	}
 	c := &Claims{Raw: payload}
-	str := func(name string, dst *string) error {
-		raw, ok := m[name]
-		if !ok {
-			return nil
-		}
-		if raw[0] != '"' || json.Unmarshal(raw, dst) != nil {
-			return reject(ErrMalformed, name+" is not a string")
-		}
-		return nil
-	}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"iss", &c.Issuer}, {"sub", &c.Subject}, {"jti", &c.ID}, {claimUse, &c.use}, {claimFamily, &c.family}, {claimPurpose, &c.purpose}} {
-		if err := str(f.name, f.dst); err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range []struct {
-		name string
-		dst  *time.Time
-	}{{"exp", &c.ExpiresAt}, {"nbf", &c.NotBefore}, {"iat", &c.IssuedAt}} {
-		if raw, ok := m[f.name]; ok {
-			t, ok := parseNumericDate(raw)
-			if !ok {
-				return nil, reject(ErrMalformed, f.name+" is not a NumericDate in range")
+	hasExtra := false
+	for _, m := range ms {
+		var dst *string
+		var date *time.Time
+		var list *[]string
+		switch m.name {
+		case "iss":
+			dst = &c.Issuer
+		case "sub":
+			dst = &c.Subject
+		case "jti":
+			dst = &c.ID
+		case claimUse:
+			dst = &c.use
+		case claimFamily:
+			dst = &c.family
+		case claimPurpose:
+			dst = &c.purpose
+		case "exp":
+			date = &c.ExpiresAt
+		case "nbf":
+			date = &c.NotBefore
+		case "iat":
+			date = &c.IssuedAt
+		case "aud":
+			list = &c.Audience
+		case "roles":
+			list = &c.Roles
+		case "amr":
+			list = &c.AMR
+		case "scope":
+			if m.value[0] == '[' {
+				scopes, err := stringOrList(m.name, m.value)
+				if err != nil {
+					return nil, err
+				}
+				c.Scope = strings.Join(scopes, " ")
+			} else {
+				dst = &c.Scope
 			}
-			*f.dst = t
+		default:
+			hasExtra = true
 		}
-	}
-	var err2 error
-	if c.Audience, err2 = stringOrList(m, "aud"); err2 != nil {
-		return nil, err2
-	}
-	if c.Roles, err2 = stringOrList(m, "roles"); err2 != nil {
-		return nil, err2
-	}
-	if c.AMR, err2 = stringOrList(m, "amr"); err2 != nil {
-		return nil, err2
-	}
-	if raw, ok := m["scope"]; ok {
-		if raw[0] == '[' {
-			list, err := stringOrList(m, "scope")
-			if err != nil {
+		switch {
+		case dst != nil:
+			var ok bool
+			if *dst, ok = jsonString(m.value); !ok {
+				return nil, reject(ErrMalformed, m.name+" is not a string")
+			}
+		case date != nil:
+			t, ok := parseNumericDate(m.value)
+			if !ok {
+				return nil, reject(ErrMalformed, m.name+" is not a NumericDate in range")
+			}
+			*date = t
+		case list != nil:
+			if *list, err = stringOrList(m.name, m.value); err != nil {
 				return nil, err
 			}
-			c.Scope = strings.Join(list, " ")
-		} else if err := str("scope", &c.Scope); err != nil {
-			return nil, err
 		}
 	}
-	var extra map[string]json.RawMessage
-	for k, v := range m {
-		if !registered[k] {
-			if extra == nil {
-				extra = map[string]json.RawMessage{}
+	if hasExtra {
+		// Built as before the single-pass scanner, so Extra stays
+		// byte-for-byte the same: sorted, compacted, HTML-escaped.
+		extra := map[string]json.RawMessage{}
+		for _, m := range ms {
+			if !registered[m.name] {
+				extra[m.name] = json.RawMessage(m.value)
 			}
-			extra[k] = v
 		}
-	}
-	if extra != nil {
 		c.Extra, _ = json.Marshal(extra)
 	}
 	return c, nil
 }
 
-// stringOrList reads a claim that is a string or an array of strings.
-func stringOrList(m map[string]json.RawMessage, name string) ([]string, error) {
-	raw, ok := m[name]
-	if !ok {
-		return nil, nil
-	}
+// stringOrList reads a claim that is a string or an array of strings. An
+// array with escapes or non-strings (null elements decode to "") goes
+// through encoding/json; plain ones are cut from raw directly.
+func stringOrList(name, raw string) ([]string, error) {
 	switch raw[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
+		if s, ok := jsonString(raw); ok {
 			return []string{s}, nil
 		}
 	case '[':
+		if list, ok := plainStringList(raw); ok {
+			return list, nil
+		}
 		var list []string
-		if json.Unmarshal(raw, &list) == nil {
+		if json.Unmarshal([]byte(raw), &list) == nil {
 			return list, nil
 		}
 	}
 	return nil, reject(ErrMalformed, name+" is not a string or an array of strings")
+}
+
+// plainStringList splits raw, a scanned JSON array, when every element is
+// a string without escapes. It returns a non-nil slice for [], as
+// encoding/json does.
+func plainStringList(raw string) ([]string, bool) {
+	n, ok := plainStrings(raw, nil)
+	if !ok {
+		return nil, false
+	}
+	list := make([]string, 0, n)
+	plainStrings(raw, &list)
+	return list, true
+}
+
+// plainStrings counts the elements of the array raw, appending them to
+// *dst when dst is not nil, and reports false as soon as an element is not
+// a string free of escapes.
+func plainStrings(raw string, dst *[]string) (int, bool) {
+	n := 0
+	for i := 1; i < len(raw); { // raw[0] is '['
+		switch raw[i] {
+		case ']':
+			return n, true
+		case ',', ' ', '\t', '\n', '\r':
+			i++
+		case '"':
+			end := strings.IndexAny(raw[i+1:], `"\\`)
+			if end < 0 || raw[i+1+end] != '"' {
+				return 0, false
+			}
+			if dst != nil {
+				*dst = append(*dst, raw[i+1:i+1+end])
+			}
+			n++
+			i += end + 2
+		default:
+			return 0, false
+		}
+	}
+	return 0, false
 }
 
 // marshalClaims writes c as authkit issues it: iat with millisecond

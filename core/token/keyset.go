@@ -137,6 +137,18 @@ func selectKeys(keys []*Key, kid string) ([]*Key, error) {
 	if kid == "" {
 		return keys, nil
 	}
+	// The common case, one key with this kid, is answered with a
+	// capacity-limited subslice: the set never writes into its slice
+	// (Retire copies), so this is as safe as returning keys itself.
+	match, n := -1, 0
+	for i, k := range keys {
+		if k.kid == kid {
+			match, n = i, n+1
+		}
+	}
+	if n == 1 {
+		return keys[match : match+1 : match+1], nil
+	}
 	var out []*Key
 	for _, k := range keys {
 		if k.kid == kid {

@@ -3,14 +3,12 @@ package token
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // The strict pre-parse. golang-jwt (and Go's encoding packages) are lenient
@@ -20,24 +18,24 @@ import (
 // string. authkit therefore splits, decodes and scans every token itself
 // before any signature or claim is looked at.
 
-// segments is a compact JWS split into its three parts.
-type segments struct {
+// parts is a compact JWS split into its three base64url segments, none of
+// them decoded yet.
+type parts struct {
 	signingInput string // header "." payload, exactly as received
-	header       []byte // decoded
-	payloadB64   string
-	sig          []byte // decoded
+	header       string
+	payload      string
+	sig          string
 }
 
-// splitCompact checks that raw is exactly three non-empty base64url
-// segments (alphabet [A-Za-z0-9_-], no padding, no whitespace) and decodes
-// the header and signature. The payload is decoded later, after the
-// signature has been verified.
-func splitCompact(raw string, maxSize int) (segments, error) {
+// split checks that raw is exactly three non-empty base64url segments
+// (alphabet [A-Za-z0-9_-], no padding, no whitespace). An empty signature
+// is reported as ErrSignature.
+func split(raw string, maxSize int) (parts, error) {
 	if len(raw) > maxSize {
-		return segments{}, reject(ErrTooLarge, fmt.Sprintf("%d bytes (maximum %d)", len(raw), maxSize))
+		return parts{}, reject(ErrTooLarge, fmt.Sprintf("%d bytes (maximum %d)", len(raw), maxSize))
 	}
 	if raw == "" {
-		return segments{}, reject(ErrMalformed, "empty token")
+		return parts{}, reject(ErrMalformed, "empty token")
 	}
 	dot1, dot2 := -1, -1
 	for i := 0; i < len(raw); i++ {
@@ -51,40 +49,76 @@ func splitCompact(raw string, maxSize int) (segments, error) {
 			case dot2 < 0:
 				dot2 = i
 			default:
-				return segments{}, reject(ErrMalformed, "more than three segments (JWE or junk)")
+				return parts{}, reject(ErrMalformed, "more than three segments (JWE or junk)")
 			}
 		default:
-			return segments{}, reject(ErrMalformed, "character outside the base64url alphabet")
+			return parts{}, reject(ErrMalformed, "character outside the base64url alphabet")
 		}
 	}
 	if dot2 < 0 {
-		return segments{}, reject(ErrMalformed, "not three segments")
+		return parts{}, reject(ErrMalformed, "not three segments")
 	}
-	h, p, s := raw[:dot1], raw[dot1+1:dot2], raw[dot2+1:]
-	if h == "" || p == "" {
-		return segments{}, reject(ErrMalformed, "empty header or payload")
+	p := parts{signingInput: raw[:dot2], header: raw[:dot1], payload: raw[dot1+1 : dot2], sig: raw[dot2+1:]}
+	if p.header == "" || p.payload == "" {
+		return parts{}, reject(ErrMalformed, "empty header or payload")
 	}
-	if s == "" {
-		return segments{}, reject(ErrSignature, "missing signature")
+	if p.sig == "" {
+		return parts{}, reject(ErrSignature, "missing signature")
 	}
-	header, err := decodeSegment(h)
+	return p, nil
+}
+
+// segments is a compact JWS split into its three parts, header and
+// signature decoded.
+type segments struct {
+	signingInput string // header "." payload, exactly as received
+	header       []byte // decoded
+	payloadB64   string
+	sig          []byte // decoded
+}
+
+// splitCompact is split followed by decoding the header and signature. The
+// payload is decoded later, after the signature has been verified.
+func splitCompact(raw string, maxSize int) (segments, error) {
+	p, err := split(raw, maxSize)
+	if err != nil {
+		return segments{}, err
+	}
+	header, err := decodeSegment(p.header)
 	if err != nil {
 		return segments{}, reject(ErrMalformed, "header is not base64url")
 	}
-	sig, err := decodeSegment(s)
+	sig, err := decodeSegment(p.sig)
 	if err != nil {
 		return segments{}, reject(ErrMalformed, "signature is not base64url")
 	}
-	return segments{signingInput: raw[:dot2], header: header, payloadB64: p, sig: sig}, nil
+	return segments{signingInput: p.signingInput, header: header, payloadB64: p.payload, sig: sig}, nil
 }
+
+// b64Strict refuses non-canonical encodings (non-zero trailing bits).
+// Strict returns a copy, so it is made once here rather than per call.
+var b64Strict = b64.Strict()
 
 // decodeSegment decodes unpadded base64url, refusing non-canonical
-// encodings (non-zero trailing bits).
+// encodings.
 func decodeSegment(s string) ([]byte, error) {
-	return b64.Strict().DecodeString(s)
+	return b64Strict.DecodeString(s)
 }
 
-var errNotObject = errors.New("not a JSON object")
+// decodeAppend decodes src (base64url bytes) strictly and appends the
+// result to dst, growing it only when its capacity is too small, so callers
+// can decode into a stack or pooled buffer.
+func decodeAppend(dst, src []byte) ([]byte, error) {
+	n := b64Strict.DecodedLen(len(src))
+	if cap(dst)-len(dst) < n {
+		dst = slices.Grow(dst, n)
+	}
+	m, err := b64Strict.Decode(dst[len(dst):len(dst)+n], src)
+	if err != nil {
+		return nil, err
+	}
+	return dst[:len(dst)+m], nil
+}
 
 // foldKey maps a member name to the form encoding/json's case-insensitive
 // matching would treat as equal ("EXP", "Exp" and "exp" collide; so do the
@@ -92,75 +126,11 @@ var errNotObject = errors.New("not a JSON object")
 func foldKey(s string) string { return strings.ToLower(strings.ToUpper(s)) }
 
 // checkJSON verifies that data is exactly one JSON object, valid UTF-8,
-// with no duplicate member names at any depth, compared case-insensitively.
+// nested at most maxJSONDepth deep, with no duplicate member names at any
+// depth, compared case-insensitively.
 func checkJSON(data []byte) error {
-	if !utf8.Valid(data) {
-		return errors.New("invalid UTF-8")
-	}
-	type frame struct {
-		obj       bool
-		expectKey bool
-		keys      map[string]struct{}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var stack []frame
-	valueDone := func() {
-		if n := len(stack); n > 0 && stack[n-1].obj {
-			stack[n-1].expectKey = true
-		}
-	}
-	first := true
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		if first {
-			if d, ok := tok.(json.Delim); !ok || d != '{' {
-				return errNotObject
-			}
-			first = false
-		}
-		if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].expectKey {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:n-1]
-				valueDone()
-			} else {
-				key, ok := tok.(string)
-				if !ok {
-					return errors.New("member name is not a string")
-				}
-				f := foldKey(key)
-				if _, dup := stack[n-1].keys[f]; dup {
-					return fmt.Errorf("duplicate member %q", key)
-				}
-				stack[n-1].keys[f] = struct{}{}
-				stack[n-1].expectKey = false
-			}
-		} else if d, ok := tok.(json.Delim); ok {
-			switch d {
-			case '{':
-				stack = append(stack, frame{obj: true, expectKey: true, keys: map[string]struct{}{}})
-			case '[':
-				stack = append(stack, frame{})
-			case ']', '}':
-				stack = stack[:len(stack)-1]
-				valueDone()
-			}
-		} else {
-			valueDone()
-		}
-		if len(stack) == 0 {
-			if _, err := dec.Token(); err != io.EOF {
-				return errors.New("data after the JSON object")
-			}
-			return nil
-		}
-	}
+	_, err := scanObject(string(data), nil)
+	return err
 }
 
 // parseObject checks data with checkJSON and returns its members.
@@ -189,37 +159,42 @@ var refusedHeaders = [...]string{"crit", "jku", "x5u", "x5c", "jwk", "enc", "zip
 // maxKIDLen bounds the kid header; longer ids are refused.
 const maxKIDLen = 256
 
-func parseHeader(data []byte) (header, error) {
-	m, err := parseObject(data)
+func parseHeader(data []byte) (header, error) { return parseHeaderString(string(data)) }
+
+// parseHeaderString parses a decoded header; the returned strings share
+// src's memory.
+func parseHeaderString(src string) (header, error) {
+	var buf [8]member
+	ms, err := scanObject(src, buf[:0])
 	if err != nil {
 		return header{}, reject(ErrMalformed, "header: "+err.Error())
 	}
 	for _, name := range refusedHeaders {
-		if _, ok := m[name]; ok {
+		if _, ok := lookup(ms, name); ok {
 			return header{}, reject(ErrUnsupportedHeader, name)
 		}
 	}
 	var h header
-	raw, ok := m["alg"]
+	raw, ok := lookup(ms, "alg")
 	if !ok {
 		return header{}, reject(ErrAlgorithm, "no alg header")
 	}
-	if err := json.Unmarshal(raw, &h.alg); err != nil || raw[0] != '"' {
+	if h.alg, ok = jsonString(raw); !ok {
 		return header{}, reject(ErrMalformed, "alg is not a string")
 	}
-	for _, f := range []struct {
+	for _, f := range [...]struct {
 		name string
 		dst  *string
 	}{{"kid", &h.kid}, {"typ", &h.typ}} {
-		if raw, ok := m[f.name]; ok {
-			if raw[0] != '"' || json.Unmarshal(raw, f.dst) != nil {
+		if raw, ok := lookup(ms, f.name); ok {
+			if *f.dst, ok = jsonString(raw); !ok {
 				return header{}, reject(ErrMalformed, f.name+" is not a string")
 			}
 		}
 	}
-	if raw, ok := m["cty"]; ok {
-		var cty string
-		if raw[0] != '"' || json.Unmarshal(raw, &cty) != nil {
+	if raw, ok := lookup(ms, "cty"); ok {
+		cty, ok := jsonString(raw)
+		if !ok {
 			return header{}, reject(ErrMalformed, "cty is not a string")
 		}
 		if strings.EqualFold(cty, "JWT") {
@@ -246,8 +221,7 @@ const maxNumericDate = 253402300799
 // parseNumericDate reads a NumericDate (RFC 7519 §2): a non-negative JSON
 // number of seconds, possibly fractional. Strings, booleans, negative,
 // non-finite and out-of-range values (beyond year 9999) are refused.
-func parseNumericDate(raw json.RawMessage) (time.Time, bool) {
-	s := string(raw)
+func parseNumericDate(s string) (time.Time, bool) {
 	if s == "" || (s[0] < '0' || s[0] > '9') {
 		return time.Time{}, false // a string, negative, null, bool, object
 	}

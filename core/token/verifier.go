@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -58,16 +59,45 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	return verify(ctx, v.keys, &v.cfg, v.cfg.typ, v.cfg.maxLifetime, raw)
 }
 
+// stackTokenSize is how long a token may be for verify to decode its
+// header from a stack buffer; longer ones use the heap.
+const stackTokenSize = 1024
+
+// sigBuf is a pooled buffer for decoded signatures: large enough for RSA
+// 4096, whose signatures are 512 bytes.
+type sigBuf [512]byte
+
+var sigPool = sync.Pool{New: func() any { return new(sigBuf) }}
+
 func verify(ctx context.Context, src KeySource, cfg *config, typ string, maxLifetime time.Duration, raw string) (*Claims, error) {
-	seg, err := splitCompact(raw, cfg.maxSize)
+	p, err := split(raw, cfg.maxSize)
 	if err != nil {
 		return nil, err
 	}
-	h, err := parseHeader(seg.header)
+	// The segments are decoded from one copy of the signing input and
+	// signature, kept on the stack when the token is small.
+	var rawBuf [stackTokenSize]byte
+	rawBytes := append(rawBuf[:0], raw...)
+	hdrB64 := rawBytes[:len(p.header)]
+	payloadB64 := rawBytes[len(p.header)+1 : len(p.signingInput)]
+	sigB64 := rawBytes[len(p.signingInput)+1:]
+	var hdrBuf [stackTokenSize * 3 / 4]byte
+	hdr, err := decodeAppend(hdrBuf[:0], hdrB64)
+	if err != nil {
+		return nil, reject(ErrMalformed, "header is not base64url")
+	}
+	sb := sigPool.Get().(*sigBuf)
+	defer sigPool.Put(sb)
+	sig, err := decodeAppend(sb[:0], sigB64)
+	if err != nil {
+		return nil, reject(ErrMalformed, "signature is not base64url")
+	}
+	h, err := parseHeaderString(string(hdr))
 	if err != nil {
 		return nil, err
 	}
-	info, ok := algs[Algorithm(h.alg)]
+	alg := Algorithm(h.alg)
+	info, ok := algs[alg]
 	if !ok {
 		return nil, reject(ErrAlgorithm, "alg not supported")
 	}
@@ -82,15 +112,18 @@ func verify(ctx context.Context, src KeySource, cfg *config, typ string, maxLife
 	if err != nil {
 		return nil, err
 	}
+	// The header's alg only selects among keys pinned to exactly that
+	// algorithm; golang-jwt's method for it checks the signature over the
+	// signing input as received.
 	tried, verified := 0, false
 	for _, k := range keys {
-		if k.alg != Algorithm(h.alg) {
+		if k.alg != alg {
 			continue
 		}
 		if tried++; tried > maxKeysTried {
 			break
 		}
-		if info.method.Verify(seg.signingInput, seg.sig, k.pub) == nil {
+		if info.method.Verify(p.signingInput, sig, k.pub) == nil {
 			verified = true
 			break
 		}
@@ -101,7 +134,7 @@ func verify(ctx context.Context, src KeySource, cfg *config, typ string, maxLife
 		}
 		return nil, reject(ErrSignature, "")
 	}
-	payload, err := decodeSegment(seg.payloadB64)
+	payload, err := decodeAppend(nil, payloadB64)
 	if err != nil {
 		return nil, reject(ErrMalformed, "payload is not base64url")
 	}
