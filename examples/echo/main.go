@@ -2,7 +2,8 @@
 package main
 
 import (
-	"io"
+	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	authecho "github.com/authkit-go/authkit/adapters/echo"
+	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/examples/internal/app"
 )
 
@@ -18,26 +20,52 @@ func main() {
 	os.Exit(app.Main("echo", os.Args[1:], os.Stderr, func(a *app.App, ln net.Listener) error {
 		e := echo.New()
 		e.HideBanner, e.HidePort = true, true
+		e.HTTPErrorHandler = func(err error, c echo.Context) {
+			if c.Response().Committed {
+				return
+			}
+			var he *echo.HTTPError
+			resp := app.Internal()
+			switch {
+			case errors.As(err, &he) && he.Code == http.StatusNotFound,
+				errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed:
+				resp = a.Fallback(c.Request().URL.Path)
+			case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
+				resp = app.TooLarge()
+			default:
+				slog.ErrorContext(c.Request().Context(), "handler failed", "error", err)
+			}
+			_ = write(c, resp)
+		}
 		e.Use(middleware.Recover(), authecho.FromGuard(a.Guard()))
 		for _, rt := range a.Routes() {
-			e.Add(rt.Method, rt.Path, handle(rt.Handle), authecho.Require(rt.Rules...))
+			e.Add(rt.Method, rt.Path, handle(a, rt.Handle), authecho.Require(rt.Rules...))
 		}
 		return app.ServeHTTP(e, ln)
 	}))
 }
 
-func handle(h app.Handler) echo.HandlerFunc {
+func handle(a *app.App, h app.Handler) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		body, _ := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, app.MaxBodyBytes))
-		resp := h(app.Request{Ctx: r.Context(), Body: body, Header: r.Header.Get})
-		status, contentType, out := app.Encode(resp)
-		for k, v := range resp.Header {
-			c.Response().Header().Set(k, v)
-		}
-		if out == nil {
-			return c.NoContent(status)
-		}
-		return c.Blob(status, contentType, out)
+		return write(c, h(app.Request{
+			Ctx:      r.Context(),
+			Body:     app.ReadBody(r.Body),
+			Header:   r.Header.Get,
+			ClientIP: a.Guard().ClientIP(guard.HTTPExchange{R: r}),
+		}))
 	}
+}
+
+func write(c echo.Context, resp app.Response) error {
+	status, header, body := app.Encode(resp)
+	for k, v := range header {
+		c.Response().Header().Set(k, v)
+	}
+	c.Response().WriteHeader(status)
+	if len(body) > 0 {
+		_, err := c.Response().Write(body)
+		return err
+	}
+	return nil
 }

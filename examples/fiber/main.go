@@ -2,6 +2,8 @@
 package main
 
 import (
+	"errors"
+	"log/slog"
 	"net"
 	"os"
 
@@ -14,7 +16,27 @@ import (
 
 func main() {
 	os.Exit(app.Main("fiber", os.Args[1:], os.Stderr, func(a *app.App, ln net.Listener) error {
-		f := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: app.MaxBodyBytes})
+		f := fiber.New(fiber.Config{
+			DisableStartupMessage: true,
+			// app decides about sizes up to here, so its 413 is the same as
+			// on the other servers; fasthttp refuses anything bigger.
+			BodyLimit:     16 * app.MaxBodyBytes,
+			StrictRouting: true, // "/me/" is not "/me" on any of the four
+			CaseSensitive: true,
+			ErrorHandler: func(c *fiber.Ctx, err error) error {
+				var fe *fiber.Error
+				resp := app.Internal()
+				switch {
+				case errors.As(err, &fe) && (fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed):
+					resp = a.Fallback(c.Path())
+				case errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge:
+					resp = app.TooLarge()
+				default:
+					slog.ErrorContext(c.UserContext(), "handler failed", "error", err)
+				}
+				return write(c, resp)
+			},
+		})
 		f.Use(recover.New(), authfiber.FromGuard(a.Guard()))
 		for _, rt := range a.Routes() {
 			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), handle(rt.Handle))
@@ -26,16 +48,20 @@ func main() {
 
 func handle(h app.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		// fasthttp reuses the body buffer after the handler: copy it.
-		body := append([]byte(nil), c.Body()...)
-		resp := h(app.Request{Ctx: c.UserContext(), Body: body, Header: func(name string) string { return c.Get(name) }})
-		status, contentType, out := app.Encode(resp)
-		for k, v := range resp.Header {
-			c.Set(k, v)
-		}
-		if contentType != "" {
-			c.Set(fiber.HeaderContentType, contentType)
-		}
-		return c.Status(status).Send(out)
+		// fasthttp reuses its buffers after the handler: copy what app keeps.
+		return write(c, h(app.Request{
+			Ctx:      c.UserContext(),
+			Body:     append([]byte(nil), c.Body()...),
+			Header:   func(name string) string { return string([]byte(c.Get(name))) },
+			ClientIP: c.Context().RemoteIP().String(),
+		}))
 	}
+}
+
+func write(c *fiber.Ctx, resp app.Response) error {
+	status, header, body := app.Encode(resp)
+	for k, v := range header {
+		c.Set(k, v)
+	}
+	return c.Status(status).Send(body)
 }

@@ -2,14 +2,13 @@
 package main
 
 import (
-	"io"
 	"net"
-	"net/http"
 	"os"
 
 	"github.com/gin-gonic/gin"
 
 	authgin "github.com/authkit-go/authkit/adapters/gin"
+	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/examples/internal/app"
 )
 
@@ -18,22 +17,40 @@ func main() {
 	os.Exit(app.Main("gin", os.Args[1:], os.Stderr, func(a *app.App, ln net.Listener) error {
 		r := gin.New()
 		r.HandleMethodNotAllowed = true
-		r.Use(gin.Recovery(), authgin.FromGuard(a.Guard()))
+		r.RedirectTrailingSlash = false // "/me/" is not "/me" on any of the four
+		r.RedirectFixedPath = false
+		r.Use(gin.CustomRecovery(func(c *gin.Context, _ any) { write(c, app.Internal()) }), authgin.FromGuard(a.Guard()))
+		fallback := func(c *gin.Context) { write(c, a.Fallback(c.Request.URL.Path)) }
+		r.NoRoute(fallback)
+		r.NoMethod(fallback)
 		for _, rt := range a.Routes() {
-			r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), handle(rt.Handle))
+			r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), handle(a, rt.Handle))
 		}
 		return app.ServeHTTP(r, ln)
 	}))
 }
 
-func handle(h app.Handler) gin.HandlerFunc {
+func handle(a *app.App, h app.Handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		body, _ := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, app.MaxBodyBytes))
-		resp := h(app.Request{Ctx: c.Request.Context(), Body: body, Header: c.GetHeader})
-		status, contentType, out := app.Encode(resp)
-		for k, v := range resp.Header {
-			c.Header(k, v)
-		}
-		c.Data(status, contentType, out)
+		write(c, h(app.Request{
+			Ctx:      c.Request.Context(),
+			Body:     app.ReadBody(c.Request.Body),
+			Header:   c.GetHeader,
+			ClientIP: a.Guard().ClientIP(guard.HTTPExchange{R: c.Request}),
+		}))
 	}
+}
+
+func write(c *gin.Context, resp app.Response) {
+	status, header, body := app.Encode(resp)
+	for k, v := range header {
+		c.Header(k, v)
+	}
+	c.Status(status)
+	if len(body) > 0 {
+		_, _ = c.Writer.Write(body)
+	} else {
+		c.Writer.WriteHeaderNow()
+	}
+	c.Abort()
 }

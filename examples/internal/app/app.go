@@ -1,32 +1,53 @@
 // Package app holds the reference API's flow logic once, for the four
 // example servers. Each server's main only wires Routes into its framework
 // with a small function that turns a framework request into a Request and
-// writes the Response; no flow logic lives there.
+// writes the Response; no flow logic lives there. The framework's own
+// answers (unknown path, wrong method, oversized body, panic) come from
+// NotFound, MethodNotAllowed, TooLarge and Internal, so all four servers
+// answer alike.
 package app
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/password"
+	"github.com/authkit-go/authkit/core/session"
+	"github.com/authkit-go/authkit/core/token"
+	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
 
-// MaxBodyBytes caps request bodies read by the flows.
+// MaxBodyBytes caps request bodies read by the flows. Framework handlers
+// read at most MaxBodyBytes+1 bytes, so a flow can tell an oversized body
+// (413) from one that just fits.
 const MaxBodyBytes = 64 << 10
 
 // Request is the framework-neutral view of a request that a flow reads.
 type Request struct {
 	// Ctx is the request context as the guard left it (principal, session).
 	Ctx context.Context
-	// Body is the request body, at most MaxBodyBytes.
+	// Body is the request body, at most MaxBodyBytes+1 bytes.
 	Body []byte
 	// Header returns a request header.
 	Header func(name string) string
+	// ClientIP is the client's address as the guard determines it; it only
+	// goes into audit events.
+	ClientIP string
 }
 
-// Response is what a flow answers. Body is encoded as JSON; a *guard.Problem
-// body is sent as application/problem+json.
+// Response is what a flow answers. Body is encoded as JSON (a
+// json.RawMessage is sent as is); a *guard.Problem body is sent as
+// application/problem+json. Header overrides the defaults Encode sets.
 type Response struct {
 	Status int
 	Body   any
@@ -44,48 +65,235 @@ type Route struct {
 	Handle Handler
 }
 
-// App is the reference API: its guard and its routes.
+// App is the reference API: its guard, its stores and its routes.
 type App struct {
-	guard *guard.Guard
+	cfg      Config
+	guard    *guard.Guard
+	issuer   *token.Issuer
+	keys     *token.KeySet
+	sessions *session.Manager
+	users    UserStore
+	hasher   *password.Hasher
+	policy   *password.Policy
+	audit    audit.Sink
+	admins   map[string]bool
+	redis    *redis.Client // nil on memory stores
+	routes   []Route
 }
 
-// New builds the App from cfg.
+// New builds the App from cfg: memory stores, or Redis stores when
+// cfg.RedisURL is set; the signing key from cfg.KeyFile, from Redis, or
+// freshly generated.
 func New(cfg Config) (*App, error) {
-	g, err := guard.New(cfg.GuardOptions...)
+	a := &App{cfg: cfg, audit: cfg.Audit, admins: make(map[string]bool)}
+	if a.audit == nil {
+		a.audit = audit.Default()
+	}
+	for _, name := range cfg.Admins {
+		canon, ok := CanonicalUsername(name)
+		if !ok {
+			return nil, fmt.Errorf("-admin %q: not a valid username (%s)", name, usernameRule)
+		}
+		a.admins[canon] = true
+	}
+
+	var tokStore tokenstore.Store = tokenstore.NewMemory()
+	var sessStore session.Store
+	if cfg.RedisURL != "" {
+		if strings.ContainsAny(cfg.RedisPrefix, "{}") {
+			return nil, fmt.Errorf("redis prefix %q must not contain '{' or '}'", cfg.RedisPrefix)
+		}
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err) // go-redis never puts the password in this error
+		}
+		a.redis = redis.NewClient(opts)
+		if tokStore, err = tokenstore.NewRedis(a.redis, tokenstore.WithPrefix(cfg.RedisPrefix+"tok:")); err != nil {
+			return nil, err
+		}
+		if sessStore, err = session.NewRedisStore(a.redis, session.WithKeyPrefix(cfg.RedisPrefix+"session:")); err != nil {
+			return nil, err
+		}
+		a.users = NewRedisUserStore(a.redis, cfg.RedisPrefix+"user:")
+	} else {
+		a.users = NewMemoryUserStore()
+	}
+
+	key, err := a.signingKey(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	return &App{guard: g}, nil
+	if a.keys, err = token.NewKeySet(key); err != nil {
+		return nil, err
+	}
+	if a.issuer, err = token.NewIssuer(a.keys, token.WithStore(tokStore), token.WithAudit(a.audit)); err != nil {
+		return nil, err
+	}
+
+	sessOpts := []session.Option{session.WithAudit(a.audit)}
+	if sessStore != nil {
+		sessOpts = append(sessOpts, session.WithStore(sessStore))
+	}
+	if cfg.InsecureCookies {
+		sessOpts = append(sessOpts, session.WithInsecureCookies())
+	}
+	if a.sessions, err = session.New(sessOpts...); err != nil {
+		return nil, err
+	}
+
+	hashOpts := []password.Option(nil)
+	if cfg.DevFastHash {
+		// FOR TESTS AND LOCAL DEMOS ONLY: these parameters are far below
+		// the OWASP floor and make offline cracking cheap.
+		hashOpts = append(hashOpts, password.WithArgon2id(password.Argon2idParams{Memory: 1024, Time: 1, Threads: 1}), password.WithInsecureParameters())
+	}
+	if a.hasher, err = password.NewHasher(hashOpts...); err != nil {
+		return nil, err
+	}
+	if a.policy, err = password.NewPolicy(); err != nil {
+		return nil, err
+	}
+
+	gopts := append([]guard.Option{guard.WithSessions(a.sessions), guard.WithTokens(a.issuer), guard.WithAudit(a.audit)}, cfg.GuardOptions...)
+	if a.guard, err = guard.New(gopts...); err != nil {
+		return nil, err
+	}
+	a.routes = a.buildRoutes()
+	return a, nil
+}
+
+// Close releases the App's Redis connection, if any.
+func (a *App) Close() error {
+	if a.redis != nil {
+		return a.redis.Close()
+	}
+	return nil
 }
 
 // Guard returns the guard every route runs behind.
 func (a *App) Guard() *guard.Guard { return a.guard }
 
 // Routes returns the endpoints in registration order.
-func (a *App) Routes() []Route {
+func (a *App) Routes() []Route { return a.routes }
+
+func (a *App) buildRoutes() []Route {
+	authed := []guard.Rule{guard.Authenticated()}
 	return []Route{
 		{Method: http.MethodGet, Path: "/healthz", Handle: a.healthz},
+		{Method: http.MethodPost, Path: "/register", Handle: a.register},
+		{Method: http.MethodPost, Path: "/login", Handle: a.login},
+		{Method: http.MethodPost, Path: "/token/refresh", Handle: a.refresh},
+		{Method: http.MethodPost, Path: "/logout", Rules: authed, Handle: a.logout},
+		{Method: http.MethodPost, Path: "/logout/all", Rules: authed, Handle: a.logoutAll},
+		{Method: http.MethodGet, Path: "/me", Rules: authed, Handle: a.me},
+		{Method: http.MethodGet, Path: "/sessions", Rules: authed, Handle: a.listSessions},
+		{Method: http.MethodGet, Path: "/admin", Rules: []guard.Rule{guard.Role("admin")}, Handle: a.admin},
+		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Handle: a.jwks},
 	}
 }
 
-func (a *App) healthz(Request) Response {
-	return Response{Status: http.StatusOK, Body: map[string]string{"status": "ok"}}
+// Allowed returns the methods routed at path, sorted, for an Allow header;
+// nil when no route has that path.
+func (a *App) Allowed(path string) []string {
+	var ms []string
+	for _, rt := range a.routes {
+		if rt.Path == path && !slices.Contains(ms, rt.Method) {
+			ms = append(ms, rt.Method)
+		}
+	}
+	slices.Sort(ms)
+	return ms
 }
 
-// Encode turns r into the status, Content-Type and body to write.
-func Encode(r Response) (status int, contentType string, body []byte) {
-	contentType = "application/json"
-	if _, ok := r.Body.(*guard.Problem); ok {
-		contentType = guard.ProblemContentType
-	}
-	if r.Body == nil {
-		return r.Status, "", nil
-	}
-	body, err := json.Marshal(r.Body)
-	if err != nil {
-		p := guard.NewProblem(http.StatusInternalServerError, guard.TypeInternal, "")
-		body, _ = json.Marshal(p)
-		return http.StatusInternalServerError, guard.ProblemContentType, body
-	}
-	return r.Status, contentType, body
+// NotFound is the answer to a path no route serves, on every framework.
+func NotFound() Response {
+	return Response{Status: http.StatusNotFound, Body: guard.NewProblem(http.StatusNotFound, TypeNotFound, "no such endpoint")}
 }
+
+// MethodNotAllowed is the answer to a known path asked with a method it
+// does not serve, on every framework; allowed goes into the Allow header.
+func MethodNotAllowed(allowed []string) Response {
+	return Response{
+		Status: http.StatusMethodNotAllowed,
+		Body:   guard.NewProblem(http.StatusMethodNotAllowed, TypeMethodNotAllowed, "this endpoint does not accept this method"),
+		Header: map[string]string{"Allow": strings.Join(allowed, ", ")},
+	}
+}
+
+// TooLarge is the answer to a body over MaxBodyBytes.
+func TooLarge() Response {
+	return Response{Status: http.StatusRequestEntityTooLarge, Body: guard.NewProblem(http.StatusRequestEntityTooLarge, TypeTooLarge, fmt.Sprintf("the request body must be at most %d bytes", MaxBodyBytes))}
+}
+
+// Internal is the answer when a handler failed unexpectedly (a panic
+// recovered by the framework). It says nothing about the failure.
+func Internal() Response {
+	return Response{Status: http.StatusInternalServerError, Body: guard.NewProblem(http.StatusInternalServerError, guard.TypeInternal, "")}
+}
+
+// Fallback answers a request no route matched: 405 when another method is
+// routed at path, else 404. Frameworks call it from their not-found and
+// method-not-allowed hooks so that the choice is made here, once.
+func (a *App) Fallback(path string) Response {
+	if ms := a.Allowed(path); len(ms) > 0 {
+		return MethodNotAllowed(ms)
+	}
+	return NotFound()
+}
+
+// Encode turns r into the status, headers and body to write. Every answer
+// is Cache-Control: no-store unless the flow says otherwise: they carry
+// tokens and account data.
+func Encode(r Response) (status int, header map[string]string, body []byte) {
+	header = map[string]string{"Cache-Control": "no-store"}
+	if r.Body != nil {
+		var err error
+		body, err = json.Marshal(r.Body)
+		if err != nil {
+			slog.Error("encoding a response failed", "error", err)
+			body, _ = json.Marshal(guard.NewProblem(http.StatusInternalServerError, guard.TypeInternal, ""))
+			header["Content-Type"] = guard.ProblemContentType
+			return http.StatusInternalServerError, header, body
+		}
+		header["Content-Type"] = "application/json"
+		if _, ok := r.Body.(*guard.Problem); ok {
+			header["Content-Type"] = guard.ProblemContentType
+		}
+	}
+	for k, v := range r.Header {
+		header[k] = v
+	}
+	return r.Status, header, body
+}
+
+// WriteHTTP writes r to an http.ResponseWriter, for the servers whose
+// framework hands one out.
+func WriteHTTP(w http.ResponseWriter, r Response) {
+	status, header, body := Encode(r)
+	for k, v := range header {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(status)
+	if len(body) > 0 {
+		_, _ = w.Write(body)
+	}
+}
+
+// ReadBody reads at most MaxBodyBytes+1 bytes of body, enough for a flow
+// to tell an oversized body from one that fits.
+func ReadBody(body io.Reader) []byte {
+	if body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(body, MaxBodyBytes+1))
+	return b
+}
+
+// Problem type URIs the example adds to the guard's.
+const (
+	TypeNotFound         = "urn:authkit:problem:not-found"
+	TypeMethodNotAllowed = "urn:authkit:problem:method-not-allowed"
+	TypeTooLarge         = "urn:authkit:problem:payload-too-large"
+	TypeConflict         = "urn:authkit:problem:conflict"
+	TypeBadCredentials   = "urn:authkit:problem:invalid-credentials"
+)

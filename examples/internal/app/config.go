@@ -2,27 +2,89 @@ package app
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"os"
+	"strings"
 
+	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
 )
 
-// Config is what the example servers read from their flags.
+// DefaultRedisPrefix prefixes every Redis key the example writes when
+// AUTHKIT_REDIS_PREFIX is unset.
+const DefaultRedisPrefix = "authkit-example:"
+
+// Config is what the example servers read from their flags and environment.
 type Config struct {
-	// Addr is the listen address.
+	// Addr is the listen address (-addr).
 	Addr string
+	// KeyFile is a PEM private key to sign tokens with (-key); empty means
+	// a generated ES256 key (kept in Redis when Redis is used).
+	KeyFile string
+	// Admins are usernames given the role admin (-admin, repeatable).
+	Admins []string
+	// InsecureCookies drops Secure and the __Host- prefix from the session
+	// cookie (-insecure-cookies), for plain HTTP on a non-localhost address.
+	InsecureCookies bool
+	// DevFastHash hashes passwords with cheap argon2id parameters
+	// (-dev-fast-hash). NEVER FOR PRODUCTION: it makes stolen hashes cheap
+	// to crack. The end-to-end tests use it to stay fast.
+	DevFastHash bool
+	// RedisURL (env REDIS_URL) switches every store to Redis.
+	RedisURL string
+	// RedisPrefix (env AUTHKIT_REDIS_PREFIX) prefixes every Redis key.
+	RedisPrefix string
 	// GuardOptions are extra guard options (tests use them).
 	GuardOptions []guard.Option
+	// Audit receives the authentication events; nil means audit.Default().
+	Audit audit.Sink
 }
 
-// ParseFlags reads the servers' common flags from args.
-func ParseFlags(name string, args []string, stderr io.Writer) (Config, error) {
+// listFlag is a repeatable string flag.
+type listFlag struct{ vals *[]string }
+
+func (l listFlag) String() string {
+	if l.vals == nil {
+		return ""
+	}
+	return strings.Join(*l.vals, ",")
+}
+
+func (l listFlag) Set(s string) error {
+	*l.vals = append(*l.vals, s)
+	return nil
+}
+
+// ParseFlags reads the servers' common flags from args and the Redis
+// settings from the environment (getenv, os.Getenv when nil).
+func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg Config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&cfg.KeyFile, "key", "", "PEM private key to sign tokens with (P-256 → ES256, Ed25519 → EdDSA, RSA → RS256); default: a generated ES256 key")
+	fs.Var(listFlag{&cfg.Admins}, "admin", "give this username the role admin (repeatable)")
+	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host- prefix from the session cookie (plain HTTP on a non-localhost address; development only)")
+	fs.BoolVar(&cfg.DevFastHash, "dev-fast-hash", false, "cheap password hashing for tests and demos; NEVER IN PRODUCTION")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s [flags]\n\nServes authkit's reference API. Memory stores unless REDIS_URL is set\n(AUTHKIT_REDIS_PREFIX prefixes the keys; default %q).\n\n", name, DefaultRedisPrefix)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected arguments: %q\n", name, fs.Args())
+		return Config{}, fmt.Errorf("unexpected arguments")
+	}
+	cfg.RedisURL = getenv("REDIS_URL")
+	cfg.RedisPrefix = getenv("AUTHKIT_REDIS_PREFIX")
+	if cfg.RedisPrefix == "" {
+		cfg.RedisPrefix = DefaultRedisPrefix
 	}
 	return cfg, nil
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,8 +19,11 @@ import (
 // into an http.Handler or a server of its own, and serve until SIGINT or
 // SIGTERM. It returns the process exit code.
 func Main(name string, args []string, stderr io.Writer, serve func(a *App, ln net.Listener) error) int {
-	cfg, err := ParseFlags(name, args, stderr)
+	cfg, err := ParseFlags(name, args, stderr, nil)
 	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	a, err := New(cfg)
@@ -27,12 +31,21 @@ func Main(name string, args []string, stderr io.Writer, serve func(a *App, ln ne
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
+	defer a.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
-	slog.Info("listening", "server", name, "addr", ln.Addr().String())
+	store := "memory"
+	if cfg.RedisURL != "" {
+		store = "redis"
+	}
+	slog.Info("listening", "server", name, "addr", ln.Addr().String(), "stores", store)
+	if cfg.DevFastHash {
+		slog.Warn("-dev-fast-hash: passwords are hashed with INSECURE parameters; never use this in production")
+	}
+	fmt.Fprint(stderr, WalkThrough("http://"+ln.Addr().String(), a.sessions.CookieName()))
 	if err := serve(a, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
@@ -74,4 +87,21 @@ func OnSignal(stop func() error) {
 		cancel()
 		_ = stop()
 	}()
+}
+
+// WalkThrough returns the curl commands that walk the reference API's main
+// flow against base (register, log in, call /me with the token and with
+// the session cookie), as the servers print them at start.
+func WalkThrough(base, cookie string) string {
+	return `
+Try it:
+  curl -si -X POST ` + base + `/register -H 'Content-Type: application/json' \
+       -d '{"username":"alice","password":"Correct-Horse-42"}'
+  curl -s -D headers.txt -X POST ` + base + `/login -H 'Content-Type: application/json' \
+       -d '{"username":"alice","password":"Correct-Horse-42"}' | tee login.json; echo
+  TOKEN=$(sed -E 's/.*"access_token":"([^"]+)".*/\1/' login.json)
+  curl -s ` + base + `/me -H "Authorization: Bearer $TOKEN"; echo
+  curl -s ` + base + `/me -H "Cookie: $(grep -o '` + cookie + `=[^;]*' headers.txt)"; echo
+
+`
 }

@@ -1,0 +1,414 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/password"
+	"github.com/authkit-go/authkit/core/session"
+	"github.com/authkit-go/authkit/core/token"
+)
+
+// usernameRule is the username rule in words, for error messages.
+const usernameRule = "3 to 64 characters: letters, digits, '.', '_' or '-'"
+
+// CanonicalUsername checks name against the username rule and returns its
+// canonical, lower-case form: "Alice" and "alice" are one account.
+func CanonicalUsername(name string) (string, bool) {
+	if len(name) < 3 || len(name) > 64 {
+		return "", false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return "", false
+		}
+	}
+	return strings.ToLower(name), true
+}
+
+// FieldError is one entry of a 400 problem's "errors" member.
+type FieldError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func badRequest(detail string) Response {
+	return problem(http.StatusBadRequest, guard.TypeInvalidRequest, detail)
+}
+
+func problem(status int, typ, detail string) Response {
+	return Response{Status: status, Body: guard.NewProblem(status, typ, detail)}
+}
+
+func unavailable() Response {
+	return problem(http.StatusServiceUnavailable, guard.TypeUnavailable, "a backing store is unavailable; try again later")
+}
+
+// decode reads a JSON object into v, refusing unknown fields, trailing data
+// and oversized bodies. An empty body is an error unless optional.
+func decode(body []byte, v any, optional bool) *Response {
+	if len(body) > MaxBodyBytes {
+		r := TooLarge()
+		return &r
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		if optional {
+			return nil
+		}
+		r := badRequest("the request body must be a JSON object")
+		return &r
+	}
+	if trimmed[0] != '{' {
+		r := badRequest("the request body must be a JSON object")
+		return &r
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		var r Response
+		switch {
+		case errors.As(err, &typeErr) && typeErr.Field != "":
+			r = badRequest(fmt.Sprintf("the field %q has the wrong type", clip(typeErr.Field, 64)))
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			r = badRequest("unknown field " + clip(strings.TrimPrefix(err.Error(), "json: unknown field "), 70))
+		default:
+			r = badRequest("the request body is not valid JSON")
+		}
+		return &r
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		r := badRequest("the request body must hold exactly one JSON object")
+		return &r
+	}
+	return nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (a *App) healthz(Request) Response {
+	return Response{Status: http.StatusOK, Body: map[string]string{"status": "ok"}}
+}
+
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	// OTP and RecoveryCode are accepted for the MFA flow to come; no
+	// account has MFA yet, so they are ignored.
+	OTP          string `json:"otp,omitempty"`
+	RecoveryCode string `json:"recovery_code,omitempty"`
+}
+
+func (a *App) register(r Request) Response {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if bad := decode(r.Body, &in, false); bad != nil {
+		return *bad
+	}
+	if in.Username == "" || in.Password == "" {
+		return badRequest("username and password are required")
+	}
+	var errs []FieldError
+	name, ok := CanonicalUsername(in.Username)
+	if !ok {
+		errs = append(errs, FieldError{Code: "invalid_username", Message: "the username must be " + usernameRule})
+		name = in.Username
+	}
+	err := a.policy.Check(r.Ctx, in.Password, password.User{Name: name})
+	var pe *password.PolicyError
+	switch {
+	case errors.As(err, &pe):
+		for _, v := range pe.Violations {
+			errs = append(errs, FieldError{Code: v.Code, Message: v.Message})
+		}
+	case err != nil:
+		slog.WarnContext(r.Ctx, "password policy check failed", "error", err)
+		return unavailable()
+	}
+	if len(errs) > 0 {
+		if pe != nil {
+			a.audit.Emit(r.Ctx, audit.Event{Kind: audit.PasswordRejected, Subject: name, IP: r.ClientIP, Reason: errs[len(errs)-1].Code})
+		}
+		p := guard.NewProblem(http.StatusBadRequest, guard.TypeInvalidRequest, "the registration was refused").With("errors", errs)
+		return Response{Status: http.StatusBadRequest, Body: p}
+	}
+	hash, err := a.hasher.Hash(r.Ctx, in.Password)
+	if err != nil {
+		slog.WarnContext(r.Ctx, "hashing a password failed", "error", err)
+		return unavailable()
+	}
+	var roles []string
+	if a.admins[name] {
+		roles = []string{"admin"}
+	}
+	switch err := a.users.Create(r.Ctx, User{Name: name, Hash: hash, Roles: roles}); {
+	case errors.Is(err, ErrUserExists):
+		return problem(http.StatusConflict, TypeConflict, "the username is taken")
+	case err != nil:
+		slog.WarnContext(r.Ctx, "storing a user failed", "error", err)
+		return unavailable()
+	}
+	return Response{Status: http.StatusCreated, Body: map[string]string{"username": name}}
+}
+
+// badCredentials is the one answer to every failed login: unknown user and
+// wrong password alike.
+func badCredentials() Response {
+	r := problem(http.StatusUnauthorized, TypeBadCredentials, "the username or password is incorrect")
+	r.Header = map[string]string{"WWW-Authenticate": guard.BearerChallenge}
+	return r
+}
+
+func (a *App) login(r Request) Response {
+	var in credentials
+	if bad := decode(r.Body, &in, false); bad != nil {
+		return *bad
+	}
+	if in.Username == "" || in.Password == "" {
+		return badRequest("username and password are required")
+	}
+	fail := func(sub, reason string) Response {
+		a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginFailed, Subject: sub, IP: r.ClientIP, UserAgent: clip(r.Header("User-Agent"), 256), Reason: reason})
+		return badCredentials()
+	}
+	name, ok := CanonicalUsername(in.Username)
+	if len(in.Password) > password.MaxPasswordBytes {
+		// Refused before any hashing, for known and unknown users alike.
+		return fail(name, "password_too_long")
+	}
+	var u User
+	var err error
+	if ok {
+		u, err = a.users.Get(r.Ctx, name)
+	} else {
+		err = ErrNoUser
+	}
+	switch {
+	case errors.Is(err, ErrNoUser):
+		// Spend the same work as a real verification: the answer's timing
+		// must not tell which usernames exist.
+		_ = a.hasher.VerifyDummy(r.Ctx)
+		return fail(name, "unknown_user")
+	case err != nil:
+		slog.WarnContext(r.Ctx, "reading a user failed", "error", err)
+		return unavailable()
+	}
+	needsRehash, err := a.hasher.Verify(r.Ctx, in.Password, u.Hash)
+	switch {
+	case errors.Is(err, password.ErrMismatch):
+		return fail(name, "bad_password")
+	case err != nil:
+		slog.WarnContext(r.Ctx, "verifying a password failed", "user", name, "error", err)
+		return fail(name, "unverifiable_hash")
+	}
+	if needsRehash {
+		a.rehash(r, u, in.Password)
+	}
+	roles := u.Roles
+	if a.admins[name] && !contains(roles, "admin") {
+		roles = append(roles, "admin")
+	}
+	amr := []string{"pwd"}
+	pair, err := a.issuer.IssuePair(r.Ctx, token.Subject{ID: name, Roles: roles, AMR: amr})
+	if err != nil {
+		slog.WarnContext(r.Ctx, "issuing tokens failed", "error", err)
+		return unavailable()
+	}
+	if _, err := guard.SignIn(r.Ctx, guard.Principal{Subject: name, Roles: roles, AMR: amr}); err != nil {
+		slog.WarnContext(r.Ctx, "starting a session failed", "error", err)
+		return unavailable()
+	}
+	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginSucceeded, Subject: name, IP: r.ClientIP, UserAgent: clip(r.Header("User-Agent"), 256)})
+	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
+}
+
+// rehash stores a hash with the current parameters after a successful
+// login whose stored hash is outdated. A failure only costs the upgrade.
+func (a *App) rehash(r Request, u User, pw string) {
+	enc, err := a.hasher.Hash(r.Ctx, pw)
+	if err == nil {
+		err = a.users.SetHash(r.Ctx, u.Name, u.Hash, enc)
+	}
+	if err != nil {
+		slog.WarnContext(r.Ctx, "upgrading a password hash failed", "user", u.Name, "error", err)
+		return
+	}
+	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.PasswordRehashed, Subject: u.Name, IP: r.ClientIP})
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func invalidToken(detail string) Response {
+	r := problem(http.StatusUnauthorized, guard.TypeInvalidToken, detail)
+	r.Header = map[string]string{"WWW-Authenticate": guard.InvalidTokenChallenge}
+	return r
+}
+
+func (a *App) refresh(r Request) Response {
+	var in struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if bad := decode(r.Body, &in, false); bad != nil {
+		return *bad
+	}
+	if in.RefreshToken == "" {
+		return badRequest("refresh_token is required")
+	}
+	pair, err := a.issuer.Refresh(r.Ctx, in.RefreshToken)
+	switch {
+	case errors.Is(err, token.ErrUnavailable):
+		return unavailable()
+	case err != nil:
+		// Expired, revoked, reused (the family is now revoked): one answer.
+		return invalidToken("the refresh token is invalid")
+	}
+	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
+}
+
+// bearer returns the bearer token of the Authorization header, which the
+// guard has already verified when it is there.
+func bearer(r Request) string {
+	scheme, rest, ok := strings.Cut(r.Header("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(rest)
+}
+
+func (a *App) logout(r Request) Response {
+	var in struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if bad := decode(r.Body, &in, true); bad != nil {
+		return *bad
+	}
+	if raw := bearer(r); raw != "" {
+		if err := a.issuer.Revoke(r.Ctx, raw); err != nil && !errors.Is(err, token.ErrInvalid) {
+			return unavailable()
+		}
+	}
+	if in.RefreshToken != "" {
+		// Holding a refresh token is enough to revoke it (as in RFC 7009);
+		// a token that is already invalid needs nothing.
+		if err := a.issuer.Revoke(r.Ctx, in.RefreshToken); err != nil && !errors.Is(err, token.ErrInvalid) {
+			return unavailable()
+		}
+	}
+	if err := guard.SignOut(r.Ctx); err != nil {
+		slog.WarnContext(r.Ctx, "destroying a session failed", "error", err)
+		return unavailable()
+	}
+	return Response{Status: http.StatusNoContent}
+}
+
+func (a *App) logoutAll(r Request) Response {
+	if bad := decode(r.Body, &struct{}{}, true); bad != nil {
+		return *bad
+	}
+	p, _ := guard.PrincipalFrom(r.Ctx)
+	if err := a.issuer.RevokeSubject(r.Ctx, p.Subject); err != nil {
+		slog.WarnContext(r.Ctx, "revoking tokens failed", "error", err)
+		return unavailable()
+	}
+	if err := guard.SignOut(r.Ctx); err != nil {
+		return unavailable()
+	}
+	if _, err := a.sessions.DestroyAll(r.Ctx, p.Subject); err != nil {
+		slog.WarnContext(r.Ctx, "destroying sessions failed", "error", err)
+		return unavailable()
+	}
+	return Response{Status: http.StatusNoContent}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (a *App) me(r Request) Response {
+	p, _ := guard.PrincipalFrom(r.Ctx)
+	return Response{Status: http.StatusOK, Body: map[string]any{
+		"sub":   p.Subject,
+		"roles": orEmpty(p.Roles),
+		"amr":   orEmpty(p.AMR),
+		"via":   p.Via,
+	}}
+}
+
+// SessionInfo is one entry of GET /sessions.
+type SessionInfo struct {
+	IDHint    string `json:"id_hint"`
+	Created   string `json:"created"`
+	LastSeen  string `json:"last_seen"`
+	IP        string `json:"ip"`
+	UserAgent string `json:"user_agent"`
+	Current   bool   `json:"current"`
+}
+
+func (a *App) listSessions(r Request) Response {
+	p, _ := guard.PrincipalFrom(r.Ctx)
+	var current *session.Session
+	if s, ok := guard.SessionFrom(r.Ctx); ok && s.UserID() == p.Subject {
+		current = s
+	}
+	infos, err := a.sessions.List(r.Ctx, p.Subject, current)
+	if err != nil {
+		slog.WarnContext(r.Ctx, "listing sessions failed", "error", err)
+		return unavailable()
+	}
+	out := make([]SessionInfo, 0, len(infos))
+	for _, in := range infos {
+		out = append(out, SessionInfo{
+			IDHint:    in.Hint,
+			Created:   in.CreatedAt.UTC().Format(time.RFC3339),
+			LastSeen:  in.LastSeen.UTC().Format(time.RFC3339),
+			IP:        in.IP,
+			UserAgent: in.UserAgent,
+			Current:   in.Current,
+		})
+	}
+	return Response{Status: http.StatusOK, Body: out}
+}
+
+func (a *App) admin(Request) Response {
+	return Response{Status: http.StatusOK, Body: map[string]bool{"ok": true}}
+}
+
+func (a *App) jwks(r Request) Response {
+	set, err := a.keys.PublicJWKS()
+	if err != nil {
+		slog.ErrorContext(r.Ctx, "building the JWKS failed", "error", err)
+		return Internal()
+	}
+	return Response{Status: http.StatusOK, Body: json.RawMessage(set), Header: map[string]string{
+		"Content-Type":  "application/jwk-set+json",
+		"Cache-Control": "public, max-age=300",
+	}}
+}
