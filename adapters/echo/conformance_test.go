@@ -10,16 +10,18 @@ import (
 	"github.com/authkit-go/authkit/core/guard"
 )
 
-func TestConformance(t *testing.T) {
-	authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
-		e := echo.New()
-		e.Use(authecho.Middleware(opts...))
-		for _, rt := range routes {
-			e.Add(rt.Method, rt.Path, func(c echo.Context) error {
-				reply := rt.Handle(c.Request().Context())
-				return c.String(reply.Status, reply.Body)
-			}, authecho.Require(rt.Rules...))
-		}
-		return authtest.Recorder(e)
-	})
+func TestConformance(t *testing.T) { authtest.Run(t, factory) }
+
+// factory builds the app that both TestConformance and BenchmarkMiddleware
+// run against.
+func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
+	e := echo.New()
+	e.Use(authecho.Middleware(opts...))
+	for _, rt := range routes {
+		e.Add(rt.Method, rt.Path, func(c echo.Context) error {
+			reply := rt.Handle(c.Request().Context())
+			return c.String(reply.Status, reply.Body)
+		}, authecho.Require(rt.Rules...))
+	}
+	return authtest.Recorder(e)
 }

@@ -12,17 +12,19 @@ import (
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
-func TestConformance(t *testing.T) {
-	authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
-		r := gin.New()
-		r.HandleMethodNotAllowed = true
-		r.Use(authgin.Middleware(opts...))
-		for _, rt := range routes {
-			r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), func(c *gin.Context) {
-				reply := rt.Handle(c.Request.Context())
-				c.String(reply.Status, "%s", reply.Body)
-			})
-		}
-		return authtest.Recorder(r)
-	})
+func TestConformance(t *testing.T) { authtest.Run(t, factory) }
+
+// factory builds the app that both TestConformance and BenchmarkMiddleware
+// run against.
+func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(authgin.Middleware(opts...))
+	for _, rt := range routes {
+		r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), func(c *gin.Context) {
+			reply := rt.Handle(c.Request.Context())
+			c.String(reply.Status, "%s", reply.Body)
+		})
+	}
+	return authtest.Recorder(r)
 }

@@ -9,17 +9,19 @@ import (
 	"github.com/authkit-go/authkit/core/guard"
 )
 
-func TestConformance(t *testing.T) {
-	authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
-		mux := http.NewServeMux()
-		for _, rt := range routes {
-			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				reply := rt.Handle(r.Context())
-				w.WriteHeader(reply.Status)
-				_, _ = w.Write([]byte(reply.Body))
-			})
-			mux.Handle(rt.Method+" "+rt.Path, authhttp.Require(rt.Rules...)(h))
-		}
-		return authtest.Recorder(authhttp.Middleware(opts...)(mux))
-	})
+func TestConformance(t *testing.T) { authtest.Run(t, factory) }
+
+// factory builds the app that both TestConformance and BenchmarkMiddleware
+// run against.
+func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reply := rt.Handle(r.Context())
+			w.WriteHeader(reply.Status)
+			_, _ = w.Write([]byte(reply.Body))
+		})
+		mux.Handle(rt.Method+" "+rt.Path, authhttp.Require(rt.Rules...)(h))
+	}
+	return authtest.Recorder(authhttp.Middleware(opts...)(mux))
 }

@@ -1,0 +1,9 @@
+package authhttp_test
+
+import (
+	"testing"
+
+	"github.com/authkit-go/authkit/core/authtest"
+)
+
+func BenchmarkMiddleware(b *testing.B) { authtest.RunBenchmarks(b, factory) }
