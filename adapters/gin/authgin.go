@@ -67,29 +67,24 @@ func abort(c *gin.Context, d *guard.Denial) {
 	_, _ = c.Writer.Write(d.Body)
 }
 
-// commitWriter runs commit once, right before gin writes the response
-// header. gin's WriteHeader only records the status; the header goes out in
-// WriteHeaderNow, Write, WriteString or Flush.
+// commitWriter runs the guard's Commit (itself run-once) right before gin
+// writes the response header. gin's WriteHeader only records the status;
+// the header goes out in WriteHeaderNow, Write, WriteString or Flush.
 type commitWriter struct {
 	gin.ResponseWriter
 	commit func()
-	done   bool
 }
 
-func (w *commitWriter) fire() {
-	if !w.done {
-		w.done = true
-		w.commit()
-	}
-}
+func (w *commitWriter) WriteHeaderNow() { w.commit(); w.ResponseWriter.WriteHeaderNow() }
 
-func (w *commitWriter) WriteHeaderNow()             { w.fire(); w.ResponseWriter.WriteHeaderNow() }
-func (w *commitWriter) Write(b []byte) (int, error) { w.fire(); return w.ResponseWriter.Write(b) }
+func (w *commitWriter) Write(b []byte) (int, error) { w.commit(); return w.ResponseWriter.Write(b) }
+
 func (w *commitWriter) WriteString(s string) (int, error) {
-	w.fire()
+	w.commit()
 	return w.ResponseWriter.WriteString(s)
 }
-func (w *commitWriter) Flush() { w.fire(); w.ResponseWriter.Flush() }
+
+func (w *commitWriter) Flush() { w.commit(); w.ResponseWriter.Flush() }
 
 // Session returns the request's session, if it has one (see
 // guard.SessionFrom).

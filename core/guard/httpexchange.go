@@ -55,9 +55,10 @@ func WriteDenial(w http.ResponseWriter, d *Denial) {
 	_, _ = w.Write(d.Body)
 }
 
-// CommitWriter wraps w so that commit runs once, right before the response
-// header is written (by WriteHeader, Write or Flush). The net/http adapter
-// uses it to set the session cookie while headers can still change.
+// CommitWriter wraps w so that commit runs right before the response header
+// is written (by WriteHeader, Write or Flush). The net/http adapter uses it to
+// set the session cookie while headers can still change. commit is called on
+// every write and must make later calls no-ops, as (*Guard).Commit does.
 func CommitWriter(w http.ResponseWriter, commit func()) http.ResponseWriter {
 	return &commitWriter{ResponseWriter: w, commit: commit}
 }
@@ -65,23 +66,15 @@ func CommitWriter(w http.ResponseWriter, commit func()) http.ResponseWriter {
 type commitWriter struct {
 	http.ResponseWriter
 	commit func()
-	done   bool
 }
 
-func (w *commitWriter) fire() {
-	if !w.done {
-		w.done = true
-		w.commit()
-	}
-}
+func (w *commitWriter) WriteHeader(code int) { w.commit(); w.ResponseWriter.WriteHeader(code) }
 
-func (w *commitWriter) WriteHeader(code int) { w.fire(); w.ResponseWriter.WriteHeader(code) }
-
-func (w *commitWriter) Write(b []byte) (int, error) { w.fire(); return w.ResponseWriter.Write(b) }
+func (w *commitWriter) Write(b []byte) (int, error) { w.commit(); return w.ResponseWriter.Write(b) }
 
 // Flush commits and flushes, when the underlying writer can.
 func (w *commitWriter) Flush() {
-	w.fire()
+	w.commit()
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 

@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,25 +11,6 @@ import (
 	"github.com/authkit-go/authkit/core/session"
 )
 
-// countHook counts round trips: one per command or pipeline sent.
-type countHook struct{ n atomic.Int64 }
-
-func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
-
 func TestRedisRoundTrips(t *testing.T) {
 	redistest.Client(t) // skip when no Redis
 	opts, err := redis.ParseURL(redistest.URL())
@@ -39,8 +19,7 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 	c := redis.NewClient(opts)
 	t.Cleanup(func() { _ = c.Close() })
-	hook := &countHook{}
-	c.AddHook(hook)
+	hook := redistest.CountRoundTrips(c)
 	st, err := session.NewRedisStore(c, session.WithKeyPrefix(redistest.Prefix(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -77,11 +56,11 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := hook.n.Load()
+			before := hook.Count()
 			if err := tt.op(); err != nil {
 				t.Fatal(err)
 			}
-			if got := hook.n.Load() - before; got != tt.want {
+			if got := hook.Count() - before; got != tt.want {
 				t.Fatalf("%d round trips, want %d", got, tt.want)
 			}
 		})

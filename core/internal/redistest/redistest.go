@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,5 +107,42 @@ func DeletePrefix(tb testing.TB, c redis.UniversalClient, prefix string) {
 			return
 		}
 		keys = keys[n:]
+	}
+}
+
+// RoundTrips counts the round trips a client makes: one per command or
+// pipeline (a MULTI/EXEC transaction is one pipeline).
+type RoundTrips struct{ n atomic.Int64 }
+
+// CountRoundTrips installs a counter on c. Use a client of the test's own
+// (not the shared one from Client) so other tests' traffic is not counted.
+func CountRoundTrips(c *redis.Client) *RoundTrips {
+	h := &RoundTrips{}
+	c.AddHook(h)
+	return h
+}
+
+// Count returns the round trips so far.
+func (h *RoundTrips) Count() int64 { return h.n.Load() }
+
+// Reset sets the count to zero.
+func (h *RoundTrips) Reset() { h.n.Store(0) }
+
+// DialHook implements redis.Hook.
+func (h *RoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+// ProcessHook implements redis.Hook.
+func (h *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+// ProcessPipelineHook implements redis.Hook.
+func (h *RoundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
 	}
 }

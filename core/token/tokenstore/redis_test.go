@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,32 +146,12 @@ func TestRedisTTL(t *testing.T) {
 	}
 }
 
-// countHook counts commands and pipelines sent: one each is one round trip.
-type countHook struct{ n atomic.Int64 }
-
-func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
-
 func TestRedisRoundTrips(t *testing.T) {
 	shared := redistest.Client(t)
 	opts := *shared.Options()
 	c := redis.NewClient(&opts)
 	t.Cleanup(func() { c.Close() })
-	hook := &countHook{}
-	c.AddHook(hook)
+	hook := redistest.CountRoundTrips(c)
 	clk := newClock()
 	r, err := NewRedis(c, WithPrefix(redistest.Prefix(t)), WithClock(clk.Now))
 	if err != nil {
@@ -213,11 +192,11 @@ func TestRedisRoundTrips(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			before := hook.n.Load()
+			before := hook.Count()
 			if err := tc.call(); err != nil {
 				t.Fatal(err)
 			}
-			if n := hook.n.Load() - before; n != 1 {
+			if n := hook.Count() - before; n != 1 {
 				t.Fatalf("%d round trips, want 1", n)
 			}
 		})

@@ -9,28 +9,18 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/internal/redistest"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 )
 
 // t0 is the fake clock's start, on a millisecond boundary.
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type fakeClock = testclock.Clock
 
-func newClock() *fakeClock { return &fakeClock{now: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newClock() *fakeClock {
+	c := testclock.New()
+	c.Set(t0)
+	return c
 }
 
 type factory struct {

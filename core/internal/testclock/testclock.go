@@ -1,0 +1,42 @@
+// Package testclock is a settable clock for tests of time-dependent code:
+// pass Now to a WithClock option and move time with Advance instead of
+// sleeping.
+package testclock
+
+import (
+	"sync"
+	"time"
+)
+
+// Start is the instant a new Clock shows.
+var Start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// Clock is a clock that moves only when told. It is safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// New returns a Clock at Start.
+func New() *Clock { return &Clock{now: Start} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
