@@ -125,6 +125,22 @@ var behaviours = []struct {
 			t.Fatalf("after 61s: last seen %v touched %v, want now", got.LastSeen(), got.Touched())
 		}
 	}},
+	{"a load in the millisecond of a save or create is not a touch", func(t *testing.T, e *env) {
+		s := e.create(t, "")
+		if got := e.load(t, s); got.Touched() {
+			t.Fatal("a load right after create reported a touch")
+		}
+		got := e.load(t, s)
+		if err := got.Set("n", 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.m.Save(e.ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		if again := e.load(t, s); again.Touched() {
+			t.Fatal("a load right after save reported a touch, so the guard would resend the cookie")
+		}
+	}},
 	{"save without changes does not touch the store", func(t *testing.T, e *env) {
 		s := e.load(t, e.create(t, ""))
 		before := e.store.calls.Load()

@@ -115,7 +115,7 @@ func (m *Manager) Load(ctx context.Context, raw string) (*Session, error) {
 	}
 	return &Session{
 		id: id, hash: h, rec: rec, storedUser: rec.UserID,
-		touched: rec.LastSeen.UnixMilli() == p.Now.UnixMilli(),
+		touched: rec.Touched,
 	}, nil
 }
 

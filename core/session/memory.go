@@ -103,11 +103,14 @@ func (m *MemoryStore) Load(_ context.Context, h Hash, p Policy) (*Record, error)
 		m.deleteLocked(h)
 		return nil, ErrExpired
 	}
-	if p.Now.Sub(e.rec.LastSeen) >= p.TouchEvery {
+	touched := p.Now.Sub(e.rec.LastSeen) >= p.TouchEvery
+	if touched {
 		e.rec.LastSeen = p.Now
 	}
 	e.expires = p.Now.Add(p.TTL(e.rec.CreatedAt))
-	return e.rec.clone(), nil
+	rec := e.rec.clone()
+	rec.Touched = touched
+	return rec, nil
 }
 
 // Save implements Store.

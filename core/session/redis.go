@@ -77,7 +77,8 @@ func (r *RedisStore) userKey(userID string) string {
 // loadScript returns the record and slides its TTL in one round trip. It
 // enforces the absolute lifetime and the idle timeout against the Manager's
 // clock (ARGV[1]) and rewrites the LastSeen field of the header only when it
-// is ARGV[4] ms old, so a read-only Load usually costs a PEXPIRE.
+// is ARGV[4] ms old, so a read-only Load usually costs a PEXPIRE. The reply
+// is the record prefixed with 'T' when LastSeen was rewritten, 'R' otherwise.
 var loadScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
@@ -96,10 +97,10 @@ end
 if now - l >= touch then
   v = string.sub(v, 1, i) .. ARGV[1] .. string.sub(v, j)
   redis.call('SET', KEYS[1], v, 'PX', ttl)
-else
-  redis.call('PEXPIRE', KEYS[1], ttl)
+  return 'T' .. v
 end
-return v
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 'R' .. v
 `)
 
 // rotateScript moves a record to a new key and its index entry to the new
@@ -176,7 +177,15 @@ func (r *RedisStore) Load(ctx context.Context, h Hash, p Policy) (*Record, error
 	if err != nil {
 		return nil, wrapRedis(err)
 	}
-	return decodeRecord(v)
+	if v == "" {
+		return nil, errCorrupt
+	}
+	rec, err := decodeRecord(v[1:])
+	if err != nil {
+		return nil, err
+	}
+	rec.Touched = v[0] == 'T'
+	return rec, nil
 }
 
 // Save implements Store: one SET XX, which fails if the key vanished, so a

@@ -21,7 +21,8 @@ type Store interface {
 	// Create stores a new record under h and adds it to its user's index.
 	Create(ctx context.Context, h Hash, r *Record, p Policy) error
 	// Load returns the record under h, slides its idle expiry to p.TTL, and
-	// sets LastSeen to p.Now when it is p.TouchEvery old or older.
+	// sets LastSeen to p.Now, and the returned record's Touched, when it is
+	// p.TouchEvery old or older.
 	Load(ctx context.Context, h Hash, p Policy) (*Record, error)
 	// Save replaces the record under h only if it still exists.
 	Save(ctx context.Context, h Hash, r *Record, p Policy) error
@@ -52,6 +53,10 @@ type Record struct {
 	UserAgent string
 	// Values holds the session's values, each JSON-encoded.
 	Values map[string]json.RawMessage
+	// Touched is set by Load when it rewrote LastSeen (the touch interval
+	// had passed), so the guard refreshes the cookie's Max-Age. Stores do
+	// not persist it.
+	Touched bool
 }
 
 // clone returns a copy that shares no map with r. The RawMessages are never
