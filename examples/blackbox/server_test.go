@@ -64,6 +64,20 @@ var listening = regexp.MustCompile(`listening .*addr=(\S+)`)
 type Server struct {
 	Name string
 	URL  string
+
+	stop  func()
+	logMu *sync.Mutex
+	logs  *strings.Builder
+}
+
+// Stop interrupts the server and waits for it to exit.
+func (s *Server) Stop() { s.stop() }
+
+// Logs returns what the server wrote to stderr so far.
+func (s *Server) Logs() string {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return s.logs.String()
 }
 
 // start runs the example server fw on a free port with extra flags and
@@ -82,11 +96,13 @@ func start(t *testing.T, fw string, env []string, flags ...string) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); _ = cmd.Wait() }) }
+	t.Cleanup(stop)
 
 	addr := make(chan string, 1)
-	var logs strings.Builder
-	var logMu sync.Mutex
+	logs := new(strings.Builder)
+	logMu := new(sync.Mutex)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
@@ -103,7 +119,7 @@ func start(t *testing.T, fw string, env []string, flags ...string) *Server {
 	}()
 	select {
 	case a := <-addr:
-		return &Server{Name: fw, URL: "http://" + a}
+		return &Server{Name: fw, URL: "http://" + a, stop: stop, logMu: logMu, logs: logs}
 	case <-time.After(30 * time.Second):
 		logMu.Lock()
 		defer logMu.Unlock()
@@ -169,7 +185,7 @@ func TestHealthzAndUnknownPath(t *testing.T) {
 	for _, fw := range Frameworks {
 		t.Run(fw, func(t *testing.T) {
 			t.Parallel()
-			s := start(t, fw, nil)
+			s := start(t, fw, memoryEnv, "-dev-fast-hash")
 			a := s.get(t, "/healthz")
 			if a.Status != 200 || a.Body != `{"status":"ok"}` {
 				t.Errorf("/healthz = %d %q, want 200 {\"status\":\"ok\"}", a.Status, a.Body)
