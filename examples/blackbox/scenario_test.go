@@ -19,7 +19,7 @@ import (
 
 const (
 	cookieName = "__Host-session"
-	goodPass   = "Correct-Horse-42"
+	goodPass   = "Tr0ub4dor-Blue-Staple"
 	adminName  = "root"
 )
 
