@@ -1,0 +1,278 @@
+package app
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authkit-go/authkit/core/token"
+)
+
+func TestLoadKeyPEM(t *testing.T) {
+	ec256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ec384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pkcs8 := func(k any) []byte {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	}
+	sec1, _ := x509.MarshalECPrivateKey(ec256)
+	pub, _ := x509.MarshalPKIXPublicKey(&ec256.PublicKey)
+	tests := []struct {
+		name string
+		pem  []byte
+		want token.Algorithm
+	}{
+		{"P-256 PKCS#8", pkcs8(ec256), token.ES256},
+		{"P-256 SEC 1", pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1}), token.ES256},
+		{"Ed25519", pkcs8(ed), token.EdDSA},
+		{"RSA PKCS#8", pkcs8(rsaKey), token.RS256},
+		{"RSA PKCS#1", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}), token.RS256},
+		{"P-384 refused", pkcs8(ec384), ""},
+		{"public key refused", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}), ""},
+		{"encrypted refused", pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1}}), ""},
+		{"garbage refused", []byte("not a key"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := LoadKeyPEM(tt.pem)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("accepted, alg %s", k.Algorithm())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.Algorithm() != tt.want || !k.CanSign() || k.KID() == "" {
+				t.Fatalf("alg %s, can sign %v, kid %q; want %s, true, a thumbprint", k.Algorithm(), k.CanSign(), k.KID(), tt.want)
+			}
+		})
+	}
+}
+
+func TestCanonicalUsername(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"alice", "alice", true},
+		{"Alice.B_c-9", "alice.b_c-9", true},
+		{"ab", "", false},
+		{string(make([]byte, 65)), "", false},
+		{"a b", "", false},
+		{"ålice", "", false},
+		{"a{b}", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := CanonicalUsername(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("CanonicalUsername(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestDecode(t *testing.T) {
+	type in struct {
+		A string `json:"a"`
+	}
+	tests := []struct {
+		name     string
+		body     string
+		optional bool
+		status   int // 0: accepted
+	}{
+		{"object", `{"a":"x"}`, false, 0},
+		{"empty optional", ``, true, 0},
+		{"empty required", ``, false, 400},
+		{"array", `[1]`, false, 400},
+		{"unknown field", `{"b":1}`, false, 400},
+		{"wrong type", `{"a":1}`, false, 400},
+		{"trailing", `{"a":"x"}{}`, false, 400},
+		{"broken", `{"a":`, false, 400},
+		{"too large", `{"a":"` + string(make([]byte, MaxBodyBytes)) + `"}`, false, 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v in
+			bad := decode([]byte(tt.body), &v, tt.optional)
+			switch {
+			case tt.status == 0 && bad != nil:
+				t.Fatalf("refused: %+v", bad.Body)
+			case tt.status != 0 && (bad == nil || bad.Status != tt.status):
+				t.Fatalf("got %+v, want status %d", bad, tt.status)
+			}
+		})
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	env := map[string]string{"REDIS_URL": "redis://x:6379/0"}
+	cfg, err := ParseFlags("t", []string{"-admin", "root", "-admin", "ops", "-insecure-cookies", "-dev-fast-hash", "-key", "k.pem"}, io.Discard, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:8080" || len(cfg.Admins) != 2 || !cfg.InsecureCookies || !cfg.DevFastHash || cfg.KeyFile != "k.pem" ||
+		cfg.RedisURL != "redis://x:6379/0" || cfg.RedisPrefix != DefaultRedisPrefix {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+	if _, err := ParseFlags("t", []string{"stray"}, io.Discard, func(string) string { return "" }); err == nil {
+		t.Fatal("a stray argument was accepted")
+	}
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	for _, cfg := range []Config{
+		{Admins: []string{"no spaces"}},
+		{KeyFile: "/does/not/exist.pem"},
+		{RedisURL: "redis://127.0.0.1:1/0", RedisPrefix: "bad{prefix}"},
+		{RedisURL: "not-a-url"},
+	} {
+		if a, err := New(cfg); err == nil {
+			a.Close()
+			t.Errorf("New(%+v) succeeded", cfg)
+		}
+	}
+}
+
+// testRedis returns a client and a fresh key prefix on the test Redis,
+// deleting the prefix's keys afterwards; it skips (fails under
+// REQUIRE_REDIS=1) when no Redis answers.
+func testRedis(t *testing.T) (*redis.Client, string) {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		msg := "REDIS NOT REACHABLE at " + url + ": " + err.Error()
+		if os.Getenv("REQUIRE_REDIS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip("SKIPPING REDIS TEST: " + msg)
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	prefix := "authkit-apptest:" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, _ := c.Keys(ctx, prefix+"*").Result()
+		if len(keys) > 0 {
+			c.Del(ctx, keys...)
+		}
+		c.Close()
+	})
+	return c, prefix
+}
+
+func TestUserStores(t *testing.T) {
+	stores := map[string]func(t *testing.T) UserStore{
+		"memory": func(*testing.T) UserStore { return NewMemoryUserStore() },
+		"redis": func(t *testing.T) UserStore {
+			c, prefix := testRedis(t)
+			return NewRedisUserStore(c, prefix+"user:")
+		},
+	}
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			s := mk(t)
+			ctx := context.Background()
+			if _, err := s.Get(ctx, "nobody"); !errors.Is(err, ErrNoUser) {
+				t.Fatalf("Get(unknown) = %v, want ErrNoUser", err)
+			}
+			// Concurrent creates of one name: exactly one wins.
+			var wins, taken atomic.Int32
+			var wg sync.WaitGroup
+			for i := 0; i < 20; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					switch err := s.Create(ctx, User{Name: "alice", Hash: "h1", Roles: []string{"admin"}}); {
+					case err == nil:
+						wins.Add(1)
+					case errors.Is(err, ErrUserExists):
+						taken.Add(1)
+					default:
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if wins.Load() != 1 || taken.Load() != 19 {
+				t.Fatalf("%d creates won, %d were refused; want 1 and 19", wins.Load(), taken.Load())
+			}
+			u, err := s.Get(ctx, "alice")
+			if err != nil || u.Hash != "h1" || len(u.Roles) != 1 || u.Roles[0] != "admin" {
+				t.Fatalf("Get = %+v, %v", u, err)
+			}
+			// SetHash only replaces the hash that was verified.
+			if err := s.SetHash(ctx, "alice", "stale", "h2"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetHash(ctx, "alice", "h1", "h3"); err != nil {
+				t.Fatal(err)
+			}
+			if u, _ := s.Get(ctx, "alice"); u.Hash != "h3" {
+				t.Fatalf("hash = %q, want h3", u.Hash)
+			}
+		})
+	}
+}
+
+func TestSharedKeySurvivesRestart(t *testing.T) {
+	c, prefix := testRedis(t)
+	ctx := context.Background()
+	k1, err := sharedKey(ctx, c, prefix+"signing-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := sharedKey(ctx, c, prefix+"signing-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k1.KID() != k2.KID() || k1.Algorithm() != token.ES256 {
+		t.Fatalf("kids %q and %q, alg %s: want one ES256 key", k1.KID(), k2.KID(), k1.Algorithm())
+	}
+}
+
+func TestFallback(t *testing.T) {
+	a, err := New(Config{DevFastHash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if r := a.Fallback("/login"); r.Status != 405 || r.Header["Allow"] != "POST" {
+		t.Fatalf("Fallback(/login) = %+v", r)
+	}
+	if r := a.Fallback("/nope"); r.Status != 404 {
+		t.Fatalf("Fallback(/nope) = %+v", r)
+	}
+}
