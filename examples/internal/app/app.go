@@ -49,8 +49,11 @@ type Request struct {
 // json.RawMessage is sent as is); a *guard.Problem body is sent as
 // application/problem+json. Header overrides the defaults Encode sets.
 type Response struct {
+	// Status is the HTTP status code.
 	Status int
-	Body   any
+	// Body is the JSON body; nil sends none (204).
+	Body any
+	// Header holds response headers, set after Encode's defaults.
 	Header map[string]string
 }
 
@@ -59,9 +62,13 @@ type Handler func(Request) Response
 
 // Route is one endpoint of the reference API.
 type Route struct {
+	// Method is the HTTP method, e.g. "POST".
 	Method string
-	Path   string
-	Rules  []guard.Rule
+	// Path is the exact path; the API has no path parameters.
+	Path string
+	// Rules are checked by the adapter's Require before Handle runs.
+	Rules []guard.Rule
+	// Handle is the flow.
 	Handle Handler
 }
 

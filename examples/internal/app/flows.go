@@ -38,7 +38,10 @@ func CanonicalUsername(name string) (string, bool) {
 
 // FieldError is one entry of a 400 problem's "errors" member.
 type FieldError struct {
-	Code    string `json:"code"`
+	// Code is a stable, machine-readable code (password.Code*, or
+	// "invalid_username").
+	Code string `json:"code"`
+	// Message says it in English.
 	Message string `json:"message"`
 }
 
@@ -364,12 +367,16 @@ func (a *App) me(r Request) Response {
 
 // SessionInfo is one entry of GET /sessions.
 type SessionInfo struct {
-	IDHint    string `json:"id_hint"`
-	Created   string `json:"created"`
-	LastSeen  string `json:"last_seen"`
+	// IDHint is a non-secret hash prefix, never the session id.
+	IDHint string `json:"id_hint"`
+	// Created and LastSeen are RFC 3339 times in UTC.
+	Created  string `json:"created"`
+	LastSeen string `json:"last_seen"`
+	// IP and UserAgent describe the request that created the session.
 	IP        string `json:"ip"`
 	UserAgent string `json:"user_agent"`
-	Current   bool   `json:"current"`
+	// Current marks the session the request came with.
+	Current bool `json:"current"`
 }
 
 func (a *App) listSessions(r Request) Response {
