@@ -91,14 +91,14 @@ var registered = map[string]bool{
 // as strings. c.Raw is payload; the string fields share one copy of it.
 func parseClaims(payload []byte) (*Claims, error) {
 	src := string(payload)
-	var buf [16]member
-	ms, err := scanObject(src, buf[:0])
-	if err != nil {
+	var ms members
+	if err := scanObject(src, &ms); err != nil {
 		return nil, reject(ErrMalformed, "claims: "+err.Error())
 	}
 	c := &Claims{Raw: payload}
 	hasExtra := false
-	for _, m := range ms {
+	for i := range ms.len() {
+		m := ms.at(i)
 		var dst *string
 		var date *time.Time
 		var list *[]string
@@ -153,17 +153,19 @@ func parseClaims(payload []byte) (*Claims, error) {
 			}
 			*date = t
 		case list != nil:
-			if *list, err = stringOrList(m.name, m.value); err != nil {
+			l, err := stringOrList(m.name, m.value)
+			if err != nil {
 				return nil, err
 			}
+			*list = l
 		}
 	}
 	if hasExtra {
 		// Built as before the single-pass scanner, so Extra stays
 		// byte-for-byte the same: sorted, compacted, HTML-escaped.
 		extra := map[string]json.RawMessage{}
-		for _, m := range ms {
-			if !registered[m.name] {
+		for i := range ms.len() {
+			if m := ms.at(i); !registered[m.name] {
 				extra[m.name] = json.RawMessage(m.value)
 			}
 		}

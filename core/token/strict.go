@@ -129,8 +129,7 @@ func foldKey(s string) string { return strings.ToLower(strings.ToUpper(s)) }
 // nested at most maxJSONDepth deep, with no duplicate member names at any
 // depth, compared case-insensitively.
 func checkJSON(data []byte) error {
-	_, err := scanObject(string(data), nil)
-	return err
+	return scanObject(string(data), nil)
 }
 
 // parseObject checks data with checkJSON and returns its members.
@@ -164,18 +163,17 @@ func parseHeader(data []byte) (header, error) { return parseHeaderString(string(
 // parseHeaderString parses a decoded header; the returned strings share
 // src's memory.
 func parseHeaderString(src string) (header, error) {
-	var buf [8]member
-	ms, err := scanObject(src, buf[:0])
-	if err != nil {
+	var ms members
+	if err := scanObject(src, &ms); err != nil {
 		return header{}, reject(ErrMalformed, "header: "+err.Error())
 	}
 	for _, name := range refusedHeaders {
-		if _, ok := lookup(ms, name); ok {
+		if _, ok := ms.lookup(name); ok {
 			return header{}, reject(ErrUnsupportedHeader, name)
 		}
 	}
 	var h header
-	raw, ok := lookup(ms, "alg")
+	raw, ok := ms.lookup("alg")
 	if !ok {
 		return header{}, reject(ErrAlgorithm, "no alg header")
 	}
@@ -186,13 +184,13 @@ func parseHeaderString(src string) (header, error) {
 		name string
 		dst  *string
 	}{{"kid", &h.kid}, {"typ", &h.typ}} {
-		if raw, ok := lookup(ms, f.name); ok {
+		if raw, ok := ms.lookup(f.name); ok {
 			if *f.dst, ok = jsonString(raw); !ok {
 				return header{}, reject(ErrMalformed, f.name+" is not a string")
 			}
 		}
 	}
-	if raw, ok := lookup(ms, "cty"); ok {
+	if raw, ok := ms.lookup("cty"); ok {
 		cty, ok := jsonString(raw)
 		if !ok {
 			return header{}, reject(ErrMalformed, "cty is not a string")

@@ -42,11 +42,37 @@ type member struct {
 	value string // the raw JSON value, without surrounding whitespace
 }
 
+// members holds the top-level members of a scanned object, the first few
+// in an array so that a caller can keep them on its stack.
+type members struct {
+	n    int
+	buf  [16]member
+	more []member
+}
+
+func (ms *members) len() int { return ms.n }
+
+func (ms *members) at(i int) member {
+	if i < len(ms.buf) {
+		return ms.buf[i]
+	}
+	return ms.more[i-len(ms.buf)]
+}
+
+func (ms *members) add(m member) {
+	if ms.n < len(ms.buf) {
+		ms.buf[ms.n] = m
+	} else {
+		ms.more = append(ms.more, m)
+	}
+	ms.n++
+}
+
 // lookup returns the value of the member called name.
-func lookup(ms []member, name string) (string, bool) {
-	for i := range ms {
-		if ms[i].name == name {
-			return ms[i].value, true
+func (ms *members) lookup(name string) (string, bool) {
+	for i := range ms.n {
+		if m := ms.at(i); m.name == name {
+			return m.value, true
 		}
 	}
 	return "", false
@@ -110,36 +136,61 @@ func asciiEqualFold(a, b string) bool {
 	return true
 }
 
+// nameStack holds the member names of the objects being scanned,
+// innermost last, the first few in an array.
+type nameStack struct {
+	n    int
+	buf  [24]memberName
+	more []memberName
+}
+
+func (ns *nameStack) at(i int) memberName {
+	if i < len(ns.buf) {
+		return ns.buf[i]
+	}
+	return ns.more[i-len(ns.buf)]
+}
+
+func (ns *nameStack) push(m memberName) {
+	if ns.n < len(ns.buf) {
+		ns.buf[ns.n] = m
+	} else {
+		ns.more = append(ns.more[:ns.n-len(ns.buf)], m)
+	}
+	ns.n++
+}
+
+// jsonScanner walks src. The name stack and the top-level members are
+// passed to its methods as arguments rather than kept in it: escape
+// analysis does not tell fields apart, and src's bytes flow into errors.
 type jsonScanner struct {
-	src   string
-	pos   int
-	names []memberName // names of the objects being scanned, innermost last
-	top   []member
+	src string
+	pos int
 }
 
 // scanObject checks that src is exactly one strict JSON object (see above)
-// and appends its top-level members to top.
-func scanObject(src string, top []member) ([]member, error) {
+// and, when top is not nil, adds its top-level members to it.
+func scanObject(src string, top *members) error {
 	if !utf8.ValidString(src) {
-		return nil, errors.New("invalid UTF-8")
+		return errors.New("invalid UTF-8")
 	}
-	var names [16]memberName
-	s := jsonScanner{src: src, names: names[:0], top: top}
+	var names nameStack
+	s := jsonScanner{src: src}
 	s.skipSpace()
 	if s.peek() != '{' {
 		if s.pos == len(src) {
-			return nil, errJSONEnd
+			return errJSONEnd
 		}
-		return nil, errNotObject
+		return errNotObject
 	}
-	if err := s.object(1); err != nil {
-		return nil, err
+	if err := s.object(1, &names, top); err != nil {
+		return err
 	}
 	s.skipSpace()
 	if s.pos != len(src) {
-		return nil, errTrailingData
+		return errTrailingData
 	}
-	return s.top, nil
+	return nil
 }
 
 func (s *jsonScanner) peek() byte {
@@ -167,13 +218,13 @@ func (s *jsonScanner) syntaxError(what string) error {
 	return fmt.Errorf("invalid character %q %s", s.src[s.pos], what)
 }
 
-func (s *jsonScanner) value(depth int) error {
+func (s *jsonScanner) value(depth int, names *nameStack) error {
 	s.skipSpace()
 	switch c := s.peek(); {
 	case c == '{':
-		return s.object(depth + 1)
+		return s.object(depth+1, names, nil)
 	case c == '[':
-		return s.array(depth + 1)
+		return s.array(depth+1, names)
 	case c == '"':
 		_, err := s.str()
 		return err
@@ -295,7 +346,7 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-func (s *jsonScanner) array(depth int) error {
+func (s *jsonScanner) array(depth int, names *nameStack) error {
 	if depth > maxJSONDepth {
 		return errJSONDepth
 	}
@@ -306,7 +357,7 @@ func (s *jsonScanner) array(depth int) error {
 		return nil
 	}
 	for {
-		if err := s.value(depth); err != nil {
+		if err := s.value(depth, names); err != nil {
 			return err
 		}
 		s.skipSpace()
@@ -322,12 +373,16 @@ func (s *jsonScanner) array(depth int) error {
 	}
 }
 
-func (s *jsonScanner) object(depth int) error {
+// object scans an object at depth (the top level is 1), checking its
+// member names against each other, and adds its members to top when top
+// is not nil. names holds the names of the enclosing objects and is left
+// as it came.
+func (s *jsonScanner) object(depth int, names *nameStack, top *members) error {
 	if depth > maxJSONDepth {
 		return errJSONDepth
 	}
 	s.pos++ // '{'
-	first := len(s.names)
+	first := names.n
 	var set map[string]struct{} // canonical names, once the object is large
 	s.skipSpace()
 	if s.peek() == '}' {
@@ -365,20 +420,20 @@ func (s *jsonScanner) object(depth int) error {
 			}
 			set[c] = struct{}{}
 		} else {
-			for _, have := range s.names[first:] {
-				if sameName(have, key) {
+			for i := first; i < names.n; i++ {
+				if sameName(names.at(i), key) {
 					return fmt.Errorf("duplicate member %q", name)
 				}
 			}
-			if len(s.names)-first >= maxLinearNames {
+			if names.n-first >= maxLinearNames {
 				set = make(map[string]struct{}, 2*maxLinearNames)
-				for _, have := range s.names[first:] {
-					set[have.canonical()] = struct{}{}
+				for i := first; i < names.n; i++ {
+					set[names.at(i).canonical()] = struct{}{}
 				}
 				set[key.canonical()] = struct{}{}
 			}
 		}
-		s.names = append(s.names, key)
+		names.push(key)
 		s.skipSpace()
 		if s.peek() != ':' {
 			return s.syntaxError("after object key")
@@ -386,11 +441,11 @@ func (s *jsonScanner) object(depth int) error {
 		s.pos++
 		s.skipSpace()
 		valueStart := s.pos
-		if err := s.value(depth); err != nil {
+		if err := s.value(depth, names); err != nil {
 			return err
 		}
-		if depth == 1 {
-			s.top = append(s.top, member{name: name, value: s.src[valueStart:s.pos]})
+		if top != nil {
+			top.add(member{name: name, value: s.src[valueStart:s.pos]})
 		}
 		s.skipSpace()
 		switch s.peek() {
@@ -398,7 +453,7 @@ func (s *jsonScanner) object(depth int) error {
 			s.pos++
 		case '}':
 			s.pos++
-			s.names = s.names[:first]
+			names.n = first
 			return nil
 		default:
 			return s.syntaxError("after object key:value pair")

@@ -59,8 +59,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	return verify(ctx, v.keys, &v.cfg, v.cfg.typ, v.cfg.maxLifetime, raw)
 }
 
-// stackTokenSize is how long a token may be for verify to decode its
-// header from a stack buffer; longer ones use the heap.
+// stackTokenSize is how long a token may be for verify to decode it from
+// and into stack buffers; longer ones use the heap.
 const stackTokenSize = 1024
 
 // sigBuf is a pooled buffer for decoded signatures: large enough for RSA
