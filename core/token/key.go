@@ -34,6 +34,38 @@ type Key struct {
 // KID returns the key id, which may be empty.
 func (k *Key) KID() string { return k.kid }
 
+// WithKID returns a copy of k with the key id kid, for example its
+// Thumbprint when the source gave none.
+func (k *Key) WithKID(kid string) *Key {
+	c := *k
+	c.kid = kid
+	return &c
+}
+
+// inferAlgorithm picks the algorithm ParseKeyPEM uses when none is given.
+func inferAlgorithm(material any) (Algorithm, error) {
+	var curve elliptic.Curve
+	switch m := material.(type) {
+	case *ecdsa.PrivateKey:
+		curve = m.Curve
+	case *ecdsa.PublicKey:
+		curve = m.Curve
+	case ed25519.PrivateKey, ed25519.PublicKey:
+		return EdDSA, nil
+	case *rsa.PrivateKey, *rsa.PublicKey:
+		return RS256, nil
+	default:
+		return "", fmt.Errorf("%w: unsupported key type %T", ErrInvalidKey, material)
+	}
+	switch curve {
+	case elliptic.P256():
+		return ES256, nil
+	case elliptic.P384():
+		return ES384, nil
+	}
+	return "", fmt.Errorf("%w: unsupported curve %s", ErrInvalidKey, curve.Params().Name)
+}
+
 // Algorithm returns the one algorithm this key signs and verifies.
 func (k *Key) Algorithm() Algorithm { return k.alg }
 
@@ -212,9 +244,15 @@ func curveFor(alg Algorithm) elliptic.Curve {
 // KEY", SEC 1 "EC PRIVATE KEY", SPKI "PUBLIC KEY" and the public key of an
 // X.509 "CERTIFICATE" (whose validity is NOT checked). Encrypted PEM is
 // refused.
+//
+// An empty alg is inferred from the key: ES256 for P-256, ES384 for P-384,
+// EdDSA for Ed25519 and RS256 for RSA (the only RSA choice other JWT
+// libraries agree on; pass PS256 explicitly where both sides support it).
 func ParseKeyPEM(data []byte, alg Algorithm, kid string) (*Key, error) {
-	if _, err := lookupAlg(alg); err != nil {
-		return nil, err
+	if alg != "" {
+		if _, err := lookupAlg(alg); err != nil {
+			return nil, err
+		}
 	}
 	rest := data
 	for {
@@ -255,6 +293,11 @@ func ParseKeyPEM(data []byte, alg Algorithm, kid string) (*Key, error) {
 		}
 		if alg.IsSymmetric() {
 			return nil, fmt.Errorf("%w: a PEM key cannot be an HMAC secret", ErrInvalidKey)
+		}
+		if alg == "" {
+			if alg, err = inferAlgorithm(material); err != nil {
+				return nil, err
+			}
 		}
 		return newKey(alg, kid, material)
 	}

@@ -47,7 +47,7 @@ func TestLoadKeyPEM(t *testing.T) {
 		{"Ed25519", pkcs8(ed), token.EdDSA},
 		{"RSA PKCS#8", pkcs8(rsaKey), token.RS256},
 		{"RSA PKCS#1", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}), token.RS256},
-		{"P-384 refused", pkcs8(ec384), ""},
+		{"P-384", pkcs8(ec384), token.ES384},
 		{"public key refused", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}), ""},
 		{"encrypted refused", pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1}}), ""},
 		{"garbage refused", []byte("not a key"), ""},

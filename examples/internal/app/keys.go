@@ -2,12 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -39,57 +33,21 @@ func (a *App) signingKey(ctx context.Context) (*token.Key, error) {
 }
 
 // LoadKeyPEM reads a PEM private key (PKCS#8, SEC 1 or PKCS#1) and picks
-// the algorithm from its type: P-256 → ES256, Ed25519 → EdDSA, RSA → RS256.
-// The key id is the key's RFC 7638 thumbprint.
+// the algorithm from its type: P-256 → ES256, P-384 → ES384, Ed25519 →
+// EdDSA, RSA → RS256. The key id is the key's RFC 7638 thumbprint.
 func LoadKeyPEM(data []byte) (*token.Key, error) {
-	var material any
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			return nil, errors.New("no PEM private key found")
-		}
-		var err error
-		switch block.Type {
-		case "PRIVATE KEY":
-			material, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			material, err = x509.ParseECPrivateKey(block.Bytes)
-		case "RSA PRIVATE KEY":
-			material, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		case "ENCRYPTED PRIVATE KEY":
-			return nil, errors.New("encrypted PEM is not supported")
-		default:
-			continue // "EC PARAMETERS", certificates, public keys
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", block.Type, err)
-		}
-		break
-	}
-	var alg token.Algorithm
-	switch k := material.(type) {
-	case *ecdsa.PrivateKey:
-		if k.Curve != elliptic.P256() {
-			return nil, fmt.Errorf("ECDSA curve %s is not supported: use P-256", k.Curve.Params().Name)
-		}
-		alg = token.ES256
-	case ed25519.PrivateKey:
-		alg = token.EdDSA
-	case *rsa.PrivateKey:
-		alg = token.RS256
-	default:
-		return nil, fmt.Errorf("unsupported private key type %T", material)
-	}
-	k, err := token.NewKey(material, alg, "")
+	k, err := token.ParseKeyPEM(data, "", "")
 	if err != nil {
 		return nil, err
+	}
+	if !k.CanSign() {
+		return nil, errors.New("the key file holds a public key; the server needs the private key")
 	}
 	kid, err := k.Thumbprint()
 	if err != nil {
 		return nil, err
 	}
-	return token.NewKey(material, alg, kid)
+	return k.WithKID(kid), nil
 }
 
 // sharedKey returns the ES256 key kept in Redis under key, storing a fresh
