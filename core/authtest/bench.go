@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
-	"github.com/authkit-go/authkit/core/internal/redistest"
 	"github.com/authkit-go/authkit/core/session"
 	"github.com/authkit-go/authkit/core/token"
 )

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/authkit-go/authkit/core/audit"
-	"github.com/authkit-go/authkit/core/internal/redistest"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
 )

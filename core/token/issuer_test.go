@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
-	"github.com/authkit-go/authkit/core/internal/redistest"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
 
 // TestRestartOnRedis stops a server and starts it again on the same Redis
@@ -35,7 +37,7 @@ func TestRestartOnRedis(t *testing.T) {
 			if !strings.Contains(s2.Logs(), "event=password.rehashed") {
 				t.Errorf("%s: the cheap hash was not upgraded at login after the restart; log:\n%s", fw, s2.Logs())
 			}
-			h, err := needRedis(t).HGet(context.Background(), prefix+"user:erin", "hash").Result()
+			h, err := redistest.Client(t).HGet(context.Background(), prefix+"user:erin", "hash").Result()
 			if err != nil || !strings.Contains(h, "m=65536,t=3,p=4") {
 				t.Errorf("%s: stored hash after the upgrade = %q (%v), want the argon2id defaults", fw, h, err)
 			}

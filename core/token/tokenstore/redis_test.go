@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/authkit-go/authkit/core/internal/redistest"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
 
 func TestNewRedis(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authkit-go/authkit/core/internal/redistest"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 )
 

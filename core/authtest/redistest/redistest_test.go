@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authkit-go/authkit/core/internal/redistest"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
 
 func TestPrefixIsolatesAndCleansUp(t *testing.T) {
