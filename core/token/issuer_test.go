@@ -12,24 +12,15 @@ import (
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// clockAt returns a settable test clock showing t.
+func clockAt(t time.Time) *testclock.Clock {
+	c := testclock.New()
+	c.Set(t)
+	return c
 }
 
 type recordingSink struct {
@@ -57,13 +48,13 @@ func (s *recordingSink) count(k audit.Kind) int {
 
 type issuerFixture struct {
 	iss   *Issuer
-	clock *testClock
+	clock *testclock.Clock
 	sink  *recordingSink
 }
 
 func newIssuerFixture(t testing.TB, store func(now func() time.Time) tokenstore.Store) issuerFixture {
 	t.Helper()
-	clk := &testClock{t: time.Date(2026, 11, 28, 12, 0, 0, 123e6, time.UTC)}
+	clk := clockAt(time.Date(2026, 11, 28, 12, 0, 0, 123e6, time.UTC))
 	if store == nil {
 		store = func(now func() time.Time) tokenstore.Store { return tokenstore.NewMemory(tokenstore.WithClock(now)) }
 	}

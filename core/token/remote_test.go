@@ -51,7 +51,7 @@ func TestRemoteKeySet(t *testing.T) {
 	es, ed := testKey(t, ES256), testKey(t, EdDSA)
 	keys, _ := NewKeySet(es)
 	srv := newJWKSServer(t, keys)
-	clk := &testClock{t: time.Unix(1764331200, 0)}
+	clk := clockAt(time.Unix(1764331200, 0))
 	remote, err := NewRemoteKeySet(srv.URL, WithClock(clk.Now), WithRefreshInterval(time.Minute))
 	if err != nil {
 		t.Fatal(err)
