@@ -29,8 +29,9 @@ type requestState struct {
 
 	mu          sync.Mutex
 	sess        *session.Session
-	staleCookie bool // the client sent a session cookie that is not live
-	unavailable bool // the session store could not be asked
+	pending     string // a session cookie not loaded yet (a bearer token authenticated the request)
+	staleCookie bool   // the client sent a session cookie that is not live
+	unavailable bool   // the session store could not be asked
 	ip, ua      string
 	committed   bool
 }
@@ -46,24 +47,50 @@ func stateFrom(ctx context.Context) *requestState {
 // malformed, unknown or expired id yields no session (never the id the
 // client sent); a new one is created only when a flow starts one, so a flood
 // of forged cookies costs no store writes.
+//
+// When the request also presents a bearer token, the token decides who the
+// request is, so the session is loaded only if a flow asks for it
+// (SessionFrom, StartSession, SignIn, SignOut): such a request costs one
+// store round trip, not two.
 func (g *Guard) loadSession(ctx context.Context, x Exchange, st *requestState) context.Context {
 	raw, ok := x.Cookie(g.sessions.CookieName())
 	if !ok {
 		return ctx
 	}
-	s, err := g.sessions.Load(ctx, raw)
+	if g.tokens != nil && x.Header("Authorization") != "" {
+		st.pending = strings.Clone(raw) // fiber reuses the buffer after the handler
+		return ctx
+	}
+	if p, ok := st.load(ctx, raw); ok {
+		ctx = WithPrincipal(ctx, p)
+	}
+	return ctx
+}
+
+// load reads the session named by the cookie value raw into st and returns
+// its principal when a user is bound. The caller holds st.mu or owns st.
+func (st *requestState) load(ctx context.Context, raw string) (Principal, bool) {
+	s, err := st.g.sessions.Load(ctx, raw)
 	switch {
 	case err == nil:
 		st.sess = s
-		if p, ok := sessionPrincipalOf(s); ok {
-			ctx = WithPrincipal(ctx, p)
-		}
+		return sessionPrincipalOf(s)
 	case errors.Is(err, session.ErrUnavailable):
 		st.unavailable = true
 	default: // malformed, unknown, expired: drop the cookie
 		st.staleCookie = true
 	}
-	return ctx
+	return Principal{}, false
+}
+
+// loadPendingLocked loads a session that Before left for later. The caller
+// holds st.mu.
+func (st *requestState) loadPendingLocked(ctx context.Context) {
+	if st.pending != "" {
+		raw := st.pending
+		st.pending = ""
+		st.load(ctx, raw)
+	}
 }
 
 func sessionPrincipalOf(s *session.Session) (Principal, bool) {
@@ -83,6 +110,7 @@ func SessionFrom(ctx context.Context) (*session.Session, bool) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.loadPendingLocked(ctx)
 	return st.sess, st.sess != nil
 }
 
@@ -96,6 +124,7 @@ func StartSession(ctx context.Context) (*session.Session, error) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.loadPendingLocked(ctx)
 	if st.sess != nil && !st.sess.Destroyed() {
 		return st.sess, nil
 	}
@@ -135,6 +164,7 @@ func SignOut(ctx context.Context) error {
 		return ErrNoSessions
 	}
 	st.mu.Lock()
+	st.loadPendingLocked(ctx)
 	s := st.sess
 	st.mu.Unlock()
 	if s == nil {
