@@ -189,7 +189,12 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 	ctx := x.Context()
 	if g.headers != nil {
 		var err error
-		if ctx, err = g.headers.Apply(ctx, x.SetHeader, g.Secure(x)); err != nil {
+		if hx, ok := x.(headerMap); ok {
+			ctx, err = g.headers.ApplyHeader(ctx, hx.ResponseHeader(), g.Secure(x))
+		} else {
+			ctx, err = g.headers.Apply(ctx, x.SetHeader, g.Secure(x))
+		}
+		if err != nil {
 			return ctx, deny(x, NewProblem(http.StatusInternalServerError, TypeInternal, ""), "")
 		}
 	}

@@ -46,6 +46,13 @@ func (x HTTPExchange) Context() context.Context { return x.R.Context() }
 // SetHeader implements Exchange.
 func (x HTTPExchange) SetHeader(name, value string) { x.W.Header().Set(name, value) }
 
+// ResponseHeader returns the response header map, so the guard can set the
+// security headers without an allocation per header.
+func (x HTTPExchange) ResponseHeader() http.Header { return x.W.Header() }
+
+// headerMap is implemented by exchanges over net/http's response writer.
+type headerMap interface{ ResponseHeader() http.Header }
+
 // SetCookie implements Exchange.
 func (x HTTPExchange) SetCookie(c *http.Cookie) { http.SetCookie(x.W, c) }
 

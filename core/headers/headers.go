@@ -164,7 +164,7 @@ func New(opts ...Option) (*Policy, error) {
 }
 
 // Apply sets the policy's headers through set, which must replace any value
-// already present. secure reports whether the request arrived over TLS (or
+// already present. Names are passed in canonical form. secure reports whether the request arrived over TLS (or
 // through a trusted TLS-terminating proxy); it matters only with
 // WithHSTSOnlyOverTLS. When nonces are on, Apply returns ctx carrying a fresh
 // nonce; otherwise it returns ctx unchanged.
@@ -184,6 +184,19 @@ func (p *Policy) Apply(ctx context.Context, set func(name, value string), secure
 	}
 	set(ContentSecurityPolicy, strings.Join(p.nonceCSP, nonce))
 	return context.WithValue(ctx, nonceKey{}, nonce), nil
+}
+
+// ApplyHeader is Apply for a net/http header map: the values of one request
+// share a single backing array (each entry capped, so an append by the
+// handler never reaches its neighbour), which saves an allocation per
+// header.
+func (p *Policy) ApplyHeader(ctx context.Context, h http.Header, secure bool) (context.Context, error) {
+	vals := make([]string, 0, len(p.static)+2)
+	return p.Apply(ctx, func(name, value string) {
+		vals = append(vals, value)
+		n := len(vals)
+		h[name] = vals[n-1 : n : n]
+	}, secure)
 }
 
 // NonceBits is the entropy of a CSP nonce.

@@ -3,6 +3,7 @@ package headers_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -105,5 +106,41 @@ func BenchmarkApply(b *testing.B) {
 				_, _ = p.Apply(ctx, set, false)
 			}
 		})
+	}
+}
+
+func TestApplyHeaderMatchesApplyAndIsolatesValues(t *testing.T) {
+	p, err := headers.New(headers.WithNonce())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	ctx, err := p.ApplyHeader(context.Background(), h, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce, _ := headers.NonceFrom(ctx)
+	want := map[string]string{
+		headers.HSTS:                      headers.DefaultHSTS,
+		headers.ContentSecurityPolicy:     "default-src 'self'; script-src 'self' 'nonce-" + nonce + "'; style-src 'self' 'nonce-" + nonce + "'",
+		headers.ContentTypeOptions:        headers.DefaultContentTypeOptions,
+		headers.FrameOptions:              headers.DefaultFrameOptions,
+		headers.ReferrerPolicy:            headers.DefaultReferrerPolicy,
+		headers.PermissionsPolicy:         headers.DefaultPermissionsPolicy,
+		headers.CrossOriginOpenerPolicy:   headers.DefaultCrossOriginOpenerPolicy,
+		headers.CrossOriginResourcePolicy: headers.DefaultCrossOriginResourcePolicy,
+	}
+	if len(h) != len(want) {
+		t.Fatalf("got %d headers, want %d: %v", len(h), len(want), h)
+	}
+	for k, v := range want {
+		if got := h.Values(k); len(got) != 1 || got[0] != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	// A handler appending to one header must not overwrite another.
+	h.Add(headers.FrameOptions, "SAMEORIGIN")
+	if got := h.Values(headers.ReferrerPolicy); len(got) != 1 || got[0] != headers.DefaultReferrerPolicy {
+		t.Errorf("appending to X-Frame-Options changed Referrer-Policy: %q", got)
 	}
 }
