@@ -16,6 +16,7 @@ import (
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
+	"github.com/authkit-go/authkit/core/token"
 )
 
 // Clock is a settable clock for lifetime cases: Now for WithClock options,
@@ -308,6 +309,7 @@ func runSessionCases(t *testing.T, f Factory) {
 			{"safe method cross-site", "GET", "/me", id, []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, 200},
 			{"no cookie: not cookie-authenticated", "POST", "/login", "", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, 200},
 			{"PUT cross-site", "PUT", "/write", id, []string{"Sec-Fetch-Site", "cross-site"}, 403},
+			{"another Authorization scheme does not exempt", "POST", "/write", id, []string{"Authorization", "Basic YTpi", "Sec-Fetch-Site", "cross-site"}, 403},
 			{"DELETE cross-site", "DELETE", "/write", id, []string{"Sec-Fetch-Site", "cross-site"}, 403},
 		}
 		for _, tc := range cases {
@@ -322,6 +324,35 @@ func runSessionCases(t *testing.T, f Factory) {
 			}
 			if tc.want == 403 && resp.Header.Get("Content-Type") != guard.ProblemContentType {
 				t.Errorf("%s: denial Content-Type = %q", tc.name, resp.Header.Get("Content-Type"))
+			}
+		}
+	})
+
+	t.Run("sessions beside tokens", func(t *testing.T) {
+		clock := NewClock()
+		iss := NewIssuer(t, token.ES256, clock.Now, token.WithAudit(audit.Discard))
+		a := newSessionApp(t, f, guard.WithTokens(iss))
+		id := a.login("")
+		bob, err := iss.IssuePair(context.Background(), token.Subject{ID: "bob"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name, auth, want string
+			status           int
+		}{
+			{"cookie alone", "", "alice session", 200},
+			{"a Basic header leaves the cookie in charge", "Basic YTpi", "alice session", 200},
+			{"a bearer token wins over the cookie", "Bearer " + bob.AccessToken, "bob token", 200},
+			{"a bad bearer token is refused despite the cookie", "Bearer x.y.z", "", 401},
+		} {
+			hdr := []string{}
+			if tc.auth != "" {
+				hdr = append(hdr, "Authorization", tc.auth)
+			}
+			resp, body := a.send("GET", "/me", id, hdr...)
+			if resp.StatusCode != tc.status || (tc.want != "" && body != tc.want) {
+				t.Errorf("%s: %d %q, want %d %q", tc.name, resp.StatusCode, body, tc.status, tc.want)
 			}
 		}
 	})

@@ -222,9 +222,11 @@ func (g *Guard) Stateful() bool { return g.needsCommit() }
 func (g *Guard) cookieAuth() bool { return g.sessions != nil || g.tokenCookie != "" }
 
 // sentAuthCookie reports whether x is authenticated by a cookie rather than
-// an Authorization header: only such requests need the origin check.
+// a bearer token: only such requests need the origin check. Another
+// Authorization scheme (a staging proxy's Basic, say) does not exempt a
+// request, since the guard does not judge it and the cookie still counts.
 func (g *Guard) sentAuthCookie(x Exchange) bool {
-	if x.Header("Authorization") != "" {
+	if g.bearerPresented(x) {
 		return false
 	}
 	if g.sessions != nil {

@@ -57,7 +57,7 @@ func (g *Guard) loadSession(ctx context.Context, x Exchange, st *requestState) c
 	if !ok {
 		return ctx
 	}
-	if g.tokens != nil && x.Header("Authorization") != "" {
+	if g.bearerPresented(x) {
 		st.pending = strings.Clone(raw) // fiber reuses the buffer after the handler
 		return ctx
 	}

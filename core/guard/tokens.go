@@ -61,6 +61,16 @@ func WithTokenCookie(name string) Option {
 	}
 }
 
+// bearerPresented reports whether the guard authenticates tokens and x has
+// an Authorization header with the Bearer scheme (well-formed or not).
+func (g *Guard) bearerPresented(x Exchange) bool {
+	if g.tokens == nil {
+		return false
+	}
+	scheme, _, _ := strings.Cut(x.Header("Authorization"), " ")
+	return strings.EqualFold(scheme, "Bearer")
+}
+
 // presentedToken finds the bearer token a request presents. ok is false when
 // there is none; denial is set for a malformed presentation.
 func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, denial *Problem) {
