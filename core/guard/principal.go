@@ -40,14 +40,37 @@ func (p Principal) HasMFA() bool {
 
 type principalKey struct{}
 
+// authn is what the context holds about the request's authentication: the
+// principal and, when a bearer token established it, that token.
+type authn struct {
+	p     Principal
+	token string
+}
+
 // WithPrincipal returns a copy of ctx carrying p.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+	return context.WithValue(ctx, principalKey{}, authn{p: p})
+}
+
+// withToken is WithPrincipal for a principal established by the bearer
+// token raw.
+func withToken(ctx context.Context, p Principal, raw string) context.Context {
+	return context.WithValue(ctx, principalKey{}, authn{p: p, token: raw})
 }
 
 // PrincipalFrom returns the principal the Guard authenticated for this
 // request, if any.
 func PrincipalFrom(ctx context.Context) (Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(Principal)
-	return p, ok
+	a, ok := ctx.Value(principalKey{}).(authn)
+	return a.p, ok
+}
+
+// BearerToken returns the access token that authenticated the request (from
+// the Authorization header or the token cookie), for flows that act on it,
+// such as revoking it at logout. It is a credential: never log it. Like
+// every request value it is valid only during the request (fiber reuses its
+// buffers).
+func BearerToken(ctx context.Context) (string, bool) {
+	a, ok := ctx.Value(principalKey{}).(authn)
+	return a.token, ok && a.token != ""
 }

@@ -85,6 +85,9 @@ func TestBearerRequestLoadsSessionOnlyOnDemand(t *testing.T) {
 			if p, ok := guard.PrincipalFrom(rctx); !ok || p.Via != tt.wantVia || p.Subject != "alice" {
 				t.Fatalf("principal = %+v, %v; want alice via %s", p, ok, tt.wantVia)
 			}
+			if raw, ok := guard.BearerToken(rctx); ok != tt.bearer || (ok && raw != pair.AccessToken) {
+				t.Errorf("BearerToken = %.12q…, %v; want the presented token: %v", raw, ok, tt.bearer)
+			}
 			if tt.askSession {
 				got, ok := guard.SessionFrom(rctx)
 				if !ok || got.UserID() != "alice" {

@@ -134,13 +134,13 @@ func (g *Guard) authenticateToken(ctx context.Context, x Exchange) (context.Cont
 	claims, err := g.tokens.Authenticate(ctx, raw)
 	switch {
 	case err == nil:
-		return WithPrincipal(ctx, Principal{
+		return withToken(ctx, Principal{
 			Subject: claims.Subject,
 			Roles:   claims.Roles,
 			Scopes:  strings.Fields(claims.Scope),
 			AMR:     claims.AMR,
 			Via:     ViaToken,
-		}), nil
+		}, raw), nil
 	case errors.Is(err, token.ErrUnavailable):
 		return ctx, deny(x, unavailableProblem(), "")
 	default:

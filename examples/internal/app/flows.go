@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -226,7 +227,7 @@ func (a *App) login(r Request) Response {
 		a.rehash(r, u, in.Password)
 	}
 	roles := u.Roles
-	if a.admins[name] && !contains(roles, "admin") {
+	if a.admins[name] && !slices.Contains(roles, "admin") {
 		roles = append(roles, "admin")
 	}
 	amr := []string{"pwd"}
@@ -257,15 +258,6 @@ func (a *App) rehash(r Request, u User, pw string) {
 	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.PasswordRehashed, Subject: u.Name, IP: r.ClientIP})
 }
 
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func invalidToken(detail string) Response {
 	r := problem(http.StatusUnauthorized, guard.TypeInvalidToken, detail)
 	r.Header = map[string]string{"WWW-Authenticate": guard.InvalidTokenChallenge}
@@ -293,16 +285,6 @@ func (a *App) refresh(r Request) Response {
 	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
 }
 
-// bearer returns the bearer token of the Authorization header, which the
-// guard has already verified when it is there.
-func bearer(r Request) string {
-	scheme, rest, ok := strings.Cut(r.Header("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(rest)
-}
-
 func (a *App) logout(r Request) Response {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
@@ -310,7 +292,7 @@ func (a *App) logout(r Request) Response {
 	if bad := decode(r.Body, &in, true); bad != nil {
 		return *bad
 	}
-	if raw := bearer(r); raw != "" {
+	if raw, ok := guard.BearerToken(r.Ctx); ok {
 		if err := a.issuer.Revoke(r.Ctx, raw); err != nil && !errors.Is(err, token.ErrInvalid) {
 			return unavailable()
 		}
