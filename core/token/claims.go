@@ -25,6 +25,11 @@ type Claims struct {
 	// IssuedAt is "iat" (millisecond precision on authkit tokens), zero
 	// when absent.
 	IssuedAt time.Time
+	// AuthTime is "auth_time" (as in OpenID Connect): when the user
+	// authenticated. Every token of one refresh family carries the same
+	// value, and the Issuer ends the family a maximum lifetime after it.
+	// Zero when absent.
+	AuthTime time.Time
 	// ID is "jti".
 	ID string
 	// Roles is "roles".
@@ -81,7 +86,7 @@ const (
 )
 
 var registered = map[string]bool{
-	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true,
+	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "auth_time": true,
 	"jti": true, "roles": true, "scope": true, "amr": true,
 	claimUse: true, claimFamily: true, claimPurpose: true,
 }
@@ -121,6 +126,8 @@ func parseClaims(payload []byte) (*Claims, error) {
 			date = &c.NotBefore
 		case "iat":
 			date = &c.IssuedAt
+		case "auth_time":
+			date = &c.AuthTime
 		case "aud":
 			list = &c.Audience
 		case "roles":
@@ -280,6 +287,10 @@ func marshalClaims(c *Claims, extra json.RawMessage) ([]byte, error) {
 	}
 	field("iat")
 	b = appendNumericDate(b, c.IssuedAt)
+	if !c.AuthTime.IsZero() {
+		field("auth_time")
+		b = appendNumericDate(b, c.AuthTime.Truncate(time.Second))
+	}
 	strField("jti", c.ID)
 	if len(c.Roles) > 0 {
 		field("roles")

@@ -105,7 +105,7 @@ func (i *Issuer) IssuePair(ctx context.Context, s Subject) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	base := Claims{Subject: s.ID, Roles: s.Roles, Scope: s.Scope, AMR: s.AMR}
+	base := Claims{Subject: s.ID, Roles: s.Roles, Scope: s.Scope, AMR: s.AMR, AuthTime: i.cfg.now()}
 	pair, refreshJTI, refreshExp, err := i.pair(&base, extra, family)
 	if err != nil {
 		return Pair{}, err
@@ -133,6 +133,11 @@ func (i *Issuer) pair(base *Claims, extra json.RawMessage, family string) (Pair,
 	access.IssuedAt, access.ExpiresAt, access.ID, access.use = now, now.Add(i.cfg.accessTTL), accessJTI, useAccess
 	refresh := access
 	refresh.ExpiresAt, refresh.ID, refresh.use, refresh.family = now.Add(i.cfg.refreshTTL), refreshJTI, useRefresh, family
+	if i.cfg.refreshMaxLifetime > 0 {
+		if end := base.AuthTime.Add(i.cfg.refreshMaxLifetime); end.Before(refresh.ExpiresAt) {
+			refresh.ExpiresAt = end
+		}
+	}
 	at, err := i.sign(&access, extra, TypeAccess)
 	if err != nil {
 		return Pair{}, "", time.Time{}, err
@@ -200,7 +205,14 @@ func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
 	if err := i.checkRevoked(ctx, c); err != nil {
 		return Pair{}, err
 	}
-	base := Claims{Subject: c.Subject, Roles: c.Roles, Scope: c.Scope, AMR: c.AMR}
+	authTime := c.AuthTime
+	if authTime.IsZero() { // a token from before auth_time was written
+		authTime = c.IssuedAt
+	}
+	if i.cfg.refreshMaxLifetime > 0 && !i.cfg.now().Before(authTime.Add(i.cfg.refreshMaxLifetime)) {
+		return Pair{}, reject(ErrExpired, "refresh family reached its maximum lifetime")
+	}
+	base := Claims{Subject: c.Subject, Roles: c.Roles, Scope: c.Scope, AMR: c.AMR, AuthTime: authTime}
 	pair, next, exp, err := i.pair(&base, c.Extra, c.family)
 	if err != nil {
 		return Pair{}, err

@@ -32,6 +32,7 @@ const (
 	DefaultMaxLifetime          = 24 * time.Hour
 	DefaultAccessTTL            = 15 * time.Minute
 	DefaultRefreshTTL           = 14 * 24 * time.Hour
+	DefaultRefreshMaxLifetime   = 30 * 24 * time.Hour
 	DefaultPasswordResetTTL     = 15 * time.Minute
 	DefaultEmailVerificationTTL = 24 * time.Hour
 	DefaultRefreshInterval      = 30 * time.Second
@@ -56,6 +57,7 @@ type config struct {
 	store                 tokenstore.Store
 	audit                 audit.Sink
 	accessTTL, refreshTTL time.Duration
+	refreshMaxLifetime    time.Duration // 0: none
 	resetTTL, emailTTL    time.Duration
 
 	httpClient       *http.Client
@@ -67,20 +69,21 @@ type config struct {
 
 func newConfig(t target, opts []Option) (config, error) {
 	c := config{
-		target:           t,
-		now:              time.Now,
-		leeway:           DefaultLeeway,
-		maxSize:          DefaultMaxSize,
-		maxLifetime:      DefaultMaxLifetime,
-		accessTTL:        DefaultAccessTTL,
-		refreshTTL:       DefaultRefreshTTL,
-		resetTTL:         DefaultPasswordResetTTL,
-		emailTTL:         DefaultEmailVerificationTTL,
-		refreshInterval:  DefaultRefreshInterval,
-		minTTL:           DefaultMinCacheTTL,
-		maxTTL:           DefaultMaxCacheTTL,
-		fetchTimeout:     DefaultFetchTimeout,
-		maxResponseBytes: DefaultMaxResponseSize,
+		target:             t,
+		now:                time.Now,
+		leeway:             DefaultLeeway,
+		maxSize:            DefaultMaxSize,
+		maxLifetime:        DefaultMaxLifetime,
+		accessTTL:          DefaultAccessTTL,
+		refreshTTL:         DefaultRefreshTTL,
+		refreshMaxLifetime: DefaultRefreshMaxLifetime,
+		resetTTL:           DefaultPasswordResetTTL,
+		emailTTL:           DefaultEmailVerificationTTL,
+		refreshInterval:    DefaultRefreshInterval,
+		minTTL:             DefaultMinCacheTTL,
+		maxTTL:             DefaultMaxCacheTTL,
+		fetchTimeout:       DefaultFetchTimeout,
+		maxResponseBytes:   DefaultMaxResponseSize,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -300,6 +303,29 @@ func WithAccessTTL(d time.Duration) Option {
 // new one. Applies to Issuer. Default: 336h (14 days).
 func WithRefreshTTL(d time.Duration) Option {
 	return ttlOption("WithRefreshTTL", func(c *config) *time.Duration { return &c.refreshTTL }, d)
+}
+
+// WithRefreshMaxLifetime bounds a refresh family: however often it is
+// refreshed, no token of it outlives the user's authentication (auth_time)
+// by more than d, and the user must sign in again. Without a bound a stolen
+// refresh token that keeps being rotated lives for ever. Applies to Issuer.
+// Default: 720h (30 days).
+func WithRefreshMaxLifetime(d time.Duration) Option {
+	return ttlOption("WithRefreshMaxLifetime", func(c *config) *time.Duration { return &c.refreshMaxLifetime }, d)
+}
+
+// WithoutRefreshMaxLifetime lets refresh families live for as long as they
+// are refreshed within the refresh TTL. SECURITY WARNING: a refresh token
+// that is stolen and kept in use then never expires. Applies to Issuer.
+// Default: families end after 30 days (WithRefreshMaxLifetime).
+func WithoutRefreshMaxLifetime() Option {
+	return func(c *config) error {
+		if err := c.only("WithoutRefreshMaxLifetime", forIssuer); err != nil {
+			return err
+		}
+		c.refreshMaxLifetime = 0
+		return nil
+	}
 }
 
 // WithPasswordResetTTL sets the lifetime of password-reset tokens. Applies

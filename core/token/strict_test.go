@@ -178,7 +178,7 @@ func refParseClaims(payload []byte) (*Claims, error) {
 	for _, f := range []struct {
 		name string
 		dst  *time.Time
-	}{{"exp", &c.ExpiresAt}, {"nbf", &c.NotBefore}, {"iat", &c.IssuedAt}} {
+	}{{"exp", &c.ExpiresAt}, {"nbf", &c.NotBefore}, {"iat", &c.IssuedAt}, {"auth_time", &c.AuthTime}} {
 		if raw, ok := m[f.name]; ok {
 			t, ok := parseNumericDate(string(raw))
 			if !ok {
