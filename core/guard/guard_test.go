@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 )
 
@@ -162,4 +163,35 @@ func TestPrincipalContext(t *testing.T) {
 	if p, ok := PrincipalFrom(ctx); !ok || p.Subject != "s" || p.Via != ViaToken {
 		t.Errorf("PrincipalFrom = %+v, %v", p, ok)
 	}
+}
+
+// FuzzClientIP feeds arbitrary peer addresses and forwarding headers to the
+// client-IP and scheme logic: it must never panic, and what it returns is
+// empty or a parseable address.
+func FuzzClientIP(f *testing.F) {
+	for _, seed := range [][3]string{
+		{"10.0.0.2:5000", "203.0.113.9, 198.51.100.7", "https"},
+		{"[2001:db8::1]:443", "::1", "http, https"},
+		{"pipe", ",,,", ""},
+		{"10.0.0.2", "1.2.3.4,bogus,5.6.7.8", "HTTPS"},
+	} {
+		f.Add(seed[0], seed[1], seed[2])
+	}
+	g, err := New(WithTrustedProxies("10.0.0.0/8", "::1"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, remote, xff, xfp string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header["X-Forwarded-For"] = []string{xff}
+		r.Header["X-Forwarded-Proto"] = []string{xfp}
+		x := exchangeFor(r)
+		if ip := g.ClientIP(x); ip != "" {
+			if _, err := netip.ParseAddr(ip); err != nil {
+				t.Fatalf("ClientIP returned %q, not an address", ip)
+			}
+		}
+		_ = g.Secure(x)
+	})
 }
