@@ -245,7 +245,9 @@ func (i *Issuer) Revoke(ctx context.Context, raw string) error {
 	if err != nil {
 		return err
 	}
-	if err := i.cfg.store.RevokeToken(ctx, c.Subject, c.ID, c.ExpiresAt); err != nil {
+	// The verifier accepts a token until exp + leeway, so the revocation
+	// must outlive exp by the leeway too.
+	if err := i.cfg.store.RevokeToken(ctx, c.Subject, c.ID, c.ExpiresAt.Add(i.cfg.leeway)); err != nil {
 		return storeErr(err)
 	}
 	if c.family != "" {
@@ -259,13 +261,13 @@ func (i *Issuer) Revoke(ctx context.Context, raw string) error {
 
 // RevokeSubject logs a user out everywhere: every token of sub issued up to
 // now (millisecond precision) is refused from now on, for as long as the
-// longest-lived token (the refresh TTL).
+// longest-lived token (the refresh TTL, plus the leeway).
 func (i *Issuer) RevokeSubject(ctx context.Context, sub string) error {
 	if sub == "" {
 		return fmt.Errorf("%w: empty subject", ErrInvalidClaims)
 	}
 	cutoff := i.cfg.now().Truncate(time.Millisecond).Add(time.Millisecond)
-	if err := i.cfg.store.RevokeSubject(ctx, sub, cutoff, i.cfg.refreshTTL); err != nil {
+	if err := i.cfg.store.RevokeSubject(ctx, sub, cutoff, i.cfg.refreshTTL+i.cfg.leeway); err != nil {
 		return storeErr(err)
 	}
 	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: sub, Reason: "subject"})

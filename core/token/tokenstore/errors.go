@@ -25,7 +25,19 @@ var (
 	// and must never treat it as "not revoked" or "allowed".
 	ErrUnavailable = errors.New("tokenstore: store unavailable")
 
+	// ErrFull reports that a Memory store holds its maximum number of live
+	// entries and will not evict one. It matches ErrUnavailable too, so
+	// callers answer 503 rather than allow anything.
+	ErrFull error = fullError{}
+
 	// ErrInvalid reports an unusable argument: an empty subject, jti or
 	// family id, a non-positive subject-marker ttl, or next == used.
 	ErrInvalid = errors.New("tokenstore: invalid argument")
 )
+
+// fullError is ErrFull: a kind of ErrUnavailable.
+type fullError struct{}
+
+func (fullError) Error() string { return "tokenstore: memory store full" }
+
+func (fullError) Unwrap() error { return ErrUnavailable }

@@ -67,8 +67,7 @@ func (m *Memory) RevokeToken(_ context.Context, sub, jti string, exp time.Time) 
 		m.extend(e, end)
 		return nil
 	}
-	m.insert(&entry{key: key, exp: end})
-	return nil
+	return m.insert(&entry{key: key, exp: end}, now)
 }
 
 // RevokeSubject implements Store.
@@ -91,8 +90,7 @@ func (m *Memory) RevokeSubject(_ context.Context, sub string, before time.Time, 
 		m.extend(e, end)
 		return nil
 	}
-	m.insert(&entry{key: key, exp: end, cut: cut})
-	return nil
+	return m.insert(&entry{key: key, exp: end, cut: cut}, now)
 }
 
 // Revoked implements Store.
@@ -133,8 +131,7 @@ func (m *Memory) StartFamily(_ context.Context, family, sub, jti string, exp tim
 	if m.live(key, now) != nil {
 		return ErrFamilyExists
 	}
-	m.insert(&entry{key: key, exp: end, cur: cur})
-	return nil
+	return m.insert(&entry{key: key, exp: end, cur: cur}, now)
 }
 
 // RotateFamily implements Store.
@@ -205,14 +202,19 @@ func (m *Memory) sweep(now int64) {
 	}
 }
 
-// insert adds e, first dropping the entry expiring soonest if the store is
-// full. After sweep that entry is an expired one whenever any is left.
-func (m *Memory) insert(e *entry) {
-	for len(m.items) >= m.max && len(m.byExp) > 0 {
+// insert adds e. A full store first drops every expired entry; if it is
+// still full it refuses with ErrFull rather than evict a live entry, since
+// dropping a revocation would re-allow a revoked token (fail open).
+func (m *Memory) insert(e *entry, now int64) error {
+	for len(m.items) >= m.max && len(m.byExp) > 0 && now >= m.byExp[0].exp {
 		m.remove(m.byExp[0])
+	}
+	if len(m.items) >= m.max {
+		return ErrFull
 	}
 	m.items[e.key] = e
 	heap.Push(&m.byExp, e)
+	return nil
 }
 
 func (m *Memory) remove(e *entry) {

@@ -75,34 +75,39 @@ func TestMemoryExpiry(t *testing.T) {
 
 func TestMemoryMaxEntries(t *testing.T) {
 	ctx := context.Background()
-	tests := []struct {
-		name        string
-		lifetimes   []time.Duration // of jtis "0", "1", ... revoked in order
-		advance     time.Duration   // before the extra revocation
-		wantDropped string          // the jti no longer revoked
-	}{
-		{"soonest expiring is dropped", []time.Duration{3 * time.Hour, time.Hour, 2 * time.Hour}, 0, "1"},
-		{"expired go first", []time.Duration{time.Minute, 3 * time.Hour, 2 * time.Hour}, time.Minute, "0"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			clk := newClock()
-			m := NewMemory(WithClock(clk.Now), WithMaxEntries(len(tc.lifetimes)))
-			for i, d := range tc.lifetimes {
-				wantErr(t, "revoke", m.RevokeToken(ctx, "alice", string(rune('0'+i)), clk.Now().Add(d)), nil)
-			}
-			clk.Advance(tc.advance)
-			wantErr(t, "revoke extra", m.RevokeToken(ctx, "alice", "extra", clk.Now().Add(time.Hour)), nil)
-			if n := m.Len(); n != len(tc.lifetimes) {
-				t.Fatalf("Len = %d, want the bound %d", n, len(tc.lifetimes))
-			}
-			wantRevoked(t, m, "alice", "extra", t0, true)
-			for i := range tc.lifetimes {
-				jti := string(rune('0' + i))
-				wantRevoked(t, m, "alice", jti, t0, jti != tc.wantDropped)
-			}
-		})
-	}
+	t.Run("a full store refuses rather than evict a live revocation", func(t *testing.T) {
+		clk := newClock()
+		m := NewMemory(WithClock(clk.Now), WithMaxEntries(3))
+		for i, d := range []time.Duration{3 * time.Hour, time.Hour, 2 * time.Hour} {
+			wantErr(t, "revoke", m.RevokeToken(ctx, "alice", string(rune('0'+i)), clk.Now().Add(d)), nil)
+		}
+		err := m.RevokeToken(ctx, "alice", "extra", clk.Now().Add(time.Hour))
+		if !errors.Is(err, ErrFull) || !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("revoke into a full store: %v, want ErrFull matching ErrUnavailable", err)
+		}
+		wantErr(t, "start family", m.StartFamily(ctx, "f", "alice", "j", clk.Now().Add(time.Hour)), ErrFull)
+		for _, jti := range []string{"0", "1", "2"} {
+			wantRevoked(t, m, "alice", jti, t0, true)
+		}
+		// Extending an entry already held needs no room.
+		wantErr(t, "extend", m.RevokeToken(ctx, "alice", "1", clk.Now().Add(4*time.Hour)), nil)
+	})
+	t.Run("expired entries make room", func(t *testing.T) {
+		clk := newClock()
+		m := NewMemory(WithClock(clk.Now), WithMaxEntries(3))
+		for i, d := range []time.Duration{time.Minute, 3 * time.Hour, 2 * time.Hour} {
+			wantErr(t, "revoke", m.RevokeToken(ctx, "alice", string(rune('0'+i)), clk.Now().Add(d)), nil)
+		}
+		clk.Advance(time.Minute)
+		wantErr(t, "revoke extra", m.RevokeToken(ctx, "alice", "extra", clk.Now().Add(time.Hour)), nil)
+		if n := m.Len(); n != 3 {
+			t.Fatalf("Len = %d, want the bound 3", n)
+		}
+		wantRevoked(t, m, "alice", "extra", t0, true)
+		wantRevoked(t, m, "alice", "0", t0, false)
+		wantRevoked(t, m, "alice", "1", t0, true)
+		wantRevoked(t, m, "alice", "2", t0, true)
+	})
 }
 
 func TestMemoryOptionsIgnoreInvalid(t *testing.T) {

@@ -83,13 +83,12 @@ func WithClock(now func() time.Time) Option {
 
 // WithMaxEntries bounds the number of entries (revoked jtis, subject
 // cut-offs and families together) a Memory store holds. When it is full,
-// expired entries go first, then the entry expiring soonest is dropped.
-//
-// SECURITY WARNING: DROPPING A REVOCATION BEFORE IT EXPIRES RE-ALLOWS THE
-// REVOKED TOKEN, AND DROPPING A FAMILY ENDS IT EARLY (ITS REFRESH TOKEN IS
-// THEN REJECTED AS UNKNOWN). SIZE THIS GENEROUSLY: AT LEAST THE NUMBER OF
-// REVOCATIONS AND LIVE REFRESH FAMILIES YOU EXPECT WITHIN ONE TOKEN LIFETIME,
-// WITH HEADROOM. Each entry costs roughly 200 bytes. Values below 1 are
+// expired entries are dropped; if none is, a new entry is refused with
+// ErrFull (which matches ErrUnavailable, so the Issuer answers 503): a live
+// revocation is never evicted, since that would re-allow a revoked token.
+// Size it for the revocations and live refresh families you expect within
+// one refresh lifetime, with headroom; each entry costs roughly 200 bytes.
+// A single process at scale should use the Redis store. Values below 1 are
 // ignored. Default: 100000.
 func WithMaxEntries(n int) MemoryOption {
 	return memoryOption(func(c *memoryConfig) {
