@@ -341,7 +341,9 @@ func WithEmailVerificationTTL(d time.Duration) Option {
 }
 
 // WithHTTPClient sets the client used to fetch a remote JWKS. Its own
-// Timeout, if any, still applies. Applies to RemoteKeySet.
+// Timeout, if any, still applies; its redirect policy runs after authkit's
+// own, which follows at most 3 redirects and never leaves https. Applies to
+// RemoteKeySet.
 // Default: an http.Client with the fetch timeout.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {

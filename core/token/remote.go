@@ -39,6 +39,40 @@ type RemoteKeySet struct {
 	lastAttempt time.Time
 }
 
+// loopbackHTTP reports whether u is plain http to a loopback host, which
+// tests may use.
+func loopbackHTTP(u *url.URL) bool {
+	ip := net.ParseIP(u.Hostname())
+	return u.Scheme == "http" && (u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()))
+}
+
+// maxRedirects bounds the redirects a JWKS fetch follows.
+const maxRedirects = 3
+
+// withSafeRedirects returns a copy of hc whose redirects never leave https
+// (a loopback http URL may only go to loopback http or https), at most
+// maxRedirects deep, before hc's own redirect policy is asked. Without it a
+// redirect, or an attacker controlling one hop, could send the key fetch
+// over plain http or to an internal host.
+func withSafeRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	next := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("token: JWKS fetch: more than %d redirects", maxRedirects)
+		}
+		from := via[len(via)-1].URL
+		if req.URL.Scheme != "https" && !(loopbackHTTP(from) && loopbackHTTP(req.URL)) {
+			return fmt.Errorf("token: JWKS fetch: redirect to %s://%s refused (https only)", req.URL.Scheme, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &c
+}
+
 // NewRemoteKeySet returns a RemoteKeySet for jwksURL, which must be https
 // (plain http is allowed for loopback addresses only, for tests). Nothing
 // is fetched until the first token arrives. Options: WithHTTPClient,
@@ -49,16 +83,14 @@ func NewRemoteKeySet(jwksURL string, opts ...Option) (*RemoteKeySet, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("%w: JWKS URL %q", ErrInvalidOption, jwksURL)
 	}
-	if u.Scheme != "https" {
-		ip := net.ParseIP(u.Hostname())
-		if u.Scheme != "http" || !(u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())) {
-			return nil, fmt.Errorf("%w: JWKS URL must be https", ErrInvalidOption)
-		}
+	if u.Scheme != "https" && !loopbackHTTP(u) {
+		return nil, fmt.Errorf("%w: JWKS URL must be https", ErrInvalidOption)
 	}
 	cfg, err := newConfig(forRemote, opts)
 	if err != nil {
 		return nil, err
 	}
+	cfg.httpClient = withSafeRedirects(cfg.httpClient)
 	return &RemoteKeySet{url: u.String(), cfg: cfg}, nil
 }
 
