@@ -43,7 +43,10 @@ func FromGuard(g *guard.Guard) echo.MiddlewareFunc {
 				return next(c)
 			}
 			commit := func() { g.Commit(ctx, x) }
-			c.Response().Before(commit) // runs right before echo writes the header
+			// Wrapping the writer, not Response.Before, also catches
+			// Response.Flush, which skips echo's Before hooks.
+			res := c.Response()
+			res.Writer = guard.CommitWriter(res.Writer, commit)
 			err := next(c)
 			commit() // no-op when the header went out; else before echo's error handler writes
 			return err

@@ -20,6 +20,11 @@ func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtes
 	for _, rt := range routes {
 		e.Add(rt.Method, rt.Path, func(c echo.Context) error {
 			reply := rt.Handle(c.Request().Context())
+			if reply.Flush { // implies 200
+				c.Response().Flush()
+				_, err := c.Response().Write([]byte(reply.Body))
+				return err
+			}
 			return c.String(reply.Status, reply.Body)
 		}, authecho.Require(rt.Rules...))
 	}

@@ -12,6 +12,8 @@
 package authgin
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/authkit-go/authkit/core/guard"
@@ -85,6 +87,10 @@ func (w *commitWriter) WriteString(s string) (int, error) {
 }
 
 func (w *commitWriter) Flush() { w.commit(); w.ResponseWriter.Flush() }
+
+// Unwrap lets http.ResponseController reach gin's writer (deadlines,
+// hijacking, full-duplex).
+func (w *commitWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Session returns the request's session, if it has one (see
 // guard.SessionFrom).

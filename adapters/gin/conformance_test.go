@@ -23,6 +23,9 @@ func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtes
 	for _, rt := range routes {
 		r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), func(c *gin.Context) {
 			reply := rt.Handle(c.Request.Context())
+			if reply.Flush { // implies 200
+				c.Writer.Flush()
+			}
 			c.String(reply.Status, "%s", reply.Body)
 		})
 	}

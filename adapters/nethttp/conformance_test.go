@@ -18,7 +18,11 @@ func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtes
 	for _, rt := range routes {
 		var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			reply := rt.Handle(r.Context())
-			w.WriteHeader(reply.Status)
+			if reply.Flush { // implies 200
+				_ = http.NewResponseController(w).Flush()
+			} else {
+				w.WriteHeader(reply.Status)
+			}
 			_, _ = w.Write([]byte(reply.Body))
 		})
 		mux.Handle(rt.Method+" "+rt.Path, authhttp.Require(rt.Rules...)(h))

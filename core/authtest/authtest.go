@@ -31,6 +31,10 @@ import (
 type Reply struct {
 	Status int
 	Body   string
+	// Flush asks the handler to flush the response (status 200) before
+	// writing the body, in its framework's way, without setting the status
+	// first (fiber buffers, so it ignores it).
+	Flush bool
 }
 
 // Route is one route of the app a case runs against. The adapter registers

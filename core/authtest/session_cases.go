@@ -59,6 +59,11 @@ func sessionRoutes(mgr *session.Manager) []Route {
 		}
 	}
 	return []Route{
+		{Method: "POST", Path: "/login-stream", Handle: func(ctx context.Context) Reply {
+			r := signIn("alice")(ctx)
+			r.Flush = true
+			return r
+		}},
 		{Method: "POST", Path: "/start", Handle: func(ctx context.Context) Reply {
 			if _, err := guard.StartSession(ctx); err != nil {
 				return Reply{Status: http.StatusServiceUnavailable, Body: err.Error()}
@@ -66,6 +71,19 @@ func sessionRoutes(mgr *session.Manager) []Route {
 			return Reply{Status: http.StatusOK, Body: "started"}
 		}},
 		{Method: "POST", Path: "/login", Handle: signIn("alice")},
+		{Method: "POST", Path: "/login-bob", Handle: signIn("bob")},
+		{Method: "POST", Path: "/note", Rules: []guard.Rule{guard.Authenticated()}, Handle: func(ctx context.Context) Reply {
+			s, ok := guard.SessionFrom(ctx)
+			if !ok || s.Set("note", "private to "+s.UserID()) != nil {
+				return Reply{Status: http.StatusInternalServerError}
+			}
+			return Reply{Status: http.StatusOK, Body: "noted"}
+		}},
+		{Method: "GET", Path: "/note", Rules: []guard.Rule{guard.Authenticated()}, Handle: func(ctx context.Context) Reply {
+			s, _ := guard.SessionFrom(ctx)
+			note, _ := session.Get[string](s, "note")
+			return Reply{Status: http.StatusOK, Body: s.UserID() + ":" + note}
+		}},
 		{Method: "GET", Path: "/me", Rules: []guard.Rule{guard.Authenticated()}, Handle: who},
 		{Method: "GET", Path: "/open", Handle: fixed(http.StatusOK, "open")},
 		{Method: "POST", Path: "/write", Rules: []guard.Rule{guard.Authenticated()}, Handle: fixed(http.StatusOK, "written")},
@@ -171,6 +189,16 @@ func runSessionCases(t *testing.T, f Factory) {
 		a.wantMe(c.Value, 200)
 	})
 
+	t.Run("a handler that flushes still sets the cookie", func(t *testing.T) {
+		a := newSessionApp(t, f)
+		resp, body := a.send("POST", "/login-stream", "")
+		c, ok := a.sessionCookie(resp)
+		if resp.StatusCode != 200 || !ok || c.Value == "" {
+			t.Fatalf("streamed sign-in: %d %q, cookies %q", resp.StatusCode, body, resp.Header.Values("Set-Cookie"))
+		}
+		a.wantMe(c.Value, 200)
+	})
+
 	t.Run("anonymous request creates no session", func(t *testing.T) {
 		a := newSessionApp(t, f)
 		resp, _ := a.send("GET", "/open", "")
@@ -213,6 +241,23 @@ func runSessionCases(t *testing.T, f Factory) {
 		a.wantMe(got, 200)
 	})
 
+	t.Run("signing in as another user starts a clean session", func(t *testing.T) {
+		a := newSessionApp(t, f)
+		alice := a.login("")
+		if resp, body := a.send("POST", "/note", alice); resp.StatusCode != 200 {
+			t.Fatalf("POST /note = %d %q", resp.StatusCode, body)
+		}
+		resp, _ := a.send("POST", "/login-bob", alice)
+		c, ok := a.sessionCookie(resp)
+		if !ok || c.Value == "" || c.Value == alice {
+			t.Fatalf("bob's sign-in on alice's cookie set %q", resp.Header.Values("Set-Cookie"))
+		}
+		if _, body := a.send("GET", "/note", c.Value); body != "bob:" {
+			t.Errorf("bob's session holds %q, want nothing of alice's", body)
+		}
+		a.wantMe(alice, 401)
+	})
+
 	t.Run("idle expiry slides, then expires", func(t *testing.T) {
 		a := newSessionApp(t, f)
 		id := a.login("")
@@ -220,9 +265,10 @@ func runSessionCases(t *testing.T, f Factory) {
 			a.clock.Advance(20 * time.Minute)
 			a.wantMe(id, 200)
 		}
+		a.clock.Advance(2 * time.Minute) // past the touch interval: the session slides
 		resp, _ := a.send("GET", "/me", id)
-		if c, ok := a.sessionCookie(resp); ok && c.MaxAge != 1800 {
-			t.Errorf("slid cookie Max-Age = %d, want 1800", c.MaxAge)
+		if c, ok := a.sessionCookie(resp); !ok || c.Value != id || c.MaxAge != 1800 {
+			t.Errorf("sliding did not refresh the cookie: %q, want the same id with Max-Age=1800", resp.Header.Values("Set-Cookie"))
 		}
 		a.clock.Advance(31 * time.Minute)
 		a.wantMe(id, 401)
@@ -307,7 +353,9 @@ func runSessionCases(t *testing.T, f Factory) {
 			{"trusted origin", "POST", "/write", id, []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://partner.example"}, 200},
 			{"exempt path", "POST", "/hooks/in", id, []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, 200},
 			{"safe method cross-site", "GET", "/me", id, []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, 200},
-			{"no cookie: not cookie-authenticated", "POST", "/login", "", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, 200},
+			{"login CSRF: a cross-site sign-in without a cookie", "POST", "/login", "", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, 403},
+			{"same-origin sign-in without a cookie", "POST", "/login", "", []string{"Sec-Fetch-Site", "same-origin"}, 200},
+			{"non-browser sign-in without a cookie", "POST", "/login", "", nil, 200},
 			{"PUT cross-site", "PUT", "/write", id, []string{"Sec-Fetch-Site", "cross-site"}, 403},
 			{"another Authorization scheme does not exempt", "POST", "/write", id, []string{"Authorization", "Basic YTpi", "Sec-Fetch-Site", "cross-site"}, 403},
 			{"DELETE cross-site", "DELETE", "/write", id, []string{"Sec-Fetch-Site", "cross-site"}, 403},

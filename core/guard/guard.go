@@ -16,8 +16,9 @@ import (
 // only when configured:
 //
 //  1. security headers (package headers; on by default)
-//  2. origin check against CSRF, for unsafe methods on requests that a
-//     cookie authenticates (on whenever sessions are)
+//  2. origin check against CSRF, for unsafe methods on every request a
+//     bearer token does not authenticate (on whenever a cookie can
+//     authenticate: sessions or a token cookie)
 //  3. session load from the session cookie (WithSessions)
 //  4. bearer token authentication (WithTokens); a token's principal
 //     replaces a session's
@@ -52,8 +53,8 @@ type config struct {
 // WithSessions loads the request's session from its cookie before the
 // handler and saves it after (see SessionFrom, StartSession, SignIn,
 // SignOut). A session bound to a user authenticates the request. Turning
-// sessions on also turns on the origin check for cookie-authenticated unsafe
-// requests. Default: no sessions.
+// sessions on also turns on the origin check for unsafe requests that no
+// bearer token authenticates. Default: no sessions.
 func WithSessions(m *session.Manager) Option {
 	return func(c *config) error {
 		if m == nil {
@@ -198,7 +199,7 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 			return ctx, deny(x, NewProblem(http.StatusInternalServerError, TypeInternal, ""), "")
 		}
 	}
-	if g.origin != nil && g.sentAuthCookie(x) && !g.origin.allowed(x) {
+	if g.origin != nil && g.needsOriginCheck(x) && !g.origin.allowed(x) {
 		g.audit.Emit(ctx, audit.Event{Kind: audit.CrossOriginRejected, IP: g.ClientIP(x), UserAgent: clip(x.Header("User-Agent"), 256), Reason: "cross_origin"})
 		return ctx, deny(x, NewProblem(http.StatusForbidden, TypeCrossOrigin, "cross-origin request rejected"), "")
 	}
@@ -221,26 +222,14 @@ func (g *Guard) Stateful() bool { return g.needsCommit() }
 // cookieAuth reports whether any cookie can authenticate a request.
 func (g *Guard) cookieAuth() bool { return g.sessions != nil || g.tokenCookie != "" }
 
-// sentAuthCookie reports whether x is authenticated by a cookie rather than
-// a bearer token: only such requests need the origin check. Another
+// needsOriginCheck reports whether x must pass the origin check: every
+// request that a bearer token does not authenticate. That includes
+// requests without a cookie yet, such as a sign-in: a cross-site form that
+// logs the victim's browser into the attacker's account (login CSRF) carries
+// no cookie, since SameSite=Lax keeps it off cross-site POSTs. Another
 // Authorization scheme (a staging proxy's Basic, say) does not exempt a
-// request, since the guard does not judge it and the cookie still counts.
-func (g *Guard) sentAuthCookie(x Exchange) bool {
-	if g.bearerPresented(x) {
-		return false
-	}
-	if g.sessions != nil {
-		if _, ok := x.Cookie(g.sessions.CookieName()); ok {
-			return true
-		}
-	}
-	if g.tokenCookie != "" {
-		if _, ok := x.Cookie(g.tokenCookie); ok {
-			return true
-		}
-	}
-	return false
-}
+// request, since the guard does not judge it.
+func (g *Guard) needsOriginCheck(x Exchange) bool { return !g.bearerPresented(x) }
 
 // Authorize checks the route rules against the request's principal, in
 // order, and returns the first denial, or nil when every rule passes.

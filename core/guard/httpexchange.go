@@ -1,7 +1,10 @@
 package guard
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 )
 
@@ -75,7 +78,15 @@ type commitWriter struct {
 	commit func()
 }
 
-func (w *commitWriter) WriteHeader(code int) { w.commit(); w.ResponseWriter.WriteHeader(code) }
+// WriteHeader commits before the final status; an informational 1xx (103
+// Early Hints) goes out without committing, since the session may still
+// change.
+func (w *commitWriter) WriteHeader(code int) {
+	if code >= 200 {
+		w.commit()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
 
 func (w *commitWriter) Write(b []byte) (int, error) { w.commit(); return w.ResponseWriter.Write(b) }
 
@@ -87,3 +98,21 @@ func (w *commitWriter) Flush() {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *commitWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ReadFrom commits and copies r with the underlying writer's ReadFrom (so
+// sendfile still applies) when it has one.
+func (w *commitWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.commit()
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(w.ResponseWriter, r)
+}
+
+// Hijack commits and hands over the connection, for WebSocket libraries
+// that type-assert http.Hijacker. Whatever the caller writes on the
+// connection replaces the response, session cookie included.
+func (w *commitWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.commit()
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}

@@ -138,14 +138,29 @@ func StartSession(ctx context.Context) (*session.Session, error) {
 
 // SignIn binds the request's session (started if needed) to p — subject,
 // roles, scopes and authentication methods — and rotates its id, so a
-// session id planted before login is worthless after it. Later requests
+// session id planted before login is worthless after it. A session bound to
+// another user is destroyed first and p gets a fresh one, so nothing the
+// previous user stored carries over. Later requests
 // bearing the session cookie authenticate as p (Via ViaSession).
 func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
+	st := stateFrom(ctx)
+	if st == nil || st.g.sessions == nil {
+		return nil, ErrNoSessions
+	}
+	st.mu.Lock()
+	st.loadPendingLocked(ctx)
+	prev := st.sess
+	st.mu.Unlock()
+	if prev != nil && !prev.Destroyed() && prev.UserID() != "" && prev.UserID() != p.Subject {
+		// Another user's session: end it, so none of its values reach p.
+		if err := st.g.sessions.Destroy(ctx, prev); err != nil {
+			return nil, err
+		}
+	}
 	s, err := StartSession(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st := stateFrom(ctx)
 	s.SetUser(p.Subject)
 	if err := s.Set(principalKeyInSession, sessionPrincipal{Roles: p.Roles, Scopes: p.Scopes, AMR: p.AMR}); err != nil {
 		return nil, err
