@@ -40,7 +40,9 @@ func FromGuard(g *guard.Guard) fiber.Handler {
 		c.SetUserContext(ctx)
 		err := c.Next()
 		// fasthttp sends the response after the handler chain returns, so
-		// the session cookie can still be set here.
+		// headers and the session cookie can still be set here; a handler
+		// that reset the response (NotModified, Error) lost the headers.
+		g.RestoreHeaders(ctx, x)
 		g.Commit(ctx, x)
 		return err
 	}
@@ -91,6 +93,9 @@ func (x exchange) RemoteAddr() string        { return x.c.Context().RemoteAddr()
 func (x exchange) TLS() bool                 { return x.c.Context().IsTLS() }
 func (x exchange) Context() context.Context  { return x.c.UserContext() }
 func (x exchange) SetHeader(name, v string)  { x.c.Set(name, v) }
+func (x exchange) ResponseHeaderValue(name string) string {
+	return string(x.c.Response().Header.Peek(name))
+}
 func (x exchange) SetCookie(ck *http.Cookie) { x.c.Response().Header.Add("Set-Cookie", ck.String()) }
 
 func (x exchange) Cookie(name string) (string, bool) {

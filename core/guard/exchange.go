@@ -31,6 +31,9 @@ type Exchange interface {
 	// Context returns the request's context.
 	Context() context.Context
 
+	// ResponseHeaderValue returns the first value of the response header
+	// name as it stands, or "".
+	ResponseHeaderValue(name string) string
 	// SetHeader sets a response header, replacing any value it had.
 	SetHeader(name, value string)
 	// SetCookie adds a Set-Cookie header to the response.

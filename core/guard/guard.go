@@ -215,6 +215,16 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 	return ctx, nil
 }
 
+// RestoreHeaders puts the security headers back on a response that the
+// framework reset after the handler ran (fasthttp's NotModified and Error
+// wipe every header). The fiber adapter calls it after the handler chain;
+// frameworks that write headers before the body never need it.
+func (g *Guard) RestoreHeaders(ctx context.Context, x Exchange) {
+	if g.headers != nil {
+		g.headers.Restore(ctx, x.ResponseHeaderValue, x.SetHeader, g.Secure(x))
+	}
+}
+
 // Stateful reports whether the adapter must call Commit: true when the
 // guard keeps per-request state (sessions).
 func (g *Guard) Stateful() bool { return g.needsCommit() }

@@ -46,6 +46,9 @@ func (x HTTPExchange) TLS() bool { return x.R.TLS != nil }
 // Context implements Exchange.
 func (x HTTPExchange) Context() context.Context { return x.R.Context() }
 
+// ResponseHeaderValue implements Exchange.
+func (x HTTPExchange) ResponseHeaderValue(name string) string { return x.W.Header().Get(name) }
+
 // SetHeader implements Exchange.
 func (x HTTPExchange) SetHeader(name, value string) { x.W.Header().Set(name, value) }
 

@@ -199,6 +199,33 @@ func (p *Policy) ApplyHeader(ctx context.Context, h http.Header, secure bool) (c
 	}, secure)
 }
 
+// Restore puts the policy's headers back when the framework reset the whole
+// response after the handler (fasthttp's NotModified and Error do): when
+// none of them is present, it sets them again, the CSP with the nonce
+// already in ctx. A response still holding any of them is left alone, so a
+// handler that removed one header on purpose keeps it removed.
+func (p *Policy) Restore(ctx context.Context, get func(name string) string, set func(name, value string), secure bool) {
+	for _, f := range p.static {
+		if get(f.name) != "" {
+			return
+		}
+	}
+	if (p.hsts != "" && get(HSTS) != "") || (p.nonceCSP != nil && get(ContentSecurityPolicy) != "") {
+		return
+	}
+	for _, f := range p.static {
+		set(f.name, f.value)
+	}
+	if p.hsts != "" && (secure || !p.hstsTLSOnly) {
+		set(HSTS, p.hsts)
+	}
+	if p.nonceCSP != nil {
+		if nonce, ok := NonceFrom(ctx); ok {
+			set(ContentSecurityPolicy, strings.Join(p.nonceCSP, nonce))
+		}
+	}
+}
+
 // NonceBits is the entropy of a CSP nonce.
 const NonceBits = 128
 

@@ -144,3 +144,22 @@ func TestApplyHeaderMatchesApplyAndIsolatesValues(t *testing.T) {
 		t.Errorf("appending to X-Frame-Options changed Referrer-Policy: %q", got)
 	}
 }
+
+func TestRestore(t *testing.T) {
+	p, err := headers.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	get, set := h.Get, h.Set
+	p.Restore(context.Background(), get, set, false)
+	if h.Get(headers.FrameOptions) != headers.DefaultFrameOptions || h.Get(headers.HSTS) != headers.DefaultHSTS {
+		t.Fatalf("an empty response was not restored: %v", h)
+	}
+	h2 := http.Header{}
+	h2.Set(headers.ReferrerPolicy, "no-referrer")
+	p.Restore(context.Background(), h2.Get, h2.Set, false)
+	if len(h2) != 1 {
+		t.Errorf("a response holding one of the headers was changed: %v", h2)
+	}
+}
