@@ -141,7 +141,7 @@ func (r *RedisStore) Create(ctx context.Context, h Hash, rec *Record, p Policy) 
 		if !ok {
 			return fmt.Errorf("%w: id collision", ErrUnavailable)
 		}
-		return nil
+		return r.stillIndexed(ctx, rec.UserID, h)
 	}
 	var set *redis.BoolCmd
 	_, err = r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
@@ -256,7 +256,31 @@ func (r *RedisStore) rotateCluster(ctx context.Context, old, new Hash, oldUser s
 	if oldUser != "" {
 		_ = r.client.ZRem(ctx, r.userKey(oldUser), old.String()).Err() // a hint; List prunes it anyway
 	}
-	return nil
+	return r.stillIndexed(ctx, rec.UserID, new)
+}
+
+// stillIndexed closes a Cluster-mode race with DestroyUser: if "log out
+// everywhere" removed h from its user's index while the record was being
+// written (it found no key to delete yet), the fresh record would live on,
+// unlisted and out of reach of the next DestroyUser. So after writing, the
+// record must still be indexed; if not, it is deleted and the operation
+// fails with ErrNotFound (the user signs in again).
+func (r *RedisStore) stillIndexed(ctx context.Context, userID string, h Hash) error {
+	if userID == "" {
+		return nil
+	}
+	err := r.client.ZScore(ctx, r.userKey(userID), h.String()).Err()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, redis.Nil):
+		if err := r.client.Del(ctx, r.sessionKey(h)).Err(); err != nil {
+			return wrapRedis(err)
+		}
+		return ErrNotFound
+	default:
+		return wrapRedis(err)
+	}
 }
 
 // Destroy implements Store: one MULTI round trip (a plain pipeline in Cluster
@@ -374,6 +398,23 @@ func (r *RedisStore) DestroyUser(ctx context.Context, userID string) (int, error
 		}
 		for _, d := range dels {
 			total += int(d.Val())
+		}
+		if r.cluster {
+			// The index lives in another slot: a Rotate or Create may have
+			// written a record between the deletes and the ZREM. Delete
+			// again now that the members are out of the index; a record
+			// written after this finds itself unindexed and removes itself
+			// (stillIndexed).
+			if _, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+				for _, m := range members {
+					if h, ok := parseHash(m); ok {
+						pipe.Del(ctx, r.sessionKey(h))
+					}
+				}
+				return nil
+			}); err != nil {
+				return total, wrapRedis(err)
+			}
 		}
 	}
 }
