@@ -76,7 +76,8 @@ func WithTrustedOrigins(origins ...string) Option {
 // patterns ("POST /webhooks/", "/api/callback") from the origin check.
 // SECURITY WARNING: an exempt path can be driven cross-site with the user's
 // cookies; exempt only endpoints that authenticate otherwise (signatures).
-// Default: none.
+// Build with Go 1.25.1 or later: in Go 1.25.0 a bypass pattern could
+// exempt more than it names (CVE-2025-47910). Default: none.
 func WithCSRFExemptPaths(patterns ...string) Option {
 	return func(c *config) error { c.csrfExempt = append(c.csrfExempt, patterns...); return nil }
 }

@@ -234,7 +234,12 @@ func (g *Guard) needsCommit() bool { return g.sessions != nil }
 // loaded because the store was down.
 func sessionUnavailable(ctx context.Context) bool {
 	st := stateFrom(ctx)
-	return st != nil && st.unavailable
+	if st == nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.unavailable
 }
 
 func unavailableProblem() *Problem {

@@ -74,21 +74,19 @@ func (g *Guard) bearerPresented(x Exchange) bool {
 // presentedToken finds the bearer token a request presents. ok is false when
 // there is none; denial is set for a malformed presentation.
 func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, denial *Problem) {
-	h := x.Header("Authorization")
 	var fromCookie string
 	hasCookie := false
 	if g.tokenCookie != "" {
 		fromCookie, hasCookie = x.Cookie(g.tokenCookie)
 	}
-	if h == "" {
+	scheme, rest, _ := strings.Cut(x.Header("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		// No header, or another scheme that is not ours to judge: the
+		// token cookie, if any, speaks.
 		if hasCookie && fromCookie != "" {
 			return fromCookie, true, nil
 		}
 		return "", false, nil
-	}
-	scheme, rest, _ := strings.Cut(h, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		return "", false, nil // another scheme is not ours to judge
 	}
 	rest = strings.TrimLeft(rest, " ")
 	if hasCookie {

@@ -39,6 +39,7 @@ func TestPresentedTokenHostile(t *testing.T) {
 		{name: "cookie only", cookie: ptr("a.b.c"), wantRaw: "a.b.c", wantOK: true},
 		{name: "empty cookie", cookie: ptr(""), wantOK: false},
 		{name: "header and cookie", header: "Bearer a.b.c", cookie: ptr("a.b.c"), wantStatus: 400},
+		{name: "Basic header leaves the cookie in charge", header: "Basic YTpi", cookie: ptr("a.b.c"), wantRaw: "a.b.c", wantOK: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -220,6 +220,10 @@ func (a *App) login(r Request) Response {
 	case errors.Is(err, password.ErrMismatch):
 		return fail(name, "bad_password")
 	case err != nil:
+		// A hash that cannot take this password (a bcrypt hash and over 72
+		// bytes, say) fails before any work: spend a verification anyway,
+		// or the quick answer would tell which accounts have such hashes.
+		_ = a.hasher.VerifyDummy(r.Ctx)
 		slog.WarnContext(r.Ctx, "verifying a password failed", "user", name, "error", err)
 		return fail(name, "unverifiable_hash")
 	}
