@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
@@ -403,6 +404,36 @@ func runSessionCases(t *testing.T, f Factory) {
 				t.Errorf("%s: %d %q, want %d %q", tc.name, resp.StatusCode, body, tc.status, tc.want)
 			}
 		}
+	})
+
+	t.Run("store outage and recovery", func(t *testing.T) {
+		srv := redistest.StartServer(t)
+		store, err := session.NewRedisStore(srv.Client())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mgr, err := session.New(session.WithStore(store), session.WithAudit(audit.Discard))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &sessionApp{t: t, mgr: mgr, clock: NewClock(),
+			app: f(t, []guard.Option{guard.WithSessions(mgr), guard.WithAudit(audit.Discard)}, sessionRoutes(mgr))}
+		id := a.login("")
+		a.wantMe(id, 200)
+		srv.Stop()
+		resp, body := a.send("GET", "/me", id)
+		if resp.StatusCode != 503 || resp.Header.Get("Content-Type") != guard.ProblemContentType {
+			t.Errorf("/me while Redis is down = %d %q, want 503 problem+json", resp.StatusCode, body)
+		}
+		if resp, _ := a.send("GET", "/open", id); resp.StatusCode != 200 {
+			t.Errorf("/open while Redis is down = %d, want 200", resp.StatusCode)
+		}
+		if resp, _ := a.send("POST", "/login", ""); resp.StatusCode != 503 {
+			t.Errorf("sign-in while Redis is down = %d, want 503", resp.StatusCode)
+		}
+		srv.Start() // an empty Redis: the old session is gone, the service is back
+		a.wantMe(id, 401)
+		a.wantMe(a.login(""), 200)
 	})
 
 	t.Run("store unavailable: 503 where a session is needed, open routes work", func(t *testing.T) {

@@ -3,9 +3,6 @@ package session_test
 import (
 	"context"
 	"errors"
-	"net"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,44 +164,8 @@ func TestRedisUnreachable(t *testing.T) {
 // TestRedisRestart stops and restarts a private redis-server: operations
 // fail with ErrUnavailable while it is down and work again once it is back.
 func TestRedisRestart(t *testing.T) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("REQUIRE_REDIS") == "1" {
-			t.Fatal("redis-server not found")
-		}
-		t.Skip("SKIPPING: redis-server binary not found")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-
-	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
-	t.Cleanup(func() { _ = c.Close() })
-	start := func() *exec.Cmd {
-		t.Helper()
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		for range 100 { // wait for the server to accept
-			if c.Ping(context.Background()).Err() == nil {
-				return cmd
-			}
-			time.Sleep(20 * time.Millisecond) // polling a child process, not timing the code under test
-		}
-		t.Fatalf("redis-server on %s did not start", addr)
-		return nil
-	}
-	stop := func(cmd *exec.Cmd) {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}
-
+	srv := redistest.StartServer(t)
+	c := srv.Client()
 	st, err := session.NewRedisStore(c)
 	if err != nil {
 		t.Fatal(err)
@@ -224,18 +185,17 @@ func TestRedisRestart(t *testing.T) {
 		}
 	}
 
-	srv := start()
 	working("first start")
 	s, err := m.Create(ctx, session.Meta{UserID: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop(srv)
+	srv.Stop()
 	wantUnavailable(t, everyOperation(ctx, m, s))
 	if t.Failed() {
 		return
 	}
-	start()
+	srv.Start()
 	working("after restart")
 	if _, err := m.Load(ctx, s.ID().Secret()); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("a session from before the restart (no persistence): %v, want ErrNotFound", err)
