@@ -86,6 +86,11 @@ func (a Algorithm) IsSymmetric() bool { return algs[a].fam == famHMAC }
 // minRSABits is the smallest RSA modulus accepted for signing or verifying.
 const minRSABits = 2048
 
+// maxRSABits bounds RSA keys: a remote JWKS could otherwise publish a huge
+// modulus and make every verification expensive. 8192 bits covers every
+// key size in real use.
+const maxRSABits = 8192
+
 // minHMACBytes is the smallest HMAC secret accepted for any HS algorithm.
 // RFC 7518 §3.2 asks for a secret at least as long as the hash output;
 // GenerateKey and `authkit jwt keygen` follow that, while secrets from

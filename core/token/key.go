@@ -186,16 +186,16 @@ func newKey(alg Algorithm, kid string, material any) (*Key, error) {
 		if err := m.Validate(); err != nil {
 			return bad("an inconsistent RSA key")
 		}
-		if m.N.BitLen() < minRSABits {
-			return bad(fmt.Sprintf("an RSA key of %d bits (minimum %d)", m.N.BitLen(), minRSABits))
+		if n := m.N.BitLen(); n < minRSABits || n > maxRSABits {
+			return bad(fmt.Sprintf("an RSA key of %d bits (%d to %d allowed)", n, minRSABits, maxRSABits))
 		}
 		k.priv, k.pub = m, &m.PublicKey
 	case *rsa.PublicKey:
 		if info.fam != famRSA {
 			return bad("an RSA key")
 		}
-		if m.N == nil || m.N.BitLen() < minRSABits {
-			return bad(fmt.Sprintf("an RSA key under %d bits", minRSABits))
+		if m.N == nil || m.N.BitLen() < minRSABits || m.N.BitLen() > maxRSABits {
+			return bad(fmt.Sprintf("an RSA key outside %d to %d bits", minRSABits, maxRSABits))
 		}
 		if m.E < 3 || m.E%2 == 0 {
 			return bad("an RSA key with a bad exponent")

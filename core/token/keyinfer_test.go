@@ -4,9 +4,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	bigpkg "math/big"
 	"testing"
 
 	"github.com/authkit-go/authkit/core/token"
@@ -60,5 +62,16 @@ func TestWithKID(t *testing.T) {
 	c := k.WithKID("b")
 	if k.KID() != "a" || c.KID() != "b" || c.Algorithm() != token.EdDSA || !c.CanSign() {
 		t.Errorf("WithKID: original %q, copy %q %s", k.KID(), c.KID(), c.Algorithm())
+	}
+}
+
+func TestRSAKeySizeBounds(t *testing.T) {
+	big := &rsa.PublicKey{N: new(bigpkg.Int).Lsh(bigpkg.NewInt(1), 8200), E: 65537}
+	if _, err := token.NewKey(big, token.RS256, ""); !errors.Is(err, token.ErrInvalidKey) {
+		t.Errorf("an 8201-bit RSA key: %v, want ErrInvalidKey", err)
+	}
+	small := &rsa.PublicKey{N: new(bigpkg.Int).Lsh(bigpkg.NewInt(1), 1023), E: 65537}
+	if _, err := token.NewKey(small, token.RS256, ""); !errors.Is(err, token.ErrInvalidKey) {
+		t.Errorf("a 1024-bit RSA key: %v, want ErrInvalidKey", err)
 	}
 }
