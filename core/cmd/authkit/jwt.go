@@ -21,8 +21,7 @@ import (
 // maxInput bounds what the jwt subcommands read from stdin or a key file.
 const maxInput = 1 << 20
 
-func jwtUsage(w io.Writer) {
-	fmt.Fprintln(w, `usage: authkit jwt <subcommand> [flags]
+const jwtUsage = `usage: authkit jwt <subcommand> [flags]
 
 subcommands:
   keygen  --alg ALG [--kid K] [--jwk]           print a new private key (PEM PKCS#8, JWK, or an HS* secret)
@@ -33,31 +32,13 @@ subcommands:
   inspect [--token T]                           decode a token WITHOUT verifying it
 
 algorithms: HS256 HS384 HS512 RS256 RS384 RS512 PS256 ES256 ES384 EdDSA
-exit status: 0 valid/ok, 1 token rejected, 2 bad usage or unreadable input`)
-}
+exit status: 0 valid/ok, 1 token rejected, 2 bad usage or unreadable input
+`
 
 func runJWT(e env) int {
-	if len(e.args) == 0 {
-		jwtUsage(e.stderr)
-		return exitUsage
-	}
-	sub := env{args: e.args[1:], stdin: e.stdin, stdout: e.stdout, stderr: e.stderr}
-	switch e.args[0] {
-	case "keygen":
-		return jwtKeygen(sub)
-	case "sign":
-		return jwtSign(sub)
-	case "verify":
-		return jwtVerify(sub)
-	case "inspect":
-		return jwtInspect(sub)
-	case "-h", "-help", "--help", "help":
-		jwtUsage(e.stdout)
-		return exitOK
-	}
-	fmt.Fprintf(e.stderr, "authkit jwt: unknown subcommand %q\n", e.args[0])
-	jwtUsage(e.stderr)
-	return exitUsage
+	return dispatch(e, "jwt", jwtUsage, map[string]func(env) int{
+		"keygen": jwtKeygen, "sign": jwtSign, "verify": jwtVerify, "inspect": jwtInspect,
+	})
 }
 
 // newFlags returns a flag set that reports to stderr and never exits.

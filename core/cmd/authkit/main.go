@@ -72,6 +72,27 @@ func run(e env) int {
 	return exitUsage
 }
 
+// dispatch runs the subcommand of group named by e.args[0]. A missing or
+// unknown name prints usage to stderr (exit 2); help prints it to stdout.
+func dispatch(e env, group, usage string, subs map[string]func(env) int) int {
+	if len(e.args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	name := e.args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	}
+	run, ok := subs[name]
+	if !ok {
+		fmt.Fprintf(e.stderr, "authkit %s: unknown subcommand %q\n\n%s", group, name, usage)
+		return exitUsage
+	}
+	return run(env{args: e.args[1:], stdin: e.stdin, stdout: e.stdout, stderr: e.stderr})
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: authkit <command> [arguments]")
 	fmt.Fprintln(w)

@@ -29,24 +29,9 @@ The trailing newline ("\n" or "\r\n") is not part of the password.
 `
 
 func runPassword(e env) int {
-	if len(e.args) == 0 {
-		fmt.Fprint(e.stderr, passwordUsage)
-		return exitUsage
-	}
-	sub := env{args: e.args[1:], stdin: e.stdin, stdout: e.stdout, stderr: e.stderr}
-	switch e.args[0] {
-	case "hash":
-		return runPasswordHash(sub)
-	case "verify":
-		return runPasswordVerify(sub)
-	case "check":
-		return runPasswordCheck(sub)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.stderr, passwordUsage)
-		return exitOK
-	}
-	fmt.Fprintf(e.stderr, "authkit password: unknown subcommand %q\n\n%s", e.args[0], passwordUsage)
-	return exitUsage
+	return dispatch(e, "password", passwordUsage, map[string]func(env) int{
+		"hash": runPasswordHash, "verify": runPasswordVerify, "check": runPasswordCheck,
+	})
 }
 
 // passwordFlags parses a subcommand's flags; ok is false when the caller

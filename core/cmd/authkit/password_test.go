@@ -27,7 +27,7 @@ func TestPasswordCLI(t *testing.T) {
 	}{
 		{"no subcommand", "", []string{"password"}, exitUsage, "", "usage: authkit password"},
 		{"unknown subcommand", "", []string{"password", "frob"}, exitUsage, "", `unknown subcommand "frob"`},
-		{"help", "", []string{"password", "-h"}, exitOK, "", "usage: authkit password"},
+		{"help goes to stdout, as for jwt and the top level", "", []string{"password", "-h"}, exitOK, "usage: authkit password", ""},
 		{"verify bcrypt match", "U*U\n", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", "should be upgraded"},
 		{"verify CRLF stripped", "U*U\r\n", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", ""},
 		{"verify no newline", "U*U", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", ""},
