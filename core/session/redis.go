@@ -119,13 +119,9 @@ return 1
 // Create implements Store: one MULTI round trip (Cluster: index first, then
 // the record, so the index is always a superset of the live sessions).
 func (r *RedisStore) Create(ctx context.Context, h Hash, rec *Record, p Policy) error {
-	val, err := encodeRecord(rec)
+	val, ttl, err := encodeLive(rec, p)
 	if err != nil {
 		return err
-	}
-	ttl := p.TTL(rec.CreatedAt)
-	if ttl < time.Millisecond {
-		return ErrExpired
 	}
 	key := r.sessionKey(h)
 	if r.cluster {
@@ -191,13 +187,9 @@ func (r *RedisStore) Load(ctx context.Context, h Hash, p Policy) (*Record, error
 // Save implements Store: one SET XX, which fails if the key vanished, so a
 // destroyed or rotated-away session is never written back.
 func (r *RedisStore) Save(ctx context.Context, h Hash, rec *Record, p Policy) error {
-	val, err := encodeRecord(rec)
+	val, ttl, err := encodeLive(rec, p)
 	if err != nil {
 		return err
-	}
-	ttl := p.TTL(rec.CreatedAt)
-	if ttl < time.Millisecond {
-		return ErrExpired
 	}
 	if err := r.client.SetArgs(ctx, r.sessionKey(h), val, redis.SetArgs{Mode: "XX", TTL: ttl}).Err(); err != nil {
 		return wrapRedis(err)
@@ -209,13 +201,9 @@ func (r *RedisStore) Save(ctx context.Context, h Hash, rec *Record, p Policy) er
 // in different slots, so it runs as steps ordered to fail closed (see the
 // package documentation).
 func (r *RedisStore) Rotate(ctx context.Context, old, new Hash, oldUser string, rec *Record, p Policy) error {
-	val, err := encodeRecord(rec)
+	val, ttl, err := encodeLive(rec, p)
 	if err != nil {
 		return err
-	}
-	ttl := p.TTL(rec.CreatedAt)
-	if ttl < time.Millisecond {
-		return ErrExpired
 	}
 	if r.cluster {
 		return r.rotateCluster(ctx, old, new, oldUser, val, rec, ttl, p)
@@ -463,6 +451,17 @@ func encodeRecord(rec *Record) ([]byte, error) {
 }
 
 var errCorrupt = fmt.Errorf("%w: corrupt session record", ErrUnavailable)
+
+// encodeLive encodes rec for storage with the expiry it has left under p,
+// or fails with ErrExpired when it has none.
+func encodeLive(rec *Record, p Policy) ([]byte, time.Duration, error) {
+	ttl := p.TTL(rec.CreatedAt)
+	if ttl < time.Millisecond {
+		return nil, 0, ErrExpired
+	}
+	val, err := encodeRecord(rec)
+	return val, ttl, err
+}
 
 func decodeRecord(v string) (*Record, error) {
 	c, rest, ok1 := strings.Cut(v, ":")
