@@ -133,7 +133,7 @@ func TestParseFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:8080" || len(cfg.Admins) != 2 || !cfg.InsecureCookies || !cfg.DevFastHash || cfg.KeyFile != "k.pem" ||
-		cfg.RedisURL != "redis://x:6379/0" || cfg.RedisPrefix != DefaultRedisPrefix {
+		cfg.RedisURL != "redis://x:6379/0" || cfg.RedisPrefix != "authkit-example:t:" {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 	if _, err := ParseFlags("t", []string{"stray"}, io.Discard, func(string) string { return "" }); err == nil {

@@ -11,8 +11,11 @@ import (
 	"github.com/authkit-go/authkit/core/guard"
 )
 
-// DefaultRedisPrefix prefixes every Redis key the example writes when
-// AUTHKIT_REDIS_PREFIX is unset.
+// DefaultRedisPrefix, followed by the server's name and a colon
+// ("authkit-example:gin:"), prefixes every Redis key the example writes when
+// AUTHKIT_REDIS_PREFIX is unset. Each example server thus keeps its own
+// users, sessions and key on a shared Redis: running the same scenario
+// against all four does not collide, and restarting one keeps its data.
 const DefaultRedisPrefix = "authkit-example:"
 
 // Config is what the example servers read from their flags and environment.
@@ -71,7 +74,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host- prefix from the session cookie (plain HTTP on a non-localhost address; development only)")
 	fs.BoolVar(&cfg.DevFastHash, "dev-fast-hash", false, "cheap password hashing for tests and demos; NEVER IN PRODUCTION")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s [flags]\n\nServes authkit's reference API. Memory stores unless REDIS_URL is set\n(AUTHKIT_REDIS_PREFIX prefixes the keys; default %q).\n\n", name, DefaultRedisPrefix)
+		fmt.Fprintf(stderr, "usage: %s [flags]\n\nServes authkit's reference API. Memory stores unless REDIS_URL is set\n(AUTHKIT_REDIS_PREFIX prefixes the keys; default %q).\n\n", name, DefaultRedisPrefix+name+":")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -84,7 +87,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	cfg.RedisURL = getenv("REDIS_URL")
 	cfg.RedisPrefix = getenv("AUTHKIT_REDIS_PREFIX")
 	if cfg.RedisPrefix == "" {
-		cfg.RedisPrefix = DefaultRedisPrefix
+		cfg.RedisPrefix = DefaultRedisPrefix + name + ":"
 	}
 	return cfg, nil
 }
