@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,6 +84,11 @@ func TestCanonicalUsername(t *testing.T) {
 		{"a b", "", false},
 		{"ålice", "", false},
 		{"a{b}", "", false},
+		{"Alice+Test@Example.COM", "alice+test@example.com", true},
+		{strings.Repeat("a", 128), strings.Repeat("a", 128), true},
+		{strings.Repeat("a", 129), "", false},
+		{"a:b", "", false},
+		{"a/b", "", false},
 	}
 	for _, tt := range tests {
 		got, ok := CanonicalUsername(tt.in)

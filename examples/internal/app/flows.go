@@ -20,17 +20,17 @@ import (
 )
 
 // usernameRule is the username rule in words, for error messages.
-const usernameRule = "3 to 64 characters: letters, digits, '.', '_' or '-'"
+const usernameRule = "3 to 128 characters: letters, digits, '.', '_', '-', '@' or '+' (an email address will do)"
 
 // CanonicalUsername checks name against the username rule and returns its
 // canonical, lower-case form: "Alice" and "alice" are one account.
 func CanonicalUsername(name string) (string, bool) {
-	if len(name) < 3 || len(name) > 64 {
+	if len(name) < 3 || len(name) > 128 {
 		return "", false
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._-@+", c) >= 0) {
 			return "", false
 		}
 	}
@@ -136,7 +136,11 @@ func (a *App) register(r Request) Response {
 		errs = append(errs, FieldError{Code: "invalid_username", Message: "the username must be " + usernameRule})
 		name = in.Username
 	}
-	err := a.policy.Check(r.Ctx, in.Password, password.User{Name: name})
+	user := password.User{Name: name}
+	if strings.Contains(name, "@") { // an email address as username: its local part counts too
+		user.Email = name
+	}
+	err := a.policy.Check(r.Ctx, in.Password, user)
 	var pe *password.PolicyError
 	switch {
 	case errors.As(err, &pe):
