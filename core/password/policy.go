@@ -36,6 +36,7 @@ type PolicyError struct {
 	Violations []Violation
 }
 
+// Error lists the codes of the failed rules.
 func (e *PolicyError) Error() string {
 	codes := make([]string, len(e.Violations))
 	for i, v := range e.Violations {
