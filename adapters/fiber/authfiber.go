@@ -38,13 +38,16 @@ func FromGuard(g *guard.Guard) fiber.Handler {
 			return write(c, denial)
 		}
 		c.SetUserContext(ctx)
-		err := c.Next()
 		// fasthttp sends the response after the handler chain returns, so
-		// headers and the session cookie can still be set here; a handler
-		// that reset the response (NotModified, Error) lost the headers.
-		g.RestoreHeaders(ctx, x)
-		g.Commit(ctx, x)
-		return err
+		// headers and the session cookie can still be set afterwards; a
+		// handler that reset the response (NotModified, Error) lost the
+		// headers. Deferred, so a panic that a recover middleware turns
+		// into a 500 still carries them, as on the other frameworks.
+		defer func() {
+			g.RestoreHeaders(ctx, x)
+			g.Commit(ctx, x)
+		}()
+		return c.Next()
 	}
 }
 
