@@ -130,9 +130,11 @@ func (i *Issuer) pair(base *Claims, extra json.RawMessage, family string) (Pair,
 	}
 	access := *base
 	access.Issuer, access.Audience = i.cfg.issuer, i.cfg.audience
-	access.IssuedAt, access.ExpiresAt, access.ID, access.use = now, now.Add(i.cfg.accessTTL), accessJTI, useAccess
+	// Both tokens carry the family, so revoking it (reuse, logout) also
+	// ends the access tokens of that sign-in.
+	access.IssuedAt, access.ExpiresAt, access.ID, access.use, access.family = now, now.Add(i.cfg.accessTTL), accessJTI, useAccess, family
 	refresh := access
-	refresh.ExpiresAt, refresh.ID, refresh.use, refresh.family = now.Add(i.cfg.refreshTTL), refreshJTI, useRefresh, family
+	refresh.ExpiresAt, refresh.ID, refresh.use = now.Add(i.cfg.refreshTTL), refreshJTI, useRefresh
 	if i.cfg.refreshMaxLifetime > 0 {
 		if end := base.AuthTime.Add(i.cfg.refreshMaxLifetime); end.Before(refresh.ExpiresAt) {
 			refresh.ExpiresAt = end
@@ -179,7 +181,7 @@ func (i *Issuer) Authenticate(ctx context.Context, raw string) (*Claims, error) 
 }
 
 func (i *Issuer) checkRevoked(ctx context.Context, c *Claims) error {
-	revoked, err := i.cfg.store.Revoked(ctx, c.Subject, c.ID, c.IssuedAt)
+	revoked, err := i.cfg.store.Revoked(ctx, c.Subject, c.ID, c.family, c.IssuedAt)
 	if err != nil {
 		return storeErr(err)
 	}
@@ -220,6 +222,10 @@ func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
 	switch err := i.cfg.store.RotateFamily(ctx, c.family, c.ID, next, exp); {
 	case err == nil:
 	case errors.Is(err, tokenstore.ErrReused):
+		// The store has revoked the family's refresh tokens; end its access
+		// tokens too. Should that fail, they still expire within the access
+		// TTL, and the reuse is reported either way.
+		_ = i.revokeFamily(ctx, c.Subject, c.family)
 		i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenReuseDetected, Subject: c.Subject, Family: c.family})
 		return Pair{}, reject(ErrReused, "refresh token reused; family revoked")
 	case errors.Is(err, tokenstore.ErrFamilyRevoked), errors.Is(err, tokenstore.ErrFamilyUnknown):
@@ -231,8 +237,10 @@ func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
 	return pair, nil
 }
 
-// Revoke revokes a presented access or refresh token until its expiry; for
-// a refresh token its whole family too. An expired token needs no
+// Revoke revokes a presented access or refresh token until its expiry, and
+// the whole sign-in it belongs to: its refresh family and every access
+// token issued to that family (logging out with the access token alone
+// also ends the refresh token). An expired token needs no
 // revocation and returns nil; any other invalid token returns its error.
 func (i *Issuer) Revoke(ctx context.Context, raw string) error {
 	c, err := i.verifyKind(ctx, raw, TypeAccess, useAccess, i.cfg.accessTTL)
@@ -251,11 +259,21 @@ func (i *Issuer) Revoke(ctx context.Context, raw string) error {
 		return storeErr(err)
 	}
 	if c.family != "" {
-		if err := i.cfg.store.RevokeFamily(ctx, c.family); err != nil && !errors.Is(err, tokenstore.ErrFamilyUnknown) {
-			return storeErr(err)
+		if err := i.revokeFamily(ctx, c.Subject, c.family); err != nil {
+			return err
 		}
 	}
 	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: c.Subject, Family: c.family})
+	return nil
+}
+
+// revokeFamily ends family: its refresh tokens, and every access token of
+// sub carrying it for as long as one can still verify.
+func (i *Issuer) revokeFamily(ctx context.Context, sub, family string) error {
+	until := i.cfg.now().Add(i.cfg.accessTTL + i.cfg.leeway)
+	if err := i.cfg.store.RevokeFamily(ctx, sub, family, until); err != nil {
+		return storeErr(err)
+	}
 	return nil
 }
 

@@ -425,6 +425,8 @@ func scenario(t *testing.T, s *Server) []string {
 		t.Errorf("%s: refresh 401 without WWW-Authenticate", s.Name)
 	}
 	r.expect("refresh newest after reuse", r.do("refresh newest after reuse", req{method: "POST", path: "/token/refresh", body: `{"refresh_token":"` + pA2.RefreshToken + `"}`}), 401)
+	r.expect("me newest access token after reuse", r.do("me newest access token after reuse", req{method: "GET", path: "/me", bearer: pA2.AccessToken}), 401)
+	r.expect("me first access token after reuse", r.do("me first access token after reuse", req{method: "GET", path: "/me", bearer: pA.AccessToken}), 401)
 	r.expect("refresh garbage", r.do("refresh garbage", req{method: "POST", path: "/token/refresh", body: `{"refresh_token":"not-a-token"}`}), 401)
 	r.expect("refresh access token", r.do("refresh access token", req{method: "POST", path: "/token/refresh", body: `{"refresh_token":"` + pA2.AccessToken + `"}`}), 401)
 	r.expect("refresh missing field", r.do("refresh missing field", req{method: "POST", path: "/token/refresh", body: `{}`}), 400)

@@ -28,7 +28,7 @@ func BenchmarkRevoked(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			revoked, err := s.Revoked(ctx, "user-42", "0f8fad5b-d9cb-469f-a165-70867728950e", t0)
+			revoked, err := s.Revoked(ctx, "user-42", "0f8fad5b-d9cb-469f-a165-70867728950e", "", t0)
 			if err != nil || revoked {
 				b.Fatal(revoked, err)
 			}

@@ -21,7 +21,7 @@
 //	}
 //
 //	// per request, after verifying the token's signature and claims:
-//	revoked, err := store.Revoked(ctx, claims.Subject, claims.ID, claims.IssuedAt.Time)
+//	revoked, err := store.Revoked(ctx, claims.Subject, claims.ID, family, claims.IssuedAt)
 //	if err != nil {
 //		return err // errors.Is(err, tokenstore.ErrUnavailable): answer 503, never allow
 //	}

@@ -19,7 +19,7 @@ func Example() {
 	_ = store.RevokeToken(ctx, "user-42", "jti-1", issued.Add(15*time.Minute))
 
 	for _, jti := range []string{"jti-1", "jti-2"} {
-		revoked, err := store.Revoked(ctx, "user-42", jti, issued)
+		revoked, err := store.Revoked(ctx, "user-42", jti, "", issued)
 		if err != nil {
 			fmt.Println("deny: store unavailable") // 503, never allow
 			return
@@ -40,8 +40,8 @@ func ExampleMemory_RevokeSubject() {
 	now := time.Now()
 	_ = store.RevokeSubject(ctx, "user-42", now, 14*24*time.Hour)
 
-	old, _ := store.Revoked(ctx, "user-42", "jti-old", now.Add(-time.Minute))
-	fresh, _ := store.Revoked(ctx, "user-42", "jti-new", now.Add(time.Second))
+	old, _ := store.Revoked(ctx, "user-42", "jti-old", "", now.Add(-time.Minute))
+	fresh, _ := store.Revoked(ctx, "user-42", "jti-new", "", now.Add(time.Second))
 	fmt.Println(old, fresh)
 	// Output: true false
 }
@@ -78,7 +78,7 @@ func ExampleNewRedis() {
 		fmt.Println(err)
 		return
 	}
-	revoked, err := store.Revoked(context.Background(), "user-42", "jti-1", time.Now())
+	revoked, err := store.Revoked(context.Background(), "user-42", "jti-1", "", time.Now())
 	if errors.Is(err, tokenstore.ErrUnavailable) {
 		fmt.Println("answer 503, never allow")
 		return

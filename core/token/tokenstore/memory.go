@@ -94,7 +94,7 @@ func (m *Memory) RevokeSubject(_ context.Context, sub string, before time.Time, 
 }
 
 // Revoked implements Store.
-func (m *Memory) Revoked(_ context.Context, sub, jti string, issuedAt time.Time) (bool, error) {
+func (m *Memory) Revoked(_ context.Context, sub, jti, family string, issuedAt time.Time) (bool, error) {
 	if sub == "" || jti == "" {
 		return true, fmt.Errorf("%w: empty subject or jti", ErrInvalid)
 	}
@@ -109,6 +109,11 @@ func (m *Memory) Revoked(_ context.Context, sub, jti string, issuedAt time.Time)
 	}
 	if e := m.items[ckey]; e != nil && now < e.exp && iat < e.cut {
 		return true, nil
+	}
+	if family != "" {
+		if e := m.items[digest(kindFamRev, sub, family)]; e != nil && now < e.exp {
+			return true, nil
+		}
 	}
 	return false, nil
 }
@@ -165,9 +170,9 @@ func (m *Memory) RotateFamily(_ context.Context, family, used, next string, exp 
 }
 
 // RevokeFamily implements Store.
-func (m *Memory) RevokeFamily(_ context.Context, family string) error {
-	if family == "" {
-		return fmt.Errorf("%w: empty family", ErrInvalid)
+func (m *Memory) RevokeFamily(_ context.Context, sub, family string, until time.Time) error {
+	if sub == "" || family == "" {
+		return fmt.Errorf("%w: empty subject or family", ErrInvalid)
 	}
 	now := unixNano(m.now())
 	key := digest(kindFamily, family, "")
@@ -177,7 +182,16 @@ func (m *Memory) RevokeFamily(_ context.Context, family string) error {
 	if e := m.live(key, now); e != nil {
 		e.revoked = true
 	}
-	return nil
+	end := unixNano(until)
+	if end <= now {
+		return nil
+	}
+	mkey := digest(kindFamRev, sub, family)
+	if e := m.live(mkey, now); e != nil {
+		m.extend(e, end)
+		return nil
+	}
+	return m.insert(&entry{key: mkey, exp: end}, now)
 }
 
 // live returns the unexpired entry under key, removing an expired one.

@@ -21,6 +21,17 @@ func TestMemoryExpiry(t *testing.T) {
 			clk.Advance(time.Millisecond)
 			wantRevoked(t, m, "alice", "j", t0, false)
 		}},
+		{"family marker is forgotten after until", func(t *testing.T, m *Memory, clk *fakeClock) {
+			wantErr(t, "revoke", m.RevokeFamily(ctx, "alice", "f", clk.Now().Add(time.Hour)), nil)
+			clk.Advance(time.Hour - time.Millisecond)
+			if got, _ := m.Revoked(ctx, "alice", "j", "f", t0); !got {
+				t.Fatal("family marker gone before until")
+			}
+			clk.Advance(time.Millisecond)
+			if got, _ := m.Revoked(ctx, "alice", "j", "f", t0); got {
+				t.Fatal("family marker outlived until")
+			}
+		}},
 		{"subject marker is forgotten after its ttl", func(t *testing.T, m *Memory, clk *fakeClock) {
 			wantErr(t, "revoke", m.RevokeSubject(ctx, "alice", clk.Now(), time.Hour), nil)
 			clk.Advance(time.Hour - time.Millisecond)
@@ -50,7 +61,7 @@ func TestMemoryExpiry(t *testing.T) {
 		}},
 		{"revoked family is kept until its exp", func(t *testing.T, m *Memory, clk *fakeClock) {
 			wantErr(t, "start", m.StartFamily(ctx, "f", "alice", "a", clk.Now().Add(time.Hour)), nil)
-			wantErr(t, "revoke", m.RevokeFamily(ctx, "f"), nil)
+			wantErr(t, "revoke", m.RevokeFamily(ctx, "alice", "f", farFuture), nil)
 			clk.Advance(time.Hour - time.Millisecond)
 			wantErr(t, "rotate", m.RotateFamily(ctx, "f", "a", "b", clk.Now().Add(time.Hour)), ErrFamilyRevoked)
 		}},
@@ -118,7 +129,7 @@ func TestMemoryOptionsIgnoreInvalid(t *testing.T) {
 	if err := m.RevokeToken(context.Background(), "s", "j", time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Revoked(context.Background(), "s", "j", time.Now()); errors.Is(err, ErrInvalid) {
+	if _, err := m.Revoked(context.Background(), "s", "j", "", time.Now()); errors.Is(err, ErrInvalid) {
 		t.Fatal(err)
 	}
 }

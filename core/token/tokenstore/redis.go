@@ -22,6 +22,7 @@ import (
 //	P{S}:jti:<base64url(sha256(jti))>  revoked jti, TTL = remaining lifetime
 //	P{S}:cut                           subject cut-off in unix ms, TTL = marker ttl
 //	P{F}:fam                           "a" or "r" (active/revoked) + hash of the current refresh jti
+//	P{S}:famrev:<base64url(sha256(F))> tokens of sub carrying a revoked family, TTL = until
 //
 // Keys of one subject share a hash tag, so Revoked is one MGET in one slot.
 // Every Redis error is returned wrapped in ErrUnavailable.
@@ -125,19 +126,23 @@ func (r *Redis) RevokeSubject(ctx context.Context, sub string, before time.Time,
 
 // Revoked implements Store. One round trip (MGET of the jti and cut-off
 // keys, which share a slot). On error it answers true.
-func (r *Redis) Revoked(ctx context.Context, sub, jti string, issuedAt time.Time) (bool, error) {
+func (r *Redis) Revoked(ctx context.Context, sub, jti, family string, issuedAt time.Time) (bool, error) {
 	if sub == "" || jti == "" {
 		return true, fmt.Errorf("%w: empty subject or jti", ErrInvalid)
 	}
 	tag := r.subjectTag(sub)
-	vals, err := r.c.MGet(ctx, r.jtiKey(tag, jti), r.cutKey(tag)).Result()
+	keys := []string{r.jtiKey(tag, jti), r.cutKey(tag)}
+	if family != "" {
+		keys = append(keys, r.famRevKey(tag, family))
+	}
+	vals, err := r.c.MGet(ctx, keys...).Result()
 	if err != nil {
 		return true, unavailable(err)
 	}
-	if len(vals) != 2 {
+	if len(vals) != len(keys) {
 		return true, unavailable(fmt.Errorf("MGET returned %d values", len(vals)))
 	}
-	if vals[0] != nil {
+	if vals[0] != nil || (len(vals) == 3 && vals[2] != nil) {
 		return true, nil
 	}
 	if vals[1] == nil {
@@ -202,11 +207,21 @@ func (r *Redis) RotateFamily(ctx context.Context, family, used, next string, exp
 }
 
 // RevokeFamily implements Store. One round trip (one script).
-func (r *Redis) RevokeFamily(ctx context.Context, family string) error {
-	if family == "" {
-		return fmt.Errorf("%w: empty family", ErrInvalid)
+func (r *Redis) RevokeFamily(ctx context.Context, sub, family string, until time.Time) error {
+	if sub == "" || family == "" {
+		return fmt.Errorf("%w: empty subject or family", ErrInvalid)
 	}
-	if err := revokeFamilyScript.Run(ctx, r.c, []string{r.familyKey(family)}).Err(); err != nil {
+	// The marker goes first: were the second step to fail, the family's
+	// tokens would already be refused. The two keys sit in different slots
+	// on a Cluster, so this is a plain pipeline, one round trip.
+	_, err := r.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		if d := until.Sub(r.now()); d > 0 {
+			pipe.Set(ctx, r.famRevKey(r.subjectTag(sub), family), "1", px(d))
+		}
+		revokeFamilyScript.Eval(ctx, pipe, []string{r.familyKey(family)}) // EVAL: a pipeline cannot fall back from EVALSHA
+		return nil
+	})
+	if err != nil {
 		return unavailable(err)
 	}
 	return nil
@@ -239,6 +254,11 @@ func (r *Redis) jtiKey(subjectTag, jti string) string {
 
 func (r *Redis) cutKey(subjectTag string) string {
 	return r.prefix + "{" + subjectTag + "}:cut"
+}
+
+func (r *Redis) famRevKey(subjectTag, family string) string {
+	sum := digest(kindFamRev, family, "")
+	return r.prefix + "{" + subjectTag + "}:famrev:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 func (r *Redis) familyKey(family string) string {

@@ -123,7 +123,7 @@ func TestRedisTTL(t *testing.T) {
 			wantTTL(t, "rotate", pttl(t, r, key), 2*time.Hour)
 			wantErr(t, "rotate shorter", r.RotateFamily(ctx, "f", "b", "c", clk.Now().Add(time.Minute)), nil)
 			wantTTL(t, "rotate shorter", pttl(t, r, key), 2*time.Hour)
-			wantErr(t, "revoke", r.RevokeFamily(ctx, "f"), nil)
+			wantErr(t, "revoke", r.RevokeFamily(ctx, "alice", "f", farFuture), nil)
 			wantTTL(t, "revoke", pttl(t, r, key), 2*time.Hour)
 			wantErr(t, "replay", r.RotateFamily(ctx, "f", "a", "x", clk.Now()), ErrReused)
 			wantTTL(t, "replay", pttl(t, r, key), 2*time.Hour)
@@ -132,7 +132,7 @@ func TestRedisTTL(t *testing.T) {
 			if err := r.c.Set(ctx, r.cutKey(r.subjectTag("alice")), "garbage", time.Minute).Err(); err != nil {
 				t.Fatal(err)
 			}
-			revoked, err := r.Revoked(ctx, "alice", "j", t0)
+			revoked, err := r.Revoked(ctx, "alice", "j", "", t0)
 			if !revoked || !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("Revoked = %v, %v; want true, ErrUnavailable", revoked, err)
 			}
@@ -165,7 +165,7 @@ func TestRedisRoundTrips(t *testing.T) {
 		r.StartFamily(ctx, "warm", "alice", "a", exp),
 		r.RotateFamily(ctx, "warm", "a", "b", exp),
 		r.RevokeSubject(ctx, "warm", t0, time.Hour),
-		r.RevokeFamily(ctx, "warm"),
+		r.RevokeFamily(ctx, "alice", "warm", farFuture),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -175,11 +175,12 @@ func TestRedisRoundTrips(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"Revoked (not revoked)", func() error { _, err := r.Revoked(ctx, "alice", "j", t0); return err }},
+		{"Revoked (not revoked)", func() error { _, err := r.Revoked(ctx, "alice", "j", "", t0); return err }},
 		{"RevokeToken", func() error { return r.RevokeToken(ctx, "alice", "j", exp) }},
-		{"Revoked (revoked)", func() error { _, err := r.Revoked(ctx, "alice", "j", t0); return err }},
+		{"Revoked (revoked)", func() error { _, err := r.Revoked(ctx, "alice", "j", "", t0); return err }},
 		{"RevokeSubject", func() error { return r.RevokeSubject(ctx, "alice", t0, time.Hour) }},
-		{"Revoked (by cut-off)", func() error { _, err := r.Revoked(ctx, "alice", "k", t0.Add(-time.Hour)); return err }},
+		{"Revoked (by cut-off)", func() error { _, err := r.Revoked(ctx, "alice", "k", "", t0.Add(-time.Hour)); return err }},
+		{"Revoked (with a family)", func() error { _, err := r.Revoked(ctx, "alice", "k", "fam", t0); return err }},
 		{"StartFamily", func() error { return r.StartFamily(ctx, "f", "alice", "a", exp) }},
 		{"RotateFamily", func() error { return r.RotateFamily(ctx, "f", "a", "b", exp) }},
 		{"RotateFamily (reuse)", func() error {
@@ -188,7 +189,7 @@ func TestRedisRoundTrips(t *testing.T) {
 			}
 			return nil
 		}},
-		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "f") }},
+		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "alice", "f", farFuture) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,7 +227,7 @@ func TestRedisUnavailable(t *testing.T) {
 		{"RevokeToken", func() error { return r.RevokeToken(ctx, "alice", "j", exp) }},
 		{"RevokeSubject", func() error { return r.RevokeSubject(ctx, "alice", time.Now(), time.Hour) }},
 		{"Revoked", func() error {
-			revoked, err := r.Revoked(ctx, "alice", "j", time.Now())
+			revoked, err := r.Revoked(ctx, "alice", "j", "", time.Now())
 			if !revoked {
 				t.Error("Revoked answered false on an unavailable store")
 			}
@@ -234,7 +235,7 @@ func TestRedisUnavailable(t *testing.T) {
 		}},
 		{"StartFamily", func() error { return r.StartFamily(ctx, "f", "alice", "a", exp) }},
 		{"RotateFamily", func() error { return r.RotateFamily(ctx, "f", "a", "b", exp) }},
-		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "f") }},
+		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "alice", "f", farFuture) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,10 +25,11 @@ type Store interface {
 	// later call never moves the cut-off backwards nor shortens the marker.
 	RevokeSubject(ctx context.Context, sub string, before time.Time, ttl time.Duration) error
 
-	// Revoked reports whether token jti of sub, issued at issuedAt, is
-	// revoked individually or by the subject's cut-off. On error the
-	// answer is true: callers must deny, never allow.
-	Revoked(ctx context.Context, sub, jti string, issuedAt time.Time) (bool, error)
+	// Revoked reports whether token jti of sub, issued at issuedAt and
+	// carrying refresh family family ("" for none), is revoked: on its
+	// own, by the subject's cut-off, or with its family (RevokeFamily). On
+	// error the answer is true: callers must deny, never allow.
+	Revoked(ctx context.Context, sub, jti, family string, issuedAt time.Time) (bool, error)
 
 	// StartFamily records a new refresh-token family whose current refresh
 	// token is jti, alive until exp. A family id still recorded gives
@@ -44,10 +45,12 @@ type Store interface {
 	// Of N simultaneous calls with the same used exactly one succeeds.
 	RotateFamily(ctx context.Context, family, used, next string, exp time.Time) error
 
-	// RevokeFamily revokes the family. It is idempotent, and revoking an
-	// unknown family is a no-op. The revoked family is kept until its last
-	// expiry so that later reuse is still recognised.
-	RevokeFamily(ctx context.Context, family string) error
+	// RevokeFamily revokes the family: its refresh tokens (the revoked
+	// family is kept until its last expiry, so later reuse is still
+	// recognised) and, until until, every token of sub that carries the
+	// family, such as the access tokens of that sign-in. It is idempotent;
+	// for an unknown family only the token marker is written.
+	RevokeFamily(ctx context.Context, sub, family string, until time.Time) error
 }
 
 var (
@@ -62,6 +65,7 @@ const (
 	kindFamily  = 'f' // refresh-token family
 	kindFamJTI  = 'r' // refresh jti within a family
 	kindSubject = 's' // subject hash tag
+	kindFamRev  = 'F' // tokens of a revoked family, under the subject
 )
 
 // digest hashes kind || uvarint(len(a)) || a || b. Ids up to a few hundred

@@ -15,6 +15,9 @@ import (
 // t0 is the fake clock's start, on a millisecond boundary.
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
 
+// farFuture is a RevokeFamily horizon well past every test's clock.
+var farFuture = t0.Add(24 * time.Hour)
+
 type fakeClock = testclock.Clock
 
 func newClock() *fakeClock {
@@ -53,7 +56,7 @@ func wantErr(t *testing.T, what string, err, want error) {
 
 func wantRevoked(t *testing.T, s Store, sub, jti string, iat time.Time, want bool) {
 	t.Helper()
-	got, err := s.Revoked(context.Background(), sub, jti, iat)
+	got, err := s.Revoked(context.Background(), sub, jti, "", iat)
 	if err != nil {
 		t.Fatalf("Revoked(%.20q, %.20q): %v", sub, jti, err)
 	}
@@ -130,15 +133,40 @@ var behaviour = []struct {
 	{"unknown family", func(t *testing.T, s Store, clk *fakeClock) {
 		ctx := context.Background()
 		wantErr(t, "rotate", s.RotateFamily(ctx, "nope", "a", "b", clk.Now().Add(time.Hour)), ErrFamilyUnknown)
-		wantErr(t, "revoke", s.RevokeFamily(ctx, "nope"), nil)
+		wantErr(t, "revoke", s.RevokeFamily(ctx, "alice", "nope", farFuture), nil)
 		wantErr(t, "rotate after revoke", s.RotateFamily(ctx, "nope", "a", "b", clk.Now().Add(time.Hour)), ErrFamilyUnknown)
+	}},
+	{"revoking a family revokes every token of the subject that carries it", func(t *testing.T, s Store, clk *fakeClock) {
+		ctx := context.Background()
+		revoked := func(sub, family string) bool {
+			t.Helper()
+			got, err := s.Revoked(ctx, sub, "access-jti", family, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		if revoked("alice", "f1") {
+			t.Fatal("a token of a live family is revoked")
+		}
+		wantErr(t, "revoke", s.RevokeFamily(ctx, "alice", "f1", clk.Now().Add(15*time.Minute)), nil)
+		if !revoked("alice", "f1") {
+			t.Error("a token of the revoked family still passes")
+		}
+		if revoked("alice", "f2") || revoked("alice", "") || revoked("bob", "f1") {
+			t.Error("the family marker reached another family, a token without one, or another subject")
+		}
+		wantErr(t, "past until", s.RevokeFamily(ctx, "alice", "f3", clk.Now().Add(-time.Second)), nil)
+		if revoked("alice", "f3") {
+			t.Error("a marker with an until already past was written")
+		}
 	}},
 	{"revoked family refuses rotation", func(t *testing.T, s Store, clk *fakeClock) {
 		ctx := context.Background()
 		exp := clk.Now().Add(time.Hour)
 		wantErr(t, "start", s.StartFamily(ctx, "f1", "alice", "a", exp), nil)
-		wantErr(t, "revoke", s.RevokeFamily(ctx, "f1"), nil)
-		wantErr(t, "revoke again", s.RevokeFamily(ctx, "f1"), nil)
+		wantErr(t, "revoke", s.RevokeFamily(ctx, "alice", "f1", farFuture), nil)
+		wantErr(t, "revoke again", s.RevokeFamily(ctx, "alice", "f1", farFuture), nil)
 		wantErr(t, "rotate", s.RotateFamily(ctx, "f1", "a", "b", exp), ErrFamilyRevoked)
 	}},
 	{"a recorded family cannot be started again", func(t *testing.T, s Store, clk *fakeClock) {
@@ -146,7 +174,7 @@ var behaviour = []struct {
 		exp := clk.Now().Add(time.Hour)
 		wantErr(t, "start", s.StartFamily(ctx, "f1", "alice", "a", exp), nil)
 		wantErr(t, "restart", s.StartFamily(ctx, "f1", "alice", "z", exp), ErrFamilyExists)
-		wantErr(t, "revoke", s.RevokeFamily(ctx, "f1"), nil)
+		wantErr(t, "revoke", s.RevokeFamily(ctx, "alice", "f1", farFuture), nil)
 		wantErr(t, "restart revoked", s.StartFamily(ctx, "f1", "alice", "z", exp), ErrFamilyExists)
 		wantErr(t, "rotate z", s.RotateFamily(ctx, "f1", "z", "y", exp), ErrReused)
 	}},
@@ -164,7 +192,7 @@ var behaviour = []struct {
 		wantErr(t, "RevokeSubject zero ttl", s.RevokeSubject(ctx, "s", exp, 0), ErrInvalid)
 		wantErr(t, "RevokeSubject negative ttl", s.RevokeSubject(ctx, "s", exp, -time.Hour), ErrInvalid)
 		for _, c := range [][2]string{{"", "j"}, {"s", ""}} {
-			revoked, err := s.Revoked(ctx, c[0], c[1], t0)
+			revoked, err := s.Revoked(ctx, c[0], c[1], "", t0)
 			wantErr(t, "Revoked empty", err, ErrInvalid)
 			if !revoked {
 				t.Fatalf("Revoked(%q, %q) with an error answered false", c[0], c[1])
@@ -177,7 +205,7 @@ var behaviour = []struct {
 		wantErr(t, "RotateFamily empty used", s.RotateFamily(ctx, "f", "", "b", exp), ErrInvalid)
 		wantErr(t, "RotateFamily empty next", s.RotateFamily(ctx, "f", "a", "", exp), ErrInvalid)
 		wantErr(t, "RotateFamily next == used", s.RotateFamily(ctx, "f", "a", "a", exp), ErrInvalid)
-		wantErr(t, "RevokeFamily empty", s.RevokeFamily(ctx, ""), ErrInvalid)
+		wantErr(t, "RevokeFamily empty", s.RevokeFamily(ctx, "alice", "", farFuture), ErrInvalid)
 	}},
 	{"hostile ids are opaque", func(t *testing.T, s Store, clk *fakeClock) {
 		ctx := context.Background()
