@@ -303,6 +303,19 @@ func scenario(t *testing.T, s *Server) []string {
 		t.Errorf("%s: GET /login Allow = %q, want POST", s.Name, a.Header.Get("Allow"))
 	}
 	r.expect("wrong method", r.do("wrong method", req{method: "DELETE", path: "/logout/all"}), 405)
+	// Edges where frameworks differ unless configured alike: encoded paths
+	// route as their decoded form, HEAD follows GET, OPTIONS is a 405.
+	r.expect("encoded path", r.do("encoded path", req{method: "GET", path: "/%68ealthz"}), 200)
+	r.expect("encoded slash", r.do("encoded slash", req{method: "GET", path: "/.well-known%2Fjwks.json"}), 200)
+	if a = r.do("head", req{method: "HEAD", path: "/healthz"}); a.Status != 200 || a.Body != "" {
+		t.Errorf("%s: HEAD /healthz = %d %q, want 200 with no body", s.Name, a.Status, a.Body)
+	}
+	r.expect("head guarded", r.do("head guarded", req{method: "HEAD", path: "/me"}), 401)
+	a = r.do("options", req{method: "OPTIONS", path: "/me"})
+	r.expect("options", a, 405)
+	if a.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("%s: OPTIONS /me Allow = %q, want \"GET, HEAD\"", s.Name, a.Header.Get("Allow"))
+	}
 
 	// Register: every failed rule named, bad input refused, then success and conflict.
 	weak := "alice"

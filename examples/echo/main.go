@@ -37,9 +37,19 @@ func main() {
 			}
 			_ = write(c, resp)
 		}
+		// Route on the decoded path, as net/http and gin do: echo prefers
+		// the raw path, so "/%68ealthz" would miss "/healthz".
+		e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error { c.Request().URL.RawPath = ""; return next(c) }
+		})
 		e.Use(middleware.Recover(), authecho.FromGuard(a.Guard()))
 		for _, rt := range a.Routes() {
 			e.Add(rt.Method, rt.Path, handle(a, rt.Handle), authecho.Require(rt.Rules...))
+		}
+		// echo answers OPTIONS on a known path itself (204); the others
+		// answer 405 with Allow, so route OPTIONS to the same fallback.
+		for _, p := range a.Paths() {
+			e.OPTIONS(p, func(c echo.Context) error { return write(c, a.Fallback(c.Request().URL.Path)) })
 		}
 		return app.ServeHTTP(e, ln)
 	}))

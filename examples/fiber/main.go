@@ -23,6 +23,7 @@ func main() {
 			BodyLimit:     16 * app.MaxBodyBytes,
 			StrictRouting: true, // "/me/" is not "/me" on any of the four
 			CaseSensitive: true,
+			UnescapePath:  true, // route "/%68ealthz" as "/healthz", as net/http and gin do
 			ErrorHandler: func(c *fiber.Ctx, err error) error {
 				var fe *fiber.Error
 				resp := app.Internal()

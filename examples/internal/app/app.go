@@ -185,7 +185,7 @@ func (a *App) Routes() []Route { return a.routes }
 
 func (a *App) buildRoutes() []Route {
 	authed := []guard.Rule{guard.Authenticated()}
-	return []Route{
+	routes := []Route{
 		{Method: http.MethodGet, Path: "/healthz", Handle: a.healthz},
 		{Method: http.MethodPost, Path: "/register", Handle: a.register},
 		{Method: http.MethodPost, Path: "/login", Handle: a.login},
@@ -197,6 +197,26 @@ func (a *App) buildRoutes() []Route {
 		{Method: http.MethodGet, Path: "/admin", Rules: []guard.Rule{guard.Role("admin")}, Handle: a.admin},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Handle: a.jwks},
 	}
+	// Every GET answers HEAD too (RFC 9110 §9.3.2); the servers drop the
+	// body.
+	for _, rt := range routes {
+		if rt.Method == http.MethodGet {
+			rt.Method = http.MethodHead
+			routes = append(routes, rt)
+		}
+	}
+	return routes
+}
+
+// Paths returns the distinct routed paths, in registration order.
+func (a *App) Paths() []string {
+	var ps []string
+	for _, rt := range a.routes {
+		if !slices.Contains(ps, rt.Path) {
+			ps = append(ps, rt.Path)
+		}
+	}
+	return ps
 }
 
 // Allowed returns the methods routed at path, sorted, for an Allow header;
