@@ -80,11 +80,13 @@
 // (a failure in between logs the user out rather than leaving two live ids),
 // and the index is treated as a hint that List prunes. DestroyAll drains the
 // index in batches until it is empty, so a session indexed while it runs is
-// caught too. On Cluster, a Create or Rotate checks after writing that its
-// record is still indexed and deletes it otherwise, and DestroyAll deletes
-// each batch's records again after unindexing them, so a record written in
-// the middle of "log out everywhere" cannot survive it (one more round trip
-// each, on Cluster only).
+// caught too. On Cluster, DestroyAll bumps a per-user generation (beside
+// the index, same slot) before and after its work; a Create or Rotate reads
+// it when indexing and again after writing its record, and deletes the
+// record if it moved, so a record written in the middle of "log out
+// everywhere" cannot survive it, while a concurrent List that pruned the
+// not-yet-written record only makes the write index it again (one or two
+// more round trips each, on Cluster only).
 //
 // Round trips (single server): Load 1, Save 1, Create 1, Rotate 1, Destroy 1,
 // List 2 (+1 to prune), DestroyAll 2 per 500 sessions + 1.

@@ -125,10 +125,9 @@ func (r *RedisStore) Create(ctx context.Context, h Hash, rec *Record, p Policy) 
 	}
 	key := r.sessionKey(h)
 	if r.cluster {
-		if rec.UserID != "" {
-			if err := r.index(ctx, r.client, rec.UserID, h, p.deadline(rec), p.Absolute); err != nil {
-				return wrapRedis(err)
-			}
+		gen, err := r.indexForWrite(ctx, rec.UserID, h, p.deadline(rec), p.Absolute)
+		if err != nil {
+			return wrapRedis(err)
 		}
 		ok, err := r.client.SetNX(ctx, key, val, ttl).Result()
 		if err != nil {
@@ -137,7 +136,7 @@ func (r *RedisStore) Create(ctx context.Context, h Hash, rec *Record, p Policy) 
 		if !ok {
 			return fmt.Errorf("%w: id collision", ErrUnavailable)
 		}
-		return r.stillIndexed(ctx, rec.UserID, h)
+		return r.confirmWrite(ctx, rec.UserID, h, gen)
 	}
 	var set *redis.BoolCmd
 	_, err = r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
@@ -223,10 +222,9 @@ func (r *RedisStore) Rotate(ctx context.Context, old, new Hash, oldUser string, 
 }
 
 func (r *RedisStore) rotateCluster(ctx context.Context, old, new Hash, oldUser string, val []byte, rec *Record, ttl time.Duration, p Policy) error {
-	if rec.UserID != "" {
-		if err := r.index(ctx, r.client, rec.UserID, new, p.deadline(rec), p.Absolute); err != nil {
-			return wrapRedis(err)
-		}
+	gen, err := r.indexForWrite(ctx, rec.UserID, new, p.deadline(rec), p.Absolute)
+	if err != nil {
+		return wrapRedis(err)
 	}
 	n, err := r.client.Del(ctx, r.sessionKey(old)).Result()
 	if err != nil {
@@ -244,31 +242,81 @@ func (r *RedisStore) rotateCluster(ctx context.Context, old, new Hash, oldUser s
 	if oldUser != "" {
 		_ = r.client.ZRem(ctx, r.userKey(oldUser), old.String()).Err() // a hint; List prunes it anyway
 	}
-	return r.stillIndexed(ctx, rec.UserID, new)
+	return r.confirmWrite(ctx, rec.UserID, new, gen)
 }
 
-// stillIndexed closes a Cluster-mode race with DestroyUser: if "log out
-// everywhere" removed h from its user's index while the record was being
-// written (it found no key to delete yet), the fresh record would live on,
-// unlisted and out of reach of the next DestroyUser. So after writing, the
-// record must still be indexed; if not, it is deleted and the operation
-// fails with ErrNotFound (the user signs in again).
-func (r *RedisStore) stillIndexed(ctx context.Context, userID string, h Hash) error {
+// genTTL bounds how long a user's log-out generation is kept: it only has
+// to outlive the Cluster-mode Creates and Rotates running beside a
+// DestroyUser, which take milliseconds.
+const genTTL = time.Hour
+
+// genKey counts userID's "log out everywhere" runs, beside the index (same
+// hash tag). Only the Cluster-mode steps use it.
+func (r *RedisStore) genKey(userID string) string { return r.userKey(userID) + ":gen" }
+
+// indexForWrite, the first Cluster-mode step of a Create or Rotate for a
+// user, indexes h and reads the user's log-out generation, atomically in the
+// index's slot.
+func (r *RedisStore) indexForWrite(ctx context.Context, userID string, h Hash, deadline time.Time, abs time.Duration) (string, error) {
+	if userID == "" {
+		return "", nil
+	}
+	var gen *redis.StringCmd
+	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		if err := r.index(ctx, pipe, userID, h, deadline, abs); err != nil {
+			return err
+		}
+		gen = pipe.Get(ctx, r.genKey(userID))
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", err
+	}
+	return gen.Val(), nil
+}
+
+// confirmWrite, the last Cluster-mode step, closes the race with
+// DestroyUser: the record of h is written in its own slot, so a "log out
+// everywhere" running meanwhile may have missed it. DestroyUser bumps the
+// user's generation before and after its work; if the generation moved
+// since indexForWrite, the fresh record is deleted and the call fails with
+// ErrNotFound (the user signs in again). Otherwise h is indexed once more,
+// in case a concurrent List pruned it while the record did not exist yet.
+func (r *RedisStore) confirmWrite(ctx context.Context, userID string, h Hash, gen string) error {
 	if userID == "" {
 		return nil
 	}
-	err := r.client.ZScore(ctx, r.userKey(userID), h.String()).Err()
-	switch {
-	case err == nil:
+	ukey := r.userKey(userID)
+	var now *redis.StringCmd
+	var score *redis.FloatCmd
+	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		now = pipe.Get(ctx, r.genKey(userID))
+		score = pipe.ZScore(ctx, ukey, h.String())
 		return nil
-	case errors.Is(err, redis.Nil):
-		if err := r.client.Del(ctx, r.sessionKey(h)).Err(); err != nil {
-			return wrapRedis(err)
-		}
-		return ErrNotFound
-	default:
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return wrapRedis(err)
 	}
+	if now.Val() != gen {
+		if _, err := r.client.Del(ctx, r.sessionKey(h)).Result(); err != nil {
+			return wrapRedis(err)
+		}
+		_ = r.client.ZRem(ctx, ukey, h.String()).Err() // a hint; List prunes it anyway
+		return ErrNotFound
+	}
+	if errors.Is(score.Err(), redis.Nil) { // pruned by a List that ran before the record existed
+		rec, err := r.client.PTTL(ctx, r.sessionKey(h)).Result()
+		if err != nil {
+			return wrapRedis(err)
+		}
+		if rec > 0 {
+			deadline := time.Now().Add(rec)
+			if err := r.client.ZAdd(ctx, ukey, redis.Z{Score: float64(deadline.UnixMilli()), Member: h.String()}).Err(); err != nil {
+				return wrapRedis(err)
+			}
+		}
+	}
+	return nil
 }
 
 // Destroy implements Store: one MULTI round trip (a plain pipeline in Cluster
@@ -360,6 +408,14 @@ const destroyBatch = 500
 // indexes meanwhile is caught by the next batch.
 func (r *RedisStore) DestroyUser(ctx context.Context, userID string) (int, error) {
 	ukey := r.userKey(userID)
+	if r.cluster {
+		// Bump the generation before and after: a Cluster-mode Create or
+		// Rotate whose steps overlap this run sees it move and removes
+		// its own record (confirmWrite).
+		if err := r.bumpGen(ctx, userID); err != nil {
+			return 0, err
+		}
+	}
 	total := 0
 	for {
 		members, err := r.client.ZRange(ctx, ukey, 0, destroyBatch-1).Result()
@@ -367,6 +423,11 @@ func (r *RedisStore) DestroyUser(ctx context.Context, userID string) (int, error
 			return total, wrapRedis(err)
 		}
 		if len(members) == 0 {
+			if r.cluster {
+				if err := r.bumpGen(ctx, userID); err != nil {
+					return total, err
+				}
+			}
 			return total, nil
 		}
 		dels := make([]*redis.IntCmd, 0, len(members))
@@ -387,24 +448,16 @@ func (r *RedisStore) DestroyUser(ctx context.Context, userID string) (int, error
 		for _, d := range dels {
 			total += int(d.Val())
 		}
-		if r.cluster {
-			// The index lives in another slot: a Rotate or Create may have
-			// written a record between the deletes and the ZREM. Delete
-			// again now that the members are out of the index; a record
-			// written after this finds itself unindexed and removes itself
-			// (stillIndexed).
-			if _, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-				for _, m := range members {
-					if h, ok := parseHash(m); ok {
-						pipe.Del(ctx, r.sessionKey(h))
-					}
-				}
-				return nil
-			}); err != nil {
-				return total, wrapRedis(err)
-			}
-		}
 	}
+}
+
+func (r *RedisStore) bumpGen(ctx context.Context, userID string) error {
+	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.Incr(ctx, r.genKey(userID))
+		pipe.PExpire(ctx, r.genKey(userID), genTTL)
+		return nil
+	})
+	return wrapRedis(err)
 }
 
 func flag(b bool) string {
