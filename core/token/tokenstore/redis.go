@@ -216,7 +216,9 @@ func (r *Redis) RevokeFamily(ctx context.Context, sub, family string, until time
 	// on a Cluster, so this is a plain pipeline, one round trip.
 	_, err := r.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		if d := until.Sub(r.now()); d > 0 {
-			pipe.Set(ctx, r.famRevKey(r.subjectTag(sub), family), "1", px(d))
+			// Never shortens a marker: issuers sharing the store may have
+			// different access TTLs.
+			markScript.Eval(ctx, pipe, []string{r.famRevKey(r.subjectTag(sub), family)}, px(d).Milliseconds())
 		}
 		revokeFamilyScript.Eval(ctx, pipe, []string{r.familyKey(family)}) // EVAL: a pipeline cannot fall back from EVALSHA
 		return nil
@@ -255,6 +257,15 @@ func (r *Redis) jtiKey(subjectTag, jti string) string {
 func (r *Redis) cutKey(subjectTag string) string {
 	return r.prefix + "{" + subjectTag + "}:cut"
 }
+
+// markScript sets KEYS[1] with a TTL of ARGV[1] ms unless it already
+// lives longer: a marker's expiry only ever grows.
+var markScript = redis.NewScript(`
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+end
+return 1
+`)
 
 func (r *Redis) famRevKey(subjectTag, family string) string {
 	sum := digest(kindFamRev, family, "")

@@ -156,6 +156,17 @@ var behaviour = []struct {
 		if revoked("alice", "f2") || revoked("alice", "") || revoked("bob", "f1") {
 			t.Error("the family marker reached another family, a token without one, or another subject")
 		}
+		// A later, shorter revocation never shortens the marker.
+		wantErr(t, "revoke shorter", s.RevokeFamily(ctx, "alice", "f1", clk.Now().Add(time.Minute)), nil)
+		clk.Advance(2 * time.Minute)
+		if st, ok := s.(*Redis); ok { // Redis expires by its own clock: read the TTL
+			ttl, err := st.c.PTTL(ctx, st.famRevKey(st.subjectTag("alice"), "f1")).Result()
+			if err != nil || ttl < 10*time.Minute {
+				t.Errorf("marker TTL after a shorter revocation = %v, %v; want about 15m", ttl, err)
+			}
+		} else if !revoked("alice", "f1") {
+			t.Error("a shorter revocation shortened the family marker")
+		}
 		wantErr(t, "past until", s.RevokeFamily(ctx, "alice", "f3", clk.Now().Add(-time.Second)), nil)
 		if revoked("alice", "f3") {
 			t.Error("a marker with an until already past was written")
