@@ -25,6 +25,14 @@ func TestCommitWriter(t *testing.T) {
 			t.Fatalf("200 made %d commits, want 1", commits)
 		}
 	})
+	t.Run("101 Switching Protocols is final and commits", func(t *testing.T) {
+		commits := 0
+		w := guard.CommitWriter(httptest.NewRecorder(), func() { commits++ })
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		if commits != 1 {
+			t.Fatalf("101 made %d commits, want 1", commits)
+		}
+	})
 	t.Run("ReadFrom commits and copies", func(t *testing.T) {
 		commits := 0
 		rec := httptest.NewRecorder()

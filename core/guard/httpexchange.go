@@ -83,9 +83,9 @@ type commitWriter struct {
 
 // WriteHeader commits before the final status; an informational 1xx (103
 // Early Hints) goes out without committing, since the session may still
-// change.
+// change. 101 Switching Protocols is final for HTTP: it commits.
 func (w *commitWriter) WriteHeader(code int) {
-	if code >= 200 {
+	if code >= 200 || code == http.StatusSwitchingProtocols {
 		w.commit()
 	}
 	w.ResponseWriter.WriteHeader(code)
