@@ -12,6 +12,8 @@
 package authgin
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -87,6 +89,13 @@ func (w *commitWriter) WriteString(s string) (int, error) {
 }
 
 func (w *commitWriter) Flush() { w.commit(); w.ResponseWriter.Flush() }
+
+// Hijack commits, then hands over the connection, as the net/http and echo
+// adapters do.
+func (w *commitWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.commit()
+	return w.ResponseWriter.Hijack()
+}
 
 // Unwrap lets http.ResponseController reach gin's writer (deadlines,
 // hijacking, full-duplex).
