@@ -81,6 +81,13 @@ func redisStore(t testing.TB) func(now func() time.Time) tokenstore.Store {
 	}
 }
 
+// forEachStore runs fn once on the memory store and once on Redis; fn gets
+// the store constructor for newIssuerFixture (nil means memory).
+func forEachStore(t *testing.T, fn func(t *testing.T, store func(func() time.Time) tokenstore.Store)) {
+	t.Run("memory", func(t *testing.T) { fn(t, nil) })
+	t.Run("redis", func(t *testing.T) { fn(t, redisStore(t)) })
+}
+
 func TestIssuePairAndAuthenticate(t *testing.T) {
 	f := newIssuerFixture(t, nil)
 	ctx := context.Background()
@@ -247,92 +254,89 @@ func TestConcurrentRefreshRedis(t *testing.T) {
 }
 
 func TestRevoke(t *testing.T) {
-	for _, backend := range []string{"memory", "redis"} {
-		t.Run(backend, func(t *testing.T) {
-			var store func(func() time.Time) tokenstore.Store
-			if backend == "redis" {
-				store = redisStore(t)
-			}
-			f := newIssuerFixture(t, store)
-			ctx := context.Background()
-			a, _ := f.iss.IssuePair(ctx, Subject{ID: "u1"})
-			b, _ := f.iss.IssuePair(ctx, Subject{ID: "u1"})
-			if err := f.iss.Revoke(ctx, a.AccessToken); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.iss.Authenticate(ctx, a.AccessToken); !errors.Is(err, ErrRevoked) {
-				t.Errorf("revoked access token: %v", err)
-			}
-			if _, err := f.iss.Authenticate(ctx, b.AccessToken); err != nil {
-				t.Errorf("other token hit: %v", err)
-			}
-			if err := f.iss.Revoke(ctx, a.RefreshToken); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.iss.Refresh(ctx, a.RefreshToken); !errors.Is(err, ErrRevoked) {
-				t.Errorf("revoked refresh token: %v", err)
-			}
-			// Log out everywhere: b dies, a token issued a millisecond later lives.
-			f.clock.Advance(time.Second)
-			if err := f.iss.RevokeSubject(ctx, "u1"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.iss.Authenticate(ctx, b.AccessToken); !errors.Is(err, ErrRevoked) {
-				t.Errorf("after RevokeSubject: %v", err)
-			}
-			if _, err := f.iss.Refresh(ctx, b.RefreshToken); !errors.Is(err, ErrRevoked) {
-				t.Errorf("refresh after RevokeSubject: %v", err)
-			}
-			f.clock.Advance(2 * time.Millisecond)
-			c, _ := f.iss.IssuePair(ctx, Subject{ID: "u1"})
-			if _, err := f.iss.Authenticate(ctx, c.AccessToken); err != nil {
-				t.Errorf("new login after RevokeSubject: %v", err)
-			}
-		})
-	}
+	forEachStore(t, func(t *testing.T, store func(func() time.Time) tokenstore.Store) {
+		f := newIssuerFixture(t, store)
+		ctx := context.Background()
+		a, _ := f.iss.IssuePair(ctx, Subject{ID: "u1"})
+		b, _ := f.iss.IssuePair(ctx, Subject{ID: "u1"})
+		if err := f.iss.Revoke(ctx, a.AccessToken); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.iss.Authenticate(ctx, a.AccessToken); !errors.Is(err, ErrRevoked) {
+			t.Errorf("revoked access token: %v", err)
+		}
+		if _, err := f.iss.Authenticate(ctx, b.AccessToken); err != nil {
+			t.Errorf("other token hit: %v", err)
+		}
+		// Revoking a refresh token on its own (a's family is already gone
+		// with its access token) kills that sign-in's refresh and access.
+		d, _ := f.iss.IssuePair(ctx, Subject{ID: "u1"})
+		if err := f.iss.Revoke(ctx, d.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.iss.Refresh(ctx, d.RefreshToken); !errors.Is(err, ErrRevoked) {
+			t.Errorf("revoked refresh token: %v", err)
+		}
+		if _, err := f.iss.Authenticate(ctx, d.AccessToken); !errors.Is(err, ErrRevoked) {
+			t.Errorf("access token of a revoked refresh token's sign-in: %v", err)
+		}
+		if _, err := f.iss.Authenticate(ctx, b.AccessToken); err != nil {
+			t.Errorf("another sign-in hit: %v", err)
+		}
+		// Log out everywhere: b dies, a token issued a millisecond later lives.
+		f.clock.Advance(time.Second)
+		if err := f.iss.RevokeSubject(ctx, "u1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.iss.Authenticate(ctx, b.AccessToken); !errors.Is(err, ErrRevoked) {
+			t.Errorf("after RevokeSubject: %v", err)
+		}
+		if _, err := f.iss.Refresh(ctx, b.RefreshToken); !errors.Is(err, ErrRevoked) {
+			t.Errorf("refresh after RevokeSubject: %v", err)
+		}
+		f.clock.Advance(2 * time.Millisecond)
+		c, _ := f.iss.IssuePair(ctx, Subject{ID: "u1"})
+		if _, err := f.iss.Authenticate(ctx, c.AccessToken); err != nil {
+			t.Errorf("new login after RevokeSubject: %v", err)
+		}
+	})
 }
 
 func TestPurposeTokens(t *testing.T) {
-	for _, backend := range []string{"memory", "redis"} {
-		t.Run(backend, func(t *testing.T) {
-			var store func(func() time.Time) tokenstore.Store
-			if backend == "redis" {
-				store = redisStore(t)
-			}
-			f := newIssuerFixture(t, store)
-			ctx := context.Background()
-			raw := mustPurpose(t, f.iss, PurposePasswordReset)
-			var wins atomic.Int32
-			var wg sync.WaitGroup
-			for range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					if c, err := f.iss.ConsumePurpose(ctx, raw, PurposePasswordReset); err == nil && c.Subject == "u1" {
-						wins.Add(1)
-					} else if !errors.Is(err, ErrReused) {
-						t.Errorf("unexpected %v", err)
-					}
-				}()
-			}
-			wg.Wait()
-			if wins.Load() != 1 {
-				t.Errorf("%d consumers won, want 1", wins.Load())
-			}
-			email := mustPurpose(t, f.iss, PurposeEmailVerification)
-			f.clock.Advance(15*time.Minute + time.Minute)
-			if _, err := f.iss.ConsumePurpose(ctx, mustPurposeAt(t, f), PurposePasswordReset); err != nil {
-				t.Errorf("fresh reset token: %v", err)
-			}
-			if _, err := f.iss.ConsumePurpose(ctx, email, PurposeEmailVerification); err != nil {
-				t.Errorf("email token after 16m: %v", err)
-			}
-			f.clock.Advance(24 * time.Hour)
-			if _, err := f.iss.ConsumePurpose(ctx, mustPurposeAt(t, f), PurposeEmailVerification); !errors.Is(err, ErrType) {
-				t.Errorf("reset token as email token: %v", err)
-			}
-		})
-	}
+	forEachStore(t, func(t *testing.T, store func(func() time.Time) tokenstore.Store) {
+		f := newIssuerFixture(t, store)
+		ctx := context.Background()
+		raw := mustPurpose(t, f.iss, PurposePasswordReset)
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if c, err := f.iss.ConsumePurpose(ctx, raw, PurposePasswordReset); err == nil && c.Subject == "u1" {
+					wins.Add(1)
+				} else if !errors.Is(err, ErrReused) {
+					t.Errorf("unexpected %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Errorf("%d consumers won, want 1", wins.Load())
+		}
+		email := mustPurpose(t, f.iss, PurposeEmailVerification)
+		f.clock.Advance(15*time.Minute + time.Minute)
+		if _, err := f.iss.ConsumePurpose(ctx, mustPurposeAt(t, f), PurposePasswordReset); err != nil {
+			t.Errorf("fresh reset token: %v", err)
+		}
+		if _, err := f.iss.ConsumePurpose(ctx, email, PurposeEmailVerification); err != nil {
+			t.Errorf("email token after 16m: %v", err)
+		}
+		f.clock.Advance(24 * time.Hour)
+		if _, err := f.iss.ConsumePurpose(ctx, mustPurposeAt(t, f), PurposeEmailVerification); !errors.Is(err, ErrType) {
+			t.Errorf("reset token as email token: %v", err)
+		}
+	})
 }
 
 func mustPurposeAt(t *testing.T, f issuerFixture) string {
