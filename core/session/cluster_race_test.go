@@ -35,66 +35,94 @@ func (h afterHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 	}
 }
 
+// clusterRace is a Cluster-mode store whose client runs hooks (through a
+// single-shard redis.Ring, which takes the Cluster code path) and a second
+// store on the same keys playing the other request.
+type clusterRace struct {
+	ring   *redis.Ring
+	racing *session.RedisStore
+	other  *session.RedisStore
+	policy session.Policy
+}
+
+func newClusterRace(t *testing.T) clusterRace {
+	t.Helper()
+	redistest.Client(t) // skip or fail when there is no Redis
+	prefix := redistest.Prefix(t)
+	opts, err := redis.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": opts.Addr}, DB: opts.DB, Password: opts.Password})
+	t.Cleanup(func() { ring.Close() })
+	racing, err := session.NewRedisStore(ring, session.WithKeyPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := session.NewRedisStore(redistest.Client(t), session.WithKeyPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	session.ForceClusterSteps(other)
+	now := time.Now()
+	return clusterRace{ring: ring, racing: racing, other: other,
+		policy: session.Policy{Now: now, Idle: 30 * time.Minute, Absolute: 12 * time.Hour, TouchEvery: time.Minute}}
+}
+
+// onceAfter runs fn once, right after the first command matching match.
+func (c clusterRace) onceAfter(match func(redis.Cmder) bool, fn func()) *bool {
+	fired := new(bool)
+	c.ring.AddHook(afterHook{fn: func(cmd redis.Cmder) {
+		if !*fired && match(cmd) {
+			*fired = true
+			fn()
+		}
+	}})
+	return fired
+}
+
+func (c clusterRace) record() *session.Record {
+	return &session.Record{UserID: "alice", CreatedAt: c.policy.Now, LastSeen: c.policy.Now}
+}
+
+var oldID, newID = session.Hash(sha256.Sum256([]byte("old"))), session.Hash(sha256.Sum256([]byte("new")))
+
 // In Cluster mode Rotate runs as separate steps. A "log out everywhere"
 // that lands between them must still end the session: the rotated record
-// may not survive unindexed.
+// may not survive.
 func TestClusterRotateRacingDestroyUser(t *testing.T) {
-	redistest.Client(t) // skip or fail when there is no Redis
 	for _, at := range []struct {
 		name  string
-		match func(cmd redis.Cmder, old, new session.Hash) bool
+		match func(cmd redis.Cmder) bool
 	}{
-		{"after the old record is deleted", func(cmd redis.Cmder, old, _ session.Hash) bool {
-			return cmd.Name() == "del" && strings.Contains(cmd.String(), old.String())
+		{"after the old record is deleted", func(cmd redis.Cmder) bool {
+			return cmd.Name() == "del" && strings.Contains(cmd.String(), oldID.String())
 		}},
-		{"after the new record is written", func(cmd redis.Cmder, _, new session.Hash) bool {
-			return cmd.Name() == "set" && strings.Contains(cmd.String(), new.String())
+		{"after the new record is written", func(cmd redis.Cmder) bool {
+			return cmd.Name() == "set" && strings.Contains(cmd.String(), newID.String())
 		}},
 	} {
 		t.Run(at.name, func(t *testing.T) {
 			ctx := context.Background()
-			prefix := redistest.Prefix(t)
-			opts, err := redis.ParseURL(redistest.URL())
-			if err != nil {
+			c := newClusterRace(t)
+			rec := c.record()
+			if err := c.racing.Create(ctx, oldID, rec, c.policy); err != nil {
 				t.Fatal(err)
 			}
-			ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": opts.Addr}, DB: opts.DB, Password: opts.Password})
-			t.Cleanup(func() { ring.Close() })
-			rotating, err := session.NewRedisStore(ring, session.WithKeyPrefix(prefix))
-			if err != nil {
-				t.Fatal(err)
-			}
-			other, err := session.NewRedisStore(redistest.Client(t), session.WithKeyPrefix(prefix))
-			if err != nil {
-				t.Fatal(err)
-			}
-			session.ForceClusterSteps(other)
-
-			old, new := session.Hash(sha256.Sum256([]byte("old"))), session.Hash(sha256.Sum256([]byte("new")))
-			now := time.Now()
-			p := session.Policy{Now: now, Idle: 30 * time.Minute, Absolute: 12 * time.Hour, TouchEvery: time.Minute}
-			rec := &session.Record{UserID: "alice", CreatedAt: now, LastSeen: now}
-			if err := rotating.Create(ctx, old, rec, p); err != nil {
-				t.Fatal(err)
-			}
-			fired := false
-			ring.AddHook(afterHook{fn: func(cmd redis.Cmder) {
-				if !fired && at.match(cmd, old, new) {
-					fired = true
-					if _, err := other.DestroyUser(ctx, "alice"); err != nil {
-						t.Errorf("DestroyUser: %v", err)
-					}
+			fired := c.onceAfter(at.match, func() {
+				if _, err := c.other.DestroyUser(ctx, "alice"); err != nil {
+					t.Errorf("DestroyUser: %v", err)
 				}
-			}})
-			err = rotating.Rotate(ctx, old, new, "alice", rec, p)
-			if !fired {
+			})
+			err := c.racing.Rotate(ctx, oldID, newID, "alice", rec, c.policy)
+			if !*fired {
 				t.Fatal("the hook never fired; the test no longer reaches the race")
 			}
 			if !errors.Is(err, session.ErrNotFound) {
 				t.Errorf("Rotate racing DestroyUser = %v, want ErrNotFound", err)
 			}
-			for _, h := range []session.Hash{old, new} {
-				if _, err := other.Load(ctx, h, p); !errors.Is(err, session.ErrNotFound) {
+			for _, h := range []session.Hash{oldID, newID} {
+				if _, err := c.other.Load(ctx, h, c.policy); !errors.Is(err, session.ErrNotFound) {
 					t.Errorf("a session survived log-out-everywhere: Load = %v", err)
 				}
 			}
@@ -106,45 +134,29 @@ func TestClusterRotateRacingDestroyUser(t *testing.T) {
 // Cluster-mode Rotate has indexed its new record but not yet written it
 // must not log the user out: the rotation succeeds and stays listed.
 func TestClusterRotateRacingList(t *testing.T) {
-	redistest.Client(t)
 	ctx := context.Background()
-	prefix := redistest.Prefix(t)
-	opts, err := redis.ParseURL(redistest.URL())
-	if err != nil {
+	c := newClusterRace(t)
+	rec := c.record()
+	if err := c.racing.Create(ctx, oldID, rec, c.policy); err != nil {
 		t.Fatal(err)
 	}
-	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": opts.Addr}, DB: opts.DB, Password: opts.Password})
-	t.Cleanup(func() { ring.Close() })
-	rotating, _ := session.NewRedisStore(ring, session.WithKeyPrefix(prefix))
-	other, _ := session.NewRedisStore(redistest.Client(t), session.WithKeyPrefix(prefix))
-	session.ForceClusterSteps(other)
-	old, new := session.Hash(sha256.Sum256([]byte("old"))), session.Hash(sha256.Sum256([]byte("new")))
-	now := time.Now()
-	p := session.Policy{Now: now, Idle: 30 * time.Minute, Absolute: 12 * time.Hour, TouchEvery: time.Minute}
-	rec := &session.Record{UserID: "alice", CreatedAt: now, LastSeen: now}
-	if err := rotating.Create(ctx, old, rec, p); err != nil {
-		t.Fatal(err)
-	}
-	fired := false
-	ring.AddHook(afterHook{fn: func(cmd redis.Cmder) {
-		if !fired && cmd.Name() == "zadd" && strings.Contains(cmd.String(), new.String()) {
-			fired = true
-			if _, err := other.List(ctx, "alice", p); err != nil {
-				t.Errorf("List: %v", err)
-			}
+	fired := c.onceAfter(func(cmd redis.Cmder) bool {
+		return cmd.Name() == "zadd" && strings.Contains(cmd.String(), newID.String())
+	}, func() {
+		if _, err := c.other.List(ctx, "alice", c.policy); err != nil {
+			t.Errorf("List: %v", err)
 		}
-	}})
-	if err := rotating.Rotate(ctx, old, new, "alice", rec, p); err != nil {
+	})
+	if err := c.racing.Rotate(ctx, oldID, newID, "alice", rec, c.policy); err != nil {
 		t.Fatalf("Rotate racing a List = %v, want success", err)
 	}
-	if !fired {
+	if !*fired {
 		t.Fatal("the hook never fired; the test no longer reaches the race")
 	}
-	if _, err := other.Load(ctx, new, p); err != nil {
+	if _, err := c.other.Load(ctx, newID, c.policy); err != nil {
 		t.Fatalf("the rotated session does not load: %v", err)
 	}
-	list, err := other.List(ctx, "alice", p)
-	if err != nil || len(list) != 1 {
+	if list, err := c.other.List(ctx, "alice", c.policy); err != nil || len(list) != 1 {
 		t.Fatalf("List after the rotation = %d entries, %v; want the rotated session", len(list), err)
 	}
 }
@@ -152,38 +164,23 @@ func TestClusterRotateRacingList(t *testing.T) {
 // A Cluster-mode Create that a "log out everywhere" overtakes removes its
 // own record.
 func TestClusterCreateRacingDestroyUser(t *testing.T) {
-	redistest.Client(t)
 	ctx := context.Background()
-	prefix := redistest.Prefix(t)
-	opts, err := redis.ParseURL(redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": opts.Addr}, DB: opts.DB, Password: opts.Password})
-	t.Cleanup(func() { ring.Close() })
-	creating, _ := session.NewRedisStore(ring, session.WithKeyPrefix(prefix))
-	other, _ := session.NewRedisStore(redistest.Client(t), session.WithKeyPrefix(prefix))
-	session.ForceClusterSteps(other)
-	h := session.Hash(sha256.Sum256([]byte("fresh")))
-	now := time.Now()
-	p := session.Policy{Now: now, Idle: 30 * time.Minute, Absolute: 12 * time.Hour, TouchEvery: time.Minute}
-	fired := false
-	ring.AddHook(afterHook{fn: func(cmd redis.Cmder) {
-		if !fired && cmd.Name() == "set" && strings.Contains(cmd.String(), h.String()) {
-			fired = true
-			if _, err := other.DestroyUser(ctx, "alice"); err != nil {
-				t.Errorf("DestroyUser: %v", err)
-			}
+	c := newClusterRace(t)
+	fired := c.onceAfter(func(cmd redis.Cmder) bool {
+		return cmd.Name() == "set" && strings.Contains(cmd.String(), newID.String())
+	}, func() {
+		if _, err := c.other.DestroyUser(ctx, "alice"); err != nil {
+			t.Errorf("DestroyUser: %v", err)
 		}
-	}})
-	err = creating.Create(ctx, h, &session.Record{UserID: "alice", CreatedAt: now, LastSeen: now}, p)
-	if !fired {
+	})
+	err := c.racing.Create(ctx, newID, c.record(), c.policy)
+	if !*fired {
 		t.Fatal("the hook never fired")
 	}
 	if !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("Create overtaken by DestroyUser = %v, want ErrNotFound", err)
 	}
-	if _, err := other.Load(ctx, h, p); !errors.Is(err, session.ErrNotFound) {
+	if _, err := c.other.Load(ctx, newID, c.policy); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("the created session survived log-out-everywhere: Load = %v", err)
 	}
 }
