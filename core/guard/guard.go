@@ -204,10 +204,9 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 		g.audit.Emit(ctx, audit.Event{Kind: audit.CrossOriginRejected, IP: g.ClientIP(x), UserAgent: clip(x.Header("User-Agent"), 256), Reason: "cross_origin"})
 		return ctx, deny(x, NewProblem(http.StatusForbidden, TypeCrossOrigin, "cross-origin request rejected"), "")
 	}
-	if g.needsCommit() {
-		st := &requestState{g: g}
+	if g.sessions != nil {
+		st := &requestState{g: g, x: x}
 		ctx = context.WithValue(ctx, stateKey{}, st)
-		st.ip, st.ua = g.ClientIP(x), clip(x.Header("User-Agent"), 256)
 		ctx = g.loadSession(ctx, x, st)
 	}
 	if g.tokens != nil {
@@ -228,7 +227,7 @@ func (g *Guard) RestoreHeaders(ctx context.Context, x Exchange) {
 
 // Stateful reports whether the adapter must call Commit: true when the
 // guard keeps per-request state (sessions).
-func (g *Guard) Stateful() bool { return g.needsCommit() }
+func (g *Guard) Stateful() bool { return g.sessions != nil }
 
 // cookieAuth reports whether any cookie can authenticate a request.
 func (g *Guard) cookieAuth() bool { return g.sessions != nil || g.tokenCookie != "" }

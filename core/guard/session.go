@@ -29,10 +29,10 @@ type requestState struct {
 
 	mu          sync.Mutex
 	sess        *session.Session
-	pending     string // a session cookie not loaded yet (a bearer token authenticated the request)
-	staleCookie bool   // the client sent a session cookie that is not live
-	unavailable bool   // the session store could not be asked
-	ip, ua      string
+	pending     string   // a session cookie not loaded yet (a bearer token authenticated the request)
+	staleCookie bool     // the client sent a session cookie that is not live
+	unavailable bool     // the session store could not be asked
+	x           Exchange // the request, for the metadata of a session a flow starts
 	committed   bool
 }
 
@@ -128,7 +128,9 @@ func StartSession(ctx context.Context) (*session.Session, error) {
 	if st.sess != nil && !st.sess.Destroyed() {
 		return st.sess, nil
 	}
-	s, err := st.g.sessions.Create(ctx, session.Meta{ClientIP: st.ip, UserAgent: st.ua})
+	// Read only now, when a session is really created: most requests never
+	// need the client's address or User-Agent.
+	s, err := st.g.sessions.Create(ctx, session.Meta{ClientIP: st.g.ClientIP(st.x), UserAgent: clip(st.x.Header("User-Agent"), 256)})
 	if err != nil {
 		return nil, err
 	}
@@ -226,9 +228,6 @@ func (g *Guard) Commit(ctx context.Context, x Exchange) {
 		x.SetCookie(g.sessions.Cookie(s))
 	}
 }
-
-// needsCommit reports whether Before left anything for Commit to do.
-func (g *Guard) needsCommit() bool { return g.sessions != nil }
 
 // sessionUnavailable reports whether the request's session could not be
 // loaded because the store was down.
