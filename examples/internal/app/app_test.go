@@ -8,19 +8,17 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -161,42 +159,12 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}
 }
 
-// testRedis returns a client and a fresh key prefix on the test Redis,
-// deleting the prefix's keys afterwards; it skips (fails under
-// REQUIRE_REDIS=1) when no Redis answers.
+// testRedis returns the test Redis and a key prefix of the test's own,
+// deleted afterwards (redistest skips, or fails under REQUIRE_REDIS=1, when
+// no Redis answers).
 func testRedis(t *testing.T) (*redis.Client, string) {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		msg := "REDIS NOT REACHABLE at " + url + ": " + err.Error()
-		if os.Getenv("REQUIRE_REDIS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip("SKIPPING REDIS TEST: " + msg)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix := "authkit-apptest:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys, _ := c.Keys(ctx, prefix+"*").Result()
-		if len(keys) > 0 {
-			c.Del(ctx, keys...)
-		}
-		c.Close()
-	})
-	return c, prefix
+	return redistest.Client(t), redistest.Prefix(t)
 }
 
 func TestUserStores(t *testing.T) {
