@@ -8,7 +8,7 @@ FUZZTIME    ?= 10s
 BENCHTIME   ?= 1s
 ADDR        ?= 127.0.0.1:8080
 
-.PHONY: all test test-short lint fmt vet staticcheck fence modules run bench fuzz
+.PHONY: all test test-short lint fmt vet staticcheck fence modules run bench fuzz redis-cluster redis-cluster-stop
 
 all: lint test
 
@@ -51,3 +51,14 @@ bench:
 ## fuzz: a short run ($(FUZZTIME)) of every fuzz target.
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+## redis-cluster: start a 3-master Redis Cluster on loopback (CLUSTER_REPLICAS=1 adds replicas) and print its seeds.
+CLUSTER_DIR      ?= .redis-cluster
+CLUSTER_REPLICAS ?= 0
+redis-cluster:
+	@addrs=$$(./scripts/redis-cluster.sh start $(CLUSTER_DIR) 3 $(CLUSTER_REPLICAS)) && \
+	echo "export REDIS_CLUSTER_ADDRS=$$addrs   # make redis-cluster-stop stops it"
+
+## redis-cluster-stop: stop the cluster redis-cluster started.
+redis-cluster-stop:
+	./scripts/redis-cluster.sh stop $(CLUSTER_DIR) && rm -rf $(CLUSTER_DIR)

@@ -31,3 +31,16 @@ func ExampleStartServer() {
 		srv.Start()
 	}
 }
+
+// A store's suite runs against a single server and a Cluster with one call;
+// each subtest skips loudly (or fails under REQUIRE_REDIS=1 and
+// REQUIRE_REDIS_CLUSTER=1) when its deployment is missing.
+func ExampleForEachBackend() {
+	_ = func(t *testing.T) {
+		redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
+			if err := b.Client.Set(context.Background(), b.Prefix+"{user}:greeting", "hello", 0).Err(); err != nil {
+				t.Fatalf("%s: %v", b.Name, err)
+			}
+		})
+	}
+}

@@ -75,7 +75,13 @@ func Client(tb testing.TB) *redis.Client {
 // every key under it when the test ends.
 func Prefix(tb testing.TB) string {
 	tb.Helper()
-	c := Client(tb)
+	return PrefixFor(tb, Client(tb))
+}
+
+// PrefixFor is Prefix for keys written through c (a Cluster client, say):
+// the cleanup deletes them through c.
+func PrefixFor(tb testing.TB, c redis.UniversalClient) string {
+	tb.Helper()
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		tb.Fatal(err)
@@ -86,11 +92,28 @@ func Prefix(tb testing.TB) string {
 	return prefix
 }
 
-// DeletePrefix removes every key that starts with prefix.
+// DeletePrefix removes every key that starts with prefix. On a Cluster it
+// scans every master.
 func DeletePrefix(tb testing.TB, c redis.UniversalClient, prefix string) {
 	tb.Helper()
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, master *redis.Client) error {
+			deletePrefix(ctx, tb, master, prefix, 1) // keys of other slots cannot share a command
+			return nil
+		})
+		if err != nil {
+			tb.Logf("redistest: deleting %s* on the cluster: %v", prefix, err)
+		}
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	deletePrefix(ctx, tb, c, prefix, 500)
+}
+
+func deletePrefix(ctx context.Context, tb testing.TB, c redis.Cmdable, prefix string, batch int) {
 	iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
 	var keys []string
 	for iter.Next(ctx) {
@@ -100,13 +123,16 @@ func DeletePrefix(tb testing.TB, c redis.UniversalClient, prefix string) {
 		tb.Logf("redistest: scanning %s*: %v", prefix, err)
 		return
 	}
-	for len(keys) > 0 {
-		n := min(len(keys), 500)
-		if err := c.Unlink(ctx, keys[:n]...).Err(); err != nil {
-			tb.Logf("redistest: deleting keys: %v", err)
-			return
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for len(keys) > 0 {
+			n := min(len(keys), batch)
+			p.Unlink(ctx, keys[:n]...)
+			keys = keys[n:]
 		}
-		keys = keys[n:]
+		return nil
+	})
+	if err != nil {
+		tb.Logf("redistest: deleting keys: %v", err)
 	}
 }
 

@@ -2,8 +2,10 @@ package redistest_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
@@ -27,4 +29,23 @@ func TestPrefixIsolatesAndCleansUp(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("key under %q survived the test's cleanup", prefix)
 	}
+}
+
+func TestForEachBackendDeletesKeysOfEverySlot(t *testing.T) {
+	redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
+		ctx := context.Background()
+		// Keys in many slots, as a store's keys are.
+		for i := range 50 {
+			if err := b.Client.Set(ctx, b.Prefix+"{"+strconv.Itoa(i)+"}:k", "v", time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		redistest.DeletePrefix(t, b.Client, b.Prefix)
+		for i := range 50 {
+			n, err := b.Client.Exists(ctx, b.Prefix+"{"+strconv.Itoa(i)+"}:k").Result()
+			if err != nil || n != 0 {
+				t.Fatalf("key %d left after DeletePrefix on %s: n=%d err=%v", i, b.Name, n, err)
+			}
+		}
+	})
 }
