@@ -82,6 +82,15 @@ func Principal(c echo.Context) (guard.Principal, bool) {
 	return guard.PrincipalFrom(c.Request().Context())
 }
 
+// ClientIP returns the client's address as g determines it: the peer, or the
+// address a trusted proxy reports (guard.WithTrustedProxies,
+// guard.WithForwardedHeader). Use it, not echo's c.RealIP(), which follows
+// echo's own IPExtractor, wherever the client's address matters, so that
+// logs, limits and the guard agree.
+func ClientIP(g *guard.Guard, c echo.Context) string {
+	return g.ClientIP(guard.HTTPExchange{W: c.Response(), R: c.Request()})
+}
+
 // Nonce returns the request's CSP nonce, or "" when nonces are off.
 func Nonce(c echo.Context) string {
 	n, _ := headers.NonceFrom(c.Request().Context())

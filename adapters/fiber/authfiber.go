@@ -15,6 +15,7 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/headers"
@@ -77,6 +78,13 @@ func Principal(c *fiber.Ctx) (guard.Principal, bool) {
 	return guard.PrincipalFrom(c.UserContext())
 }
 
+// ClientIP returns the client's address as g determines it: the peer, or the
+// address a trusted proxy reports (guard.WithTrustedProxies,
+// guard.WithForwardedHeader). Use it, not fiber's c.IP(), which follows
+// fiber's own proxy settings, wherever the client's address matters, so that
+// logs, limits and the guard agree.
+func ClientIP(g *guard.Guard, c *fiber.Ctx) string { return g.ClientIP(exchange{c}) }
+
 // Nonce returns the request's CSP nonce, or "" when nonces are off.
 func Nonce(c *fiber.Ctx) string {
 	n, _ := headers.NonceFrom(c.UserContext())
@@ -100,6 +108,18 @@ func (x exchange) ResponseHeaderValue(name string) string {
 	return string(x.c.Response().Header.Peek(name))
 }
 func (x exchange) SetCookie(ck *http.Cookie) { x.c.Response().Header.Add("Set-Cookie", ck.String()) }
+
+func (x exchange) HeaderValues(name string) []string {
+	lines := x.c.Request().Header.PeekAll(name)
+	if len(lines) == 0 {
+		return nil
+	}
+	vs := make([]string, len(lines)) // PeekAll reuses its slice; the bytes stay
+	for i, l := range lines {
+		vs[i] = utils.UnsafeString(l)
+	}
+	return vs
+}
 
 func (x exchange) Cookie(name string) (string, bool) {
 	v := x.c.Request().Header.Cookie(name)

@@ -112,6 +112,15 @@ func Principal(c *gin.Context) (guard.Principal, bool) {
 	return guard.PrincipalFrom(c.Request.Context())
 }
 
+// ClientIP returns the client's address as g determines it: the peer, or the
+// address a trusted proxy reports (guard.WithTrustedProxies,
+// guard.WithForwardedHeader). Use it, not gin's c.ClientIP(), which follows
+// gin's own proxy settings, wherever the client's address matters, so that
+// logs, limits and the guard agree.
+func ClientIP(g *guard.Guard, c *gin.Context) string {
+	return g.ClientIP(guard.HTTPExchange{W: c.Writer, R: c.Request})
+}
+
 // Nonce returns the request's CSP nonce, or "" when nonces are off.
 func Nonce(c *gin.Context) string {
 	n, _ := headers.NonceFrom(c.Request.Context())

@@ -71,6 +71,12 @@ func Session(r *http.Request) (*session.Session, bool) { return guard.SessionFro
 // Principal returns the authenticated principal of r, if any.
 func Principal(r *http.Request) (guard.Principal, bool) { return guard.PrincipalFrom(r.Context()) }
 
+// ClientIP returns the client's address as g determines it: the peer, or the
+// address a trusted proxy reports (guard.WithTrustedProxies,
+// guard.WithForwardedHeader). Use it, not r.RemoteAddr or a header, wherever
+// the client's address matters, so that logs, limits and the guard agree.
+func ClientIP(g *guard.Guard, r *http.Request) string { return g.ClientIP(guard.HTTPExchange{R: r}) }
+
 // Nonce returns r's CSP nonce, or "" when nonces are off.
 func Nonce(r *http.Request) string {
 	n, _ := headers.NonceFrom(r.Context())

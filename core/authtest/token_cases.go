@@ -90,8 +90,9 @@ func (a *tokenApp) pair(s token.Subject) token.Pair {
 type tokenCase struct {
 	name          string
 	path          string
-	auth          string // Authorization header, "" for none
-	cookie        string // value of the "at" cookie, "" for none
+	auth          string   // Authorization header, "" for none
+	auths         []string // several Authorization field lines
+	cookie        string   // value of the "at" cookie, "" for none
 	query         string
 	wantStatus    int
 	wantChallenge string
@@ -132,6 +133,16 @@ func runTokenCases(t *testing.T, f Factory) {
 		{name: "two tokens", path: "/me", auth: "Bearer " + alice.AccessToken + " " + admin.AccessToken, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
 		{name: "comma-joined tokens", path: "/me", auth: "Bearer " + alice.AccessToken + "," + admin.AccessToken, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
 		{name: "empty bearer", path: "/me", auth: "Bearer ", wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
+		// RFC 7235 §2.1: only SP separates the scheme from the token.
+		{name: "tab after the scheme", path: "/me", auth: "Bearer\t" + alice.AccessToken, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
+		{name: "tab after the scheme on an open route", path: "/open", auth: "Bearer\t" + alice.AccessToken, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
+		{name: "comma after the scheme", path: "/me", auth: "Bearer," + alice.AccessToken, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
+		{name: "NBSP after the scheme", path: "/me", auth: "Bearer\u00a0" + alice.AccessToken, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
+		// RFC 9110 §11.6.2: Authorization is a singleton field.
+		{name: "two Authorization lines, valid first", path: "/me", auths: []string{"Bearer " + alice.AccessToken, "Bearer abc.def.ghi"}, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
+		{name: "two Authorization lines, valid second", path: "/me", auths: []string{"Bearer abc.def.ghi", "Bearer " + alice.AccessToken}, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
+		{name: "the same Authorization line twice", path: "/open", auths: []string{"Bearer " + alice.AccessToken, "Bearer " + alice.AccessToken}, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
+		{name: "Basic and Bearer lines", path: "/me", auths: []string{"Basic YWxpY2U6c2VjcmV0", "Bearer " + admin.AccessToken}, wantStatus: 400, wantChallenge: guard.InvalidRequestChallenge},
 		{name: "other scheme is not a token", path: "/me", auth: "Basic YWxpY2U6c2VjcmV0", wantStatus: 401, wantChallenge: guard.BearerChallenge},
 		{name: "query string is never read", path: "/me", query: "access_token=" + alice.AccessToken, wantStatus: 401, wantChallenge: guard.BearerChallenge},
 		{name: "token cookie", path: "/me", cookie: alice.AccessToken, wantStatus: 200, wantBody: "alice token user"},
@@ -155,6 +166,9 @@ func runTokenCases(t *testing.T, f Factory) {
 			req := httptest.NewRequest("GET", url, nil)
 			if tc.auth != "" {
 				req.Header.Set("Authorization", tc.auth)
+			}
+			for _, v := range tc.auths {
+				req.Header.Add("Authorization", v)
 			}
 			if tc.cookie != "" {
 				req.AddCookie(&http.Cookie{Name: "at", Value: tc.cookie})

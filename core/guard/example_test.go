@@ -33,3 +33,21 @@ func ExampleAuthorize() {
 	}
 	// Output: 403 Forbidden
 }
+
+// Behind a proxy that writes RFC 7239 Forwarded: trust the proxy's address
+// and name the header it sets. The element the client wrote itself is
+// ignored; the one the proxy added names the client and its scheme.
+func ExampleWithForwardedHeader() {
+	g, err := guard.New(guard.WithTrustedProxies("10.0.0.0/8"), guard.WithForwardedHeader(guard.Forwarded))
+	if err != nil {
+		panic(err)
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.RemoteAddr = "10.0.0.2:41000"                                   // the proxy
+	req.Header.Add("Forwarded", "for=192.0.2.1;proto=https")            // forged by the client
+	req.Header.Add("Forwarded", `for="[2001:db8::17]:4711";proto=http`) // added by the proxy
+	req.Header.Set("X-Forwarded-For", "198.51.100.9")                   // not the configured header
+	x := guard.HTTPExchange{W: httptest.NewRecorder(), R: req}
+	fmt.Println(g.ClientIP(x), g.Secure(x))
+	// Output: 2001:db8::17 false
+}

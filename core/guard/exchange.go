@@ -21,6 +21,12 @@ type Exchange interface {
 	Host() string
 	// Header returns the first value of the request header name, or "".
 	Header(name string) string
+	// HeaderValues returns every field line of the request header name,
+	// in the order received, or nil when there is none. RFC 9110 §5.3:
+	// several lines of one field are one comma-separated list, and a
+	// singleton field (Authorization) must not appear twice; Header alone
+	// cannot tell either.
+	HeaderValues(name string) []string
 	// Cookie returns the value of the request cookie name.
 	Cookie(name string) (string, bool)
 	// RemoteAddr returns the peer's address as "ip:port" or "ip", as seen

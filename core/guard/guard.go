@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"strings"
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/headers"
@@ -28,26 +27,28 @@ import (
 //
 // A Guard is immutable after New and safe for concurrent use.
 type Guard struct {
-	headers        *headers.Policy // nil when WithoutHeaders
-	trustedProxies []netip.Prefix
-	origin         *originCheck     // nil when no cookie authenticates or WithoutCSRFProtection
-	sessions       *session.Manager // nil without WithSessions
-	tokens         TokenAuthenticator
-	tokenCookie    string
-	audit          audit.Sink
+	headers         *headers.Policy // nil when WithoutHeaders
+	trustedProxies  []netip.Prefix
+	forwardedHeader ForwardedHeader
+	origin          *originCheck     // nil when no cookie authenticates or WithoutCSRFProtection
+	sessions        *session.Manager // nil without WithSessions
+	tokens          TokenAuthenticator
+	tokenCookie     string
+	audit           audit.Sink
 }
 
 type config struct {
-	headerOpts     []headers.Option
-	noHeaders      bool
-	trustedProxies []netip.Prefix
-	sessions       *session.Manager
-	trustedOrigins []string
-	csrfExempt     []string
-	noCSRF         bool
-	tokens         TokenAuthenticator
-	tokenCookie    string
-	audit          audit.Sink
+	headerOpts      []headers.Option
+	noHeaders       bool
+	trustedProxies  []netip.Prefix
+	forwardedHeader ForwardedHeader
+	sessions        *session.Manager
+	trustedOrigins  []string
+	csrfExempt      []string
+	noCSRF          bool
+	tokens          TokenAuthenticator
+	tokenCookie     string
+	audit           audit.Sink
 }
 
 // WithSessions loads the request's session from its cookie before the
@@ -121,10 +122,11 @@ func WithoutHeaders() Option {
 }
 
 // WithTrustedProxies names the proxies (as CIDR prefixes or single
-// addresses) whose X-Forwarded-For and X-Forwarded-Proto headers are
-// believed. SECURITY WARNING: list only proxies you run; a client that can
-// reach the application directly from a listed address can forge its IP and
-// scheme. Default: none — forwarding headers are ignored.
+// addresses) whose forwarding headers are believed: X-Forwarded-For and
+// X-Forwarded-Proto unless WithForwardedHeader chooses another. SECURITY
+// WARNING: list only proxies you run; a client that can reach the
+// application directly from a listed address can forge its IP and scheme.
+// Default: none — forwarding headers are ignored.
 func WithTrustedProxies(cidrs ...string) Option {
 	return func(c *config) error {
 		for _, s := range cidrs {
@@ -154,7 +156,7 @@ func New(opts ...Option) (*Guard, error) {
 	if c.tokenCookie != "" && c.tokens == nil {
 		return nil, fmt.Errorf("%w: WithTokenCookie needs WithTokens", ErrInvalidOption)
 	}
-	g := &Guard{trustedProxies: c.trustedProxies, sessions: c.sessions, tokens: c.tokens, tokenCookie: c.tokenCookie, audit: c.audit}
+	g := &Guard{trustedProxies: c.trustedProxies, forwardedHeader: c.forwardedHeader, sessions: c.sessions, tokens: c.tokens, tokenCookie: c.tokenCookie, audit: c.audit}
 	if g.audit == nil {
 		g.audit = audit.Default()
 	}
@@ -256,75 +258,4 @@ func Authorize(x Exchange, rules ...Rule) *Denial {
 		}
 	}
 	return nil
-}
-
-// Secure reports whether the request arrived over TLS, directly or through a
-// trusted proxy that says so in X-Forwarded-Proto.
-func (g *Guard) Secure(x Exchange) bool {
-	if x.TLS() {
-		return true
-	}
-	return g.fromTrustedProxy(x) && strings.EqualFold(lastListValue(x.Header("X-Forwarded-Proto")), "https")
-}
-
-// ClientIP returns the client's address: the connection's peer, or, when the
-// peer is a trusted proxy, the right-most X-Forwarded-For entry that is not
-// itself a trusted proxy.
-func (g *Guard) ClientIP(x Exchange) string {
-	peer, ok := parseHost(x.RemoteAddr())
-	if !ok {
-		return ""
-	}
-	if !g.trusted(peer) {
-		return peer.String()
-	}
-	xff := x.Header("X-Forwarded-For")
-	for xff != "" {
-		i := strings.LastIndexByte(xff, ',')
-		hop := strings.TrimSpace(xff[i+1:])
-		xff = xff[:max(i, 0)]
-		a, err := netip.ParseAddr(hop)
-		if err != nil {
-			break // a malformed hop ends what we can believe
-		}
-		if !g.trusted(a.Unmap()) {
-			return a.Unmap().String()
-		}
-		peer = a.Unmap()
-	}
-	return peer.String()
-}
-
-func (g *Guard) fromTrustedProxy(x Exchange) bool {
-	if len(g.trustedProxies) == 0 {
-		return false
-	}
-	a, ok := parseHost(x.RemoteAddr())
-	return ok && g.trusted(a)
-}
-
-func (g *Guard) trusted(a netip.Addr) bool {
-	for _, p := range g.trustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func parseHost(remote string) (netip.Addr, bool) {
-	if ap, err := netip.ParseAddrPort(remote); err == nil {
-		return ap.Addr().Unmap(), true
-	}
-	if a, err := netip.ParseAddr(remote); err == nil {
-		return a.Unmap(), true
-	}
-	return netip.Addr{}, false
-}
-
-func lastListValue(v string) string {
-	if i := strings.LastIndexByte(v, ','); i >= 0 {
-		v = v[i+1:]
-	}
-	return strings.TrimSpace(v)
 }

@@ -28,6 +28,9 @@ func (x HTTPExchange) Host() string { return x.R.Host }
 // Header implements Exchange.
 func (x HTTPExchange) Header(name string) string { return x.R.Header.Get(name) }
 
+// HeaderValues implements Exchange.
+func (x HTTPExchange) HeaderValues(name string) []string { return x.R.Header.Values(name) }
+
 // Cookie implements Exchange.
 func (x HTTPExchange) Cookie(name string) (string, bool) {
 	c, err := x.R.Cookie(name)

@@ -67,8 +67,27 @@ func (g *Guard) bearerPresented(x Exchange) bool {
 	if g.tokens == nil {
 		return false
 	}
-	scheme, _, _ := strings.Cut(x.Header("Authorization"), " ")
-	return strings.EqualFold(scheme, "Bearer")
+	bearer, _, _ := splitBearer(x.Header("Authorization"))
+	return bearer
+}
+
+// splitBearer reads an Authorization value: bearer says its scheme is
+// Bearer (case-insensitive), and then ok says it is followed by SP, the only
+// separator RFC 7235 §2.1 allows ("Bearer<TAB>token" is malformed, not
+// another scheme), and token is what follows the spaces.
+func splitBearer(v string) (bearer bool, token string, ok bool) {
+	const scheme = "Bearer"
+	n := 0
+	for n < len(v) && isTChar(v[n]) {
+		n++
+	}
+	if !strings.EqualFold(v[:n], scheme) {
+		return false, "", false
+	}
+	if n == len(v) || v[n] != ' ' {
+		return true, "", false
+	}
+	return true, strings.TrimLeft(v[n:], " "), true
 }
 
 // presentedToken finds the bearer token a request presents. ok is false when
@@ -79,8 +98,16 @@ func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, denial *Problem
 	if g.tokenCookie != "" {
 		fromCookie, hasCookie = x.Cookie(g.tokenCookie)
 	}
-	scheme, rest, _ := strings.Cut(x.Header("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") {
+	var auth string
+	switch lines := x.HeaderValues("Authorization"); len(lines) {
+	case 0:
+	case 1:
+		auth = lines[0]
+	default: // a singleton field (RFC 9110 §11.6.2): which one would count?
+		return "", false, NewProblem(http.StatusBadRequest, TypeInvalidRequest, "the Authorization header must appear once")
+	}
+	bearer, rest, wellFormed := splitBearer(auth)
+	if !bearer {
 		// No header, or another scheme that is not ours to judge: the
 		// token cookie, if any, speaks.
 		if hasCookie && fromCookie != "" {
@@ -88,11 +115,10 @@ func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, denial *Problem
 		}
 		return "", false, nil
 	}
-	rest = strings.TrimLeft(rest, " ")
 	if hasCookie {
 		return "", false, NewProblem(http.StatusBadRequest, TypeInvalidRequest, "present the access token once: in the Authorization header or the cookie, not both")
 	}
-	if !isB64Token(rest) {
+	if !wellFormed || !isB64Token(rest) {
 		return "", false, NewProblem(http.StatusBadRequest, TypeInvalidRequest, "the Authorization header must hold exactly one bearer token")
 	}
 	return rest, true, nil

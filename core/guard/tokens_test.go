@@ -12,6 +12,7 @@ func TestPresentedTokenHostile(t *testing.T) {
 	tests := []struct {
 		name       string
 		header     string
+		lines      []string // several Authorization field lines
 		cookie     *string
 		wantRaw    string
 		wantOK     bool
@@ -32,7 +33,14 @@ func TestPresentedTokenHostile(t *testing.T) {
 		{name: "NUL", header: "Bearer a\x00b", wantStatus: 400},
 		{name: "non-ASCII", header: "Bearer ä.b.c", wantStatus: 400},
 		{name: "quoted", header: `Bearer "a.b.c"`, wantStatus: 400},
-		{name: "tab separator is another scheme", header: "Bearer\ta.b.c", wantOK: false},
+		// RFC 7235 §2.1: only SP separates the scheme from the token.
+		{name: "tab separator", header: "Bearer\ta.b.c", wantStatus: 400},
+		{name: "tab then space", header: "Bearer\t a.b.c", wantStatus: 400},
+		{name: "comma separator", header: "Bearer,a.b.c", wantStatus: 400},
+		{name: "NBSP separator", header: "Bearer\u00a0a.b.c", wantStatus: 400},
+		{name: "NUL separator", header: "Bearer\x00a.b.c", wantStatus: 400},
+		{name: "tab separator with a cookie", header: "Bearer\ta.b.c", cookie: ptr("a.b.c"), wantStatus: 400},
+		{name: "Basic with a tab is not ours", header: "Basic\tYTpi", wantOK: false},
 		{name: "Basic is not ours", header: "Basic YTpi", wantOK: false},
 		{name: "Bearerx is not bearer", header: "Bearerx a", wantOK: false},
 		{name: "huge token passes the shape check", header: "Bearer " + strings.Repeat("a", 100000), wantRaw: strings.Repeat("a", 100000), wantOK: true},
@@ -40,12 +48,23 @@ func TestPresentedTokenHostile(t *testing.T) {
 		{name: "empty cookie", cookie: ptr(""), wantOK: false},
 		{name: "header and cookie", header: "Bearer a.b.c", cookie: ptr("a.b.c"), wantStatus: 400},
 		{name: "Basic header leaves the cookie in charge", header: "Basic YTpi", cookie: ptr("a.b.c"), wantRaw: "a.b.c", wantOK: true},
+		// RFC 9110 §11.6.2: Authorization is a singleton field.
+		{name: "two lines, valid first", lines: []string{"Bearer a.b.c", "Bearer x"}, wantStatus: 400},
+		{name: "two lines, valid second", lines: []string{"Bearer x", "Bearer a.b.c"}, wantStatus: 400},
+		{name: "the same line twice", lines: []string{"Bearer a.b.c", "Bearer a.b.c"}, wantStatus: 400},
+		{name: "Basic and Bearer lines", lines: []string{"Basic YTpi", "Bearer a.b.c"}, wantStatus: 400},
+		{name: "two Basic lines", lines: []string{"Basic YTpi", "Basic YTpi"}, wantStatus: 400},
+		{name: "an empty line and a token", lines: []string{"", "Bearer a.b.c"}, wantStatus: 400},
+		{name: "two lines and a cookie", lines: []string{"Basic YTpi", "Basic YTpi"}, cookie: ptr("a.b.c"), wantStatus: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/", nil)
 			if tt.header != "" {
 				r.Header["Authorization"] = []string{tt.header}
+			}
+			if tt.lines != nil {
+				r.Header["Authorization"] = tt.lines
 			}
 			if tt.cookie != nil {
 				r.Header.Set("Cookie", "at="+*tt.cookie)
@@ -73,7 +92,7 @@ func ptr(s string) *string { return &s }
 // cookies through the bearer extraction: it must never panic, and whatever
 // it accepts must be one well-formed b64token.
 func FuzzPresentedToken(f *testing.F) {
-	for _, seed := range []string{"Bearer a.b.c", "bearer x", "Bearer", "Bearer a b", "Basic x", "Bearer ==", "Bearer a=b=", ""} {
+	for _, seed := range []string{"Bearer a.b.c", "bearer x", "Bearer", "Bearer a b", "Basic x", "Bearer ==", "Bearer a=b=", "", "Bearer\ta.b.c", "Bearer,a", "Bearer\u00a0a"} {
 		f.Add(seed, "")
 		f.Add(seed, "a.b.c")
 	}
@@ -93,6 +112,12 @@ func FuzzPresentedToken(f *testing.F) {
 		scheme, _, _ := strings.Cut(header, " ")
 		if ok && strings.EqualFold(scheme, "Bearer") && !isB64Token(raw) {
 			t.Fatalf("accepted %q from a Bearer header, which is not a b64token", raw)
+		}
+		if bearer, _, _ := splitBearer(header); ok && cookie == "" && !bearer {
+			t.Fatalf("accepted %q from a header without the Bearer scheme", raw)
+		}
+		if len(header) > 6 && strings.EqualFold(header[:6], "Bearer") && header[6] != ' ' && !isTChar(header[6]) && bad == nil {
+			t.Fatalf("%q: a separator other than SP after the scheme was not refused", header)
 		}
 		if ok && raw == "" {
 			t.Fatal("accepted an empty token")

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	authecho "github.com/authkit-go/authkit/adapters/echo"
-	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/examples/internal/app"
 )
 
@@ -62,7 +61,7 @@ func handle(a *app.App, h app.Handler) echo.HandlerFunc {
 			Ctx:      r.Context(),
 			Body:     app.ReadBody(r.Body),
 			Header:   r.Header.Get,
-			ClientIP: a.Guard().ClientIP(guard.HTTPExchange{R: r}),
+			ClientIP: authecho.ClientIP(a.Guard(), c),
 		}))
 	}
 }

@@ -40,21 +40,21 @@ func main() {
 		})
 		f.Use(recover.New(), authfiber.FromGuard(a.Guard()))
 		for _, rt := range a.Routes() {
-			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), handle(rt.Handle))
+			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), handle(a, rt.Handle))
 		}
 		app.OnSignal(f.Shutdown)
 		return f.Listener(ln)
 	}))
 }
 
-func handle(h app.Handler) fiber.Handler {
+func handle(a *app.App, h app.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		// fasthttp reuses its buffers after the handler: copy what app keeps.
 		return write(c, h(app.Request{
 			Ctx:      c.UserContext(),
 			Body:     append([]byte(nil), c.Body()...),
 			Header:   func(name string) string { return string([]byte(c.Get(name))) },
-			ClientIP: c.Context().RemoteIP().String(),
+			ClientIP: authfiber.ClientIP(a.Guard(), c),
 		}))
 	}
 }

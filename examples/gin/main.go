@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	authgin "github.com/authkit-go/authkit/adapters/gin"
-	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/examples/internal/app"
 )
 
@@ -36,7 +35,7 @@ func handle(a *app.App, h app.Handler) gin.HandlerFunc {
 			Ctx:      c.Request.Context(),
 			Body:     app.ReadBody(c.Request.Body),
 			Header:   c.GetHeader,
-			ClientIP: a.Guard().ClientIP(guard.HTTPExchange{R: c.Request}),
+			ClientIP: authgin.ClientIP(a.Guard(), c),
 		}))
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
-	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/examples/internal/app"
 )
 
@@ -27,7 +26,7 @@ func handle(a *app.App, h app.Handler) http.Handler {
 			Ctx:      r.Context(),
 			Body:     app.ReadBody(r.Body),
 			Header:   r.Header.Get,
-			ClientIP: a.Guard().ClientIP(guard.HTTPExchange{R: r}),
+			ClientIP: authhttp.ClientIP(a.Guard(), r),
 		}))
 	})
 }
