@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/authkit-go/authkit/core/strictjson"
 )
 
 // Claims is the verified content of a token. Registered and authkit claims
@@ -96,18 +98,18 @@ var registered = map[string]bool{
 // as strings. c.Raw is payload; the string fields share one copy of it.
 func parseClaims(payload []byte) (*Claims, error) {
 	src := string(payload)
-	var ms members
-	if err := scanObject(src, &ms); err != nil {
+	var ms strictjson.Members
+	if err := strictjson.Scan(src, &ms); err != nil {
 		return nil, reject(ErrMalformed, "claims: "+err.Error())
 	}
 	c := &Claims{Raw: payload}
 	hasExtra := false
-	for i := range ms.len() {
-		m := ms.at(i)
+	for i := range ms.Len() {
+		m := ms.At(i)
 		var dst *string
 		var date *time.Time
 		var list *[]string
-		switch m.name {
+		switch m.Name {
 		case "iss":
 			dst = &c.Issuer
 		case "sub":
@@ -135,8 +137,8 @@ func parseClaims(payload []byte) (*Claims, error) {
 		case "amr":
 			list = &c.AMR
 		case "scope":
-			if m.value[0] == '[' {
-				scopes, err := stringOrList(m.name, m.value)
+			if m.Value[0] == '[' {
+				scopes, err := stringOrList(m.Name, m.Value)
 				if err != nil {
 					return nil, err
 				}
@@ -150,17 +152,17 @@ func parseClaims(payload []byte) (*Claims, error) {
 		switch {
 		case dst != nil:
 			var ok bool
-			if *dst, ok = jsonString(m.value); !ok {
-				return nil, reject(ErrMalformed, m.name+" is not a string")
+			if *dst, ok = strictjson.String(m.Value); !ok {
+				return nil, reject(ErrMalformed, m.Name+" is not a string")
 			}
 		case date != nil:
-			t, ok := parseNumericDate(m.value)
+			t, ok := parseNumericDate(m.Value)
 			if !ok {
-				return nil, reject(ErrMalformed, m.name+" is not a NumericDate in range")
+				return nil, reject(ErrMalformed, m.Name+" is not a NumericDate in range")
 			}
 			*date = t
 		case list != nil:
-			l, err := stringOrList(m.name, m.value)
+			l, err := stringOrList(m.Name, m.Value)
 			if err != nil {
 				return nil, err
 			}
@@ -171,9 +173,9 @@ func parseClaims(payload []byte) (*Claims, error) {
 		// Built as before the single-pass scanner, so Extra stays
 		// byte-for-byte the same: sorted, compacted, HTML-escaped.
 		extra := map[string]json.RawMessage{}
-		for i := range ms.len() {
-			if m := ms.at(i); !registered[m.name] {
-				extra[m.name] = json.RawMessage(m.value)
+		for i := range ms.Len() {
+			if m := ms.At(i); !registered[m.Name] {
+				extra[m.Name] = json.RawMessage(m.Value)
 			}
 		}
 		c.Extra, _ = json.Marshal(extra)
@@ -187,7 +189,7 @@ func parseClaims(payload []byte) (*Claims, error) {
 func stringOrList(name, raw string) ([]string, error) {
 	switch raw[0] {
 	case '"':
-		if s, ok := jsonString(raw); ok {
+		if s, ok := strictjson.String(raw); ok {
 			return []string{s}, nil
 		}
 	case '[':
@@ -313,7 +315,7 @@ func marshalClaims(c *Claims, extra json.RawMessage) ([]byte, error) {
 		}
 		for k := range m {
 			for r := range registered {
-				if foldKey(k) == foldKey(r) {
+				if strictjson.EqualFold(k, r) {
 					return nil, fmt.Errorf("%w: custom claim %q collides with a registered claim", ErrInvalidClaims, k)
 				}
 			}
@@ -350,7 +352,7 @@ func encodeExtra(v any) (json.RawMessage, error) {
 	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		return nil, nil
 	}
-	if err := checkJSON(raw); err != nil {
+	if err := strictjson.Check(raw); err != nil {
 		return nil, fmt.Errorf("%w: custom claims must be a JSON object: %v", ErrInvalidClaims, err)
 	}
 	return raw, nil

@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+
+	"github.com/authkit-go/authkit/core/strictjson"
 )
 
 // Key is one signing or verification key pinned to exactly one algorithm,
@@ -448,7 +450,7 @@ func (k *Key) Thumbprint() (string, error) {
 // non-empty alg, or whose kty does not suit it, is refused. A JWK with
 // private members ("d", or "k" for oct) makes a signing key.
 func ParseJWK(data []byte, alg Algorithm) (*Key, error) {
-	if err := checkJSON(data); err != nil {
+	if err := strictjson.Check(data); err != nil {
 		return nil, fmt.Errorf("%w: JWK: %v", ErrInvalidKey, err)
 	}
 	var j jwk
@@ -605,7 +607,7 @@ func (j *jwk) key(alg Algorithm) (*Key, error) {
 // keys without one are skipped. It fails when no usable key remains or when
 // a suitable key is malformed or too weak.
 func ParseJWKS(data []byte, alg Algorithm) ([]*Key, error) {
-	if err := checkJSON(data); err != nil {
+	if err := strictjson.Check(data); err != nil {
 		return nil, fmt.Errorf("%w: JWKS: %v", ErrInvalidKey, err)
 	}
 	var set struct {

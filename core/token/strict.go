@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/authkit-go/authkit/core/strictjson"
 )
 
 // The strict pre-parse. golang-jwt (and Go's encoding packages) are lenient
@@ -16,7 +18,8 @@ import (
 // encoding/json keeps the last of duplicate keys and matches struct fields
 // case-insensitively ("EXP" fills Exp), and a NumericDate may arrive as a
 // string. authkit therefore splits, decodes and scans every token itself
-// before any signature or claim is looked at.
+// (JSON through core/strictjson) before any signature or claim is looked
+// at.
 
 // parts is a compact JWS split into its three base64url segments, none of
 // them decoded yet.
@@ -120,21 +123,9 @@ func decodeAppend(dst, src []byte) ([]byte, error) {
 	return dst[:len(dst)+m], nil
 }
 
-// foldKey maps a member name to the form encoding/json's case-insensitive
-// matching would treat as equal ("EXP", "Exp" and "exp" collide; so do the
-// Kelvin sign and 'k').
-func foldKey(s string) string { return strings.ToLower(strings.ToUpper(s)) }
-
-// checkJSON verifies that data is exactly one JSON object, valid UTF-8,
-// nested at most maxJSONDepth deep, with no duplicate member names at any
-// depth, compared case-insensitively.
-func checkJSON(data []byte) error {
-	return scanObject(string(data), nil)
-}
-
-// parseObject checks data with checkJSON and returns its members.
+// parseObject checks data with strictjson.Check and returns its members.
 func parseObject(data []byte) (map[string]json.RawMessage, error) {
-	if err := checkJSON(data); err != nil {
+	if err := strictjson.Check(data); err != nil {
 		return nil, err
 	}
 	var m map[string]json.RawMessage
@@ -163,35 +154,35 @@ func parseHeader(data []byte) (header, error) { return parseHeaderString(string(
 // parseHeaderString parses a decoded header; the returned strings share
 // src's memory.
 func parseHeaderString(src string) (header, error) {
-	var ms members
-	if err := scanObject(src, &ms); err != nil {
+	var ms strictjson.Members
+	if err := strictjson.Scan(src, &ms); err != nil {
 		return header{}, reject(ErrMalformed, "header: "+err.Error())
 	}
 	for _, name := range refusedHeaders {
-		if _, ok := ms.lookup(name); ok {
+		if _, ok := ms.Lookup(name); ok {
 			return header{}, reject(ErrUnsupportedHeader, name)
 		}
 	}
 	var h header
-	raw, ok := ms.lookup("alg")
+	raw, ok := ms.Lookup("alg")
 	if !ok {
 		return header{}, reject(ErrAlgorithm, "no alg header")
 	}
-	if h.alg, ok = jsonString(raw); !ok {
+	if h.alg, ok = strictjson.String(raw); !ok {
 		return header{}, reject(ErrMalformed, "alg is not a string")
 	}
 	for _, f := range [...]struct {
 		name string
 		dst  *string
 	}{{"kid", &h.kid}, {"typ", &h.typ}} {
-		if raw, ok := ms.lookup(f.name); ok {
-			if *f.dst, ok = jsonString(raw); !ok {
+		if raw, ok := ms.Lookup(f.name); ok {
+			if *f.dst, ok = strictjson.String(raw); !ok {
 				return header{}, reject(ErrMalformed, f.name+" is not a string")
 			}
 		}
 	}
-	if raw, ok := ms.lookup("cty"); ok {
-		cty, ok := jsonString(raw)
+	if raw, ok := ms.Lookup("cty"); ok {
+		cty, ok := strictjson.String(raw)
 		if !ok {
 			return header{}, reject(ErrMalformed, "cty is not a string")
 		}

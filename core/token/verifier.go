@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/authkit-go/authkit/core/strictjson"
 )
 
 // Typ header values of authkit tokens.
@@ -213,7 +215,7 @@ func Sign(k *Key, typ string, payload []byte) (string, error) {
 	if k == nil {
 		return "", ErrInvalidKey
 	}
-	if err := checkJSON(payload); err != nil {
+	if err := strictjson.Check(payload); err != nil {
 		return "", errors.Join(ErrInvalidClaims, err)
 	}
 	return sign(k, typ, payload)

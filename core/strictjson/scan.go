@@ -1,65 +1,52 @@
-package token
+package strictjson
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 )
 
-// A single-pass JSON scanner for the strict pre-parse. It accepts exactly
-// the documents encoding/json accepts (RFC 8259: UTF-8, no trailing commas,
-// no leading zeros, no control characters in strings), except that nesting
-// is bounded by maxJSONDepth, and on top of that refuses what encoding/json
-// lets through: a top level other than one object, and duplicate member
-// names at any depth, compared after unescaping ("\u0065xp" is "exp") and
-// case-insensitively as foldKey does. It returns the top-level members as
-// substrings of the input, so the verification hot path neither builds maps
-// nor decodes the document twice.
-
-// maxJSONDepth bounds the nesting of objects and arrays in a header,
-// claims set or key. encoding/json stops at 10000; nothing authkit reads
-// nests more than a few levels, and the bound keeps the recursive scanner's
-// stack small.
-const maxJSONDepth = 64
+// MaxDepth bounds the nesting of objects and arrays. encoding/json stops at
+// 10000; nothing authkit reads nests more than a few levels, and the bound
+// keeps the recursive scanner's stack small.
+const MaxDepth = 64
 
 // maxLinearNames is how many member names one object may hold before
 // duplicate detection switches from pairwise comparison to a map, so a
 // large object costs O(n), not O(n²).
 const maxLinearNames = 32
 
-var (
-	errNotObject    = errors.New("not a JSON object")
-	errJSONEnd      = errors.New("unexpected end of JSON input")
-	errJSONDepth    = fmt.Errorf("nested more than %d deep", maxJSONDepth)
-	errTrailingData = errors.New("data after the JSON object")
-)
-
-// member is one top-level member of a scanned object.
-type member struct {
-	name  string // unescaped
-	value string // the raw JSON value, without surrounding whitespace
+// Member is one top-level member of a scanned object.
+type Member struct {
+	// Name is the member name, unescaped ("\u0065xp" is "exp").
+	Name string
+	// Value is the raw JSON value, without surrounding whitespace: a
+	// substring of the scanned document.
+	Value string
 }
 
-// members holds the top-level members of a scanned object, the first few
-// in an array so that a caller can keep them on its stack.
-type members struct {
+// Members collects the top-level members of a scanned object, in document
+// order. The zero value is ready to use; the first 16 members are held in
+// an array, so a Members on the caller's stack costs no allocation.
+type Members struct {
 	n    int
-	buf  [16]member
-	more []member
+	buf  [16]Member
+	more []Member
 }
 
-func (ms *members) len() int { return ms.n }
+// Len returns the number of members.
+func (ms *Members) Len() int { return ms.n }
 
-func (ms *members) at(i int) member {
+// At returns member i, 0 ≤ i < Len().
+func (ms *Members) At(i int) Member {
 	if i < len(ms.buf) {
 		return ms.buf[i]
 	}
 	return ms.more[i-len(ms.buf)]
 }
 
-func (ms *members) add(m member) {
+func (ms *Members) add(m Member) {
 	if ms.n < len(ms.buf) {
 		ms.buf[ms.n] = m
 	} else {
@@ -68,11 +55,11 @@ func (ms *members) add(m member) {
 	ms.n++
 }
 
-// lookup returns the value of the member called name.
-func (ms *members) lookup(name string) (string, bool) {
+// Lookup returns the raw value of the member named exactly name.
+func (ms *Members) Lookup(name string) (value string, ok bool) {
 	for i := range ms.n {
-		if m := ms.at(i); m.name == name {
-			return m.value, true
+		if m := ms.At(i); m.Name == name {
+			return m.Value, true
 		}
 	}
 	return "", false
@@ -168,27 +155,40 @@ type jsonScanner struct {
 	pos int
 }
 
-// scanObject checks that src is exactly one strict JSON object (see above)
-// and, when top is not nil, adds its top-level members to it.
-func scanObject(src string, top *members) error {
+// Check reports whether data is exactly one strict JSON object: valid
+// UTF-8, RFC 8259 syntax as encoding/json accepts it, nested at most
+// MaxDepth deep, and no two members of one object whose names are equal
+// after unescaping and case folding (see EqualFold). The error is an
+// *Error.
+func Check(data []byte) error {
+	return Scan(string(data), nil)
+}
+
+// Scan checks src as Check does and, when top is not nil, adds the
+// top-level members to it: names unescaped, values as substrings of src.
+// The error is an *Error.
+func Scan(src string, top *Members) error {
 	if !utf8.ValidString(src) {
-		return errors.New("invalid UTF-8")
+		return syntaxError("invalid UTF-8")
 	}
 	var names nameStack
 	s := jsonScanner{src: src}
 	s.skipSpace()
 	if s.peek() != '{' {
-		if s.pos == len(src) {
-			return errJSONEnd
+		switch c := s.peek(); {
+		case s.pos == len(src):
+			return errEnd()
+		case c == '[' || c == '"' || c == '-' || '0' <= c && c <= '9' || c == 't' || c == 'f' || c == 'n':
+			return &Error{Err: ErrNotObject}
 		}
-		return errNotObject
+		return s.syntaxError("looking for beginning of value")
 	}
 	if err := s.object(1, &names, top); err != nil {
 		return err
 	}
 	s.skipSpace()
 	if s.pos != len(src) {
-		return errTrailingData
+		return syntaxError("data after the top-level object")
 	}
 	return nil
 }
@@ -213,9 +213,9 @@ func (s *jsonScanner) skipSpace() {
 
 func (s *jsonScanner) syntaxError(what string) error {
 	if s.pos >= len(s.src) {
-		return errJSONEnd
+		return errEnd()
 	}
-	return fmt.Errorf("invalid character %q %s", s.src[s.pos], what)
+	return syntaxError(fmt.Sprintf("invalid character %q %s", s.src[s.pos], what))
 }
 
 func (s *jsonScanner) value(depth int, names *nameStack) error {
@@ -243,7 +243,7 @@ func (s *jsonScanner) value(depth int, names *nameStack) error {
 func (s *jsonScanner) literal(lit string) error {
 	for i := 0; i < len(lit); i++ {
 		if s.pos >= len(s.src) {
-			return errJSONEnd
+			return errEnd()
 		}
 		if s.src[s.pos] != lit[i] {
 			return s.syntaxError("in literal")
@@ -307,7 +307,7 @@ func (s *jsonScanner) str() (plain bool, err error) {
 			plain = false
 			if i+1 >= len(s.src) {
 				s.pos = len(s.src)
-				return false, errJSONEnd
+				return false, errEnd()
 			}
 			switch s.src[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -316,7 +316,7 @@ func (s *jsonScanner) str() (plain bool, err error) {
 				for j := i + 2; j < i+6; j++ {
 					if j >= len(s.src) {
 						s.pos = len(s.src)
-						return false, errJSONEnd
+						return false, errEnd()
 					}
 					if !isHex(s.src[j]) {
 						s.pos = j
@@ -339,7 +339,7 @@ func (s *jsonScanner) str() (plain bool, err error) {
 		}
 	}
 	s.pos = len(s.src)
-	return false, errJSONEnd
+	return false, errEnd()
 }
 
 func isHex(c byte) bool {
@@ -347,8 +347,8 @@ func isHex(c byte) bool {
 }
 
 func (s *jsonScanner) array(depth int, names *nameStack) error {
-	if depth > maxJSONDepth {
-		return errJSONDepth
+	if depth > MaxDepth {
+		return errDepth()
 	}
 	s.pos++ // '['
 	s.skipSpace()
@@ -377,9 +377,9 @@ func (s *jsonScanner) array(depth int, names *nameStack) error {
 // member names against each other, and adds its members to top when top
 // is not nil. names holds the names of the enclosing objects and is left
 // as it came.
-func (s *jsonScanner) object(depth int, names *nameStack, top *members) error {
-	if depth > maxJSONDepth {
-		return errJSONDepth
+func (s *jsonScanner) object(depth int, names *nameStack, top *Members) error {
+	if depth > MaxDepth {
+		return errDepth()
 	}
 	s.pos++ // '{'
 	first := names.n
@@ -393,9 +393,9 @@ func (s *jsonScanner) object(depth int, names *nameStack, top *members) error {
 		s.skipSpace()
 		if s.peek() != '"' {
 			if s.pos >= len(s.src) {
-				return errJSONEnd
+				return errEnd()
 			}
-			return errors.New("member name is not a string")
+			return syntaxError("member name is not a string")
 		}
 		start := s.pos
 		plain, err := s.str()
@@ -408,7 +408,7 @@ func (s *jsonScanner) object(depth int, names *nameStack, top *members) error {
 		if !plain {
 			if strings.IndexByte(name, '\\') >= 0 {
 				if name, err = unquote(quoted); err != nil {
-					return err
+					return syntaxError(err.Error())
 				}
 			}
 			key = memberName{s: foldKey(name), folded: true}
@@ -416,13 +416,13 @@ func (s *jsonScanner) object(depth int, names *nameStack, top *members) error {
 		if set != nil {
 			c := key.canonical()
 			if _, dup := set[c]; dup {
-				return fmt.Errorf("duplicate member %q", name)
+				return &Error{Err: ErrDuplicate, Member: name}
 			}
 			set[c] = struct{}{}
 		} else {
 			for i := first; i < names.n; i++ {
 				if sameName(names.at(i), key) {
-					return fmt.Errorf("duplicate member %q", name)
+					return &Error{Err: ErrDuplicate, Member: name}
 				}
 			}
 			if names.n-first >= maxLinearNames {
@@ -445,7 +445,7 @@ func (s *jsonScanner) object(depth int, names *nameStack, top *members) error {
 			return err
 		}
 		if top != nil {
-			top.add(member{name: name, value: s.src[valueStart:s.pos]})
+			top.add(Member{Name: name, Value: s.src[valueStart:s.pos]})
 		}
 		s.skipSpace()
 		switch s.peek() {
@@ -471,9 +471,9 @@ func unquote(quoted string) (string, error) {
 	return s, nil
 }
 
-// jsonString returns the value of raw, a scanned JSON value, when it is a
-// string. Without escapes the value is a substring of raw.
-func jsonString(raw string) (string, bool) {
+// String returns the value of raw, a JSON value as Scan returns it, when
+// it is a string. Without escapes the value is a substring of raw.
+func String(raw string) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
 	}
@@ -483,3 +483,13 @@ func jsonString(raw string) (string, bool) {
 	s, err := unquote(raw)
 	return s, err == nil
 }
+
+// foldKey maps a member name to the form encoding/json's case-insensitive
+// matching would treat as equal ("EXP", "Exp" and "exp" collide; so do the
+// Kelvin sign and 'k').
+func foldKey(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+
+// EqualFold reports whether Scan would treat member names a and b as the
+// same name: equal under the case folding encoding/json matches struct
+// fields with ("EXP" and "exp", the Kelvin sign and "k").
+func EqualFold(a, b string) bool { return foldKey(a) == foldKey(b) }
