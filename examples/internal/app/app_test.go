@@ -115,6 +115,16 @@ func TestDecode(t *testing.T) {
 		{"trailing", `{"a":"x"}{}`, false, 400},
 		{"broken", `{"a":`, false, 400},
 		{"too large", `{"a":"` + string(make([]byte, MaxBodyBytes)) + `"}`, false, 413},
+		{"duplicate", `{"a":"x","a":"y"}`, false, 400},
+		{"case-variant duplicate", `{"a":"x","A":"y"}`, false, 400},
+		{"case variant alone", `{"A":"x"}`, false, 400},
+		{"escaped name", `{"\u0061":"x"}`, false, 0},
+		{"escaped case variant", `{"\u0041":"x"}`, false, 400},
+		{"duplicate in a nested value", `{"a":"x","b":{"c":1,"C":2}}`, false, 400},
+		{"BOM", "\ufeff{}", false, 400},
+		{"deep", `{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, false, 400},
+		{"invalid UTF-8", "{\"a\":\"\xff\"}", false, 400},
+		{"whitespace only, optional", " \n", true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/password"
 	"github.com/authkit-go/authkit/core/session"
+	"github.com/authkit-go/authkit/core/strictjson"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -58,45 +58,52 @@ func unavailable() Response {
 	return problem(http.StatusServiceUnavailable, guard.TypeUnavailable, "a backing store is unavailable; try again later")
 }
 
-// decode reads a JSON object into v, refusing unknown fields, trailing data
-// and oversized bodies. An empty body is an error unless optional.
+// decode reads the request body, one JSON object, into v with
+// strictjson: member names match the fields exactly, and a duplicate,
+// case-variant or unknown member is a 400, as are trailing data and a
+// body that is no object; an oversized body is a 413. An empty body is a
+// 400 unless optional.
 func decode(body []byte, v any, optional bool) *Response {
 	if len(body) > MaxBodyBytes {
 		r := TooLarge()
 		return &r
 	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
 			return nil
 		}
 		r := badRequest("the request body must be a JSON object")
 		return &r
 	}
-	if trimmed[0] != '{' {
-		r := badRequest("the request body must be a JSON object")
-		return &r
+	err := strictjson.Unmarshal(body, v)
+	if err == nil {
+		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		var r Response
-		switch {
-		case errors.As(err, &typeErr) && typeErr.Field != "":
-			r = badRequest(fmt.Sprintf("the field %q has the wrong type", clip(typeErr.Field, 64)))
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			r = badRequest("unknown field " + clip(strings.TrimPrefix(err.Error(), "json: unknown field "), 70))
-		default:
-			r = badRequest("the request body is not valid JSON")
-		}
-		return &r
+	var e *strictjson.Error
+	errors.As(err, &e)
+	member := ""
+	if e != nil {
+		member = fmt.Sprintf("%q", clip(e.Member, 64))
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		r := badRequest("the request body must hold exactly one JSON object")
-		return &r
+	var r Response
+	switch {
+	case errors.Is(err, strictjson.ErrDuplicate):
+		r = badRequest("the member " + member + " appears more than once (member names are compared case-insensitively)")
+	case errors.Is(err, strictjson.ErrUnknown):
+		r = badRequest("unknown member " + member + " (member names are case-sensitive)")
+	case errors.Is(err, strictjson.ErrType):
+		r = badRequest("the member " + member + " has the wrong type")
+	case errors.Is(err, strictjson.ErrNotObject):
+		r = badRequest("the request body must be a JSON object")
+	case errors.Is(err, strictjson.ErrDepth):
+		r = badRequest("the request body is nested too deeply")
+	case errors.Is(err, strictjson.ErrSyntax):
+		r = badRequest("the request body is not valid JSON")
+	default: // ErrTarget: a flow's struct strictjson cannot fill
+		slog.Error("decoding a request body failed", "error", err)
+		r = Internal()
 	}
-	return nil
+	return &r
 }
 
 func clip(s string, n int) string {

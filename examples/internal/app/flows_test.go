@@ -1,0 +1,115 @@
+package app
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
+	"github.com/authkit-go/authkit/core/audit"
+)
+
+// testServer is the reference API behind the net/http adapter, as the
+// nethttp example serves it, on memory stores.
+type testServer struct {
+	t   *testing.T
+	app *App
+	h   http.Handler
+}
+
+func newTestServer(t *testing.T, cfg Config) *testServer {
+	t.Helper()
+	cfg.DevFastHash = true
+	if cfg.Audit == nil {
+		cfg.Audit = audit.Discard
+	}
+	a, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	mux := NewMux(a)
+	for _, rt := range a.Routes() {
+		h := rt.Handle
+		mux.Handle(rt.Method, rt.Path, authhttp.Require(rt.Rules...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			WriteHTTP(w, h(Request{Ctx: r.Context(), Body: ReadBody(r.Body), Header: r.Header.Get}))
+		})))
+	}
+	return &testServer{t: t, app: a, h: authhttp.FromGuard(a.Guard())(mux)}
+}
+
+// call sends one request; header holds extra request headers. A body is
+// sent as application/json unless header sets a Content-Type ("" for
+// none).
+func (s *testServer) call(method, path, body string, header map[string]string) *http.Response {
+	s.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (s *testServer) register(name, pw string) {
+	s.t.Helper()
+	b, _ := json.Marshal(map[string]string{"username": name, "password": pw})
+	if resp := s.call("POST", "/register", string(b), nil); resp.StatusCode != http.StatusCreated {
+		s.t.Fatalf("register %s: %d %s", name, resp.StatusCode, readAll(s.t, resp))
+	}
+}
+
+const testPass = "Tr0ub4dor-Blue-Staple"
+
+// TestStrictBodies: a duplicate or case-variant member is a 400
+// problem+json, and a request refused that way changes nothing.
+func TestStrictBodies(t *testing.T) {
+	s := newTestServer(t, Config{})
+	s.register("alice", testPass)
+	for _, tt := range []struct {
+		name, path, body string
+	}{
+		{"duplicate username", "/register", `{"username":"first","username":"last","password":"` + testPass + `"}`},
+		{"case-variant duplicate", "/login", `{"username":"nosuchuser","USERNAME":"alice","password":"` + testPass + `"}`},
+		{"case variant alone", "/login", `{"USERNAME":"alice","password":"` + testPass + `"}`},
+		{"escaped duplicate", "/login", `{"username":"alice","password":"x","p\u0061ssword":"` + testPass + `"}`},
+		{"Title-case member", "/login", `{"Username":"alice","Password":"` + testPass + `"}`},
+		{"duplicate refresh token", "/token/refresh", `{"refresh_token":"a","refresh_token":"b"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := s.call("POST", tt.path, tt.body, nil)
+			body := readAll(t, resp)
+			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("%s: %d %s %s, want 400 problem+json", tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+			if !strings.Contains(body, `"type":"urn:authkit:problem:invalid-request"`) {
+				t.Fatalf("body %s", body)
+			}
+		})
+	}
+	for _, name := range []string{"first", "last"} {
+		if _, err := s.app.users.Get(t.Context(), name); err == nil {
+			t.Errorf("user %q was registered from a body with a duplicate member", name)
+		}
+	}
+}
