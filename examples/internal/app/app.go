@@ -252,6 +252,12 @@ func TooLarge() Response {
 	return Response{Status: http.StatusRequestEntityTooLarge, Body: guard.NewProblem(http.StatusRequestEntityTooLarge, TypeTooLarge, fmt.Sprintf("the request body must be at most %d bytes", MaxBodyBytes))}
 }
 
+// UnsupportedMediaType is the answer to a request body that does not
+// come as application/json.
+func UnsupportedMediaType() Response {
+	return Response{Status: http.StatusUnsupportedMediaType, Body: guard.NewProblem(http.StatusUnsupportedMediaType, TypeUnsupportedMediaType, "the request body must be sent as Content-Type: application/json")}
+}
+
 // Internal is the answer when a handler failed unexpectedly (a panic
 // recovered by the framework). It says nothing about the failure.
 func Internal() Response {
@@ -318,9 +324,10 @@ func ReadBody(body io.Reader) []byte {
 
 // Problem type URIs the example adds to the guard's.
 const (
-	TypeNotFound         = "urn:authkit:problem:not-found"
-	TypeMethodNotAllowed = "urn:authkit:problem:method-not-allowed"
-	TypeTooLarge         = "urn:authkit:problem:payload-too-large"
-	TypeConflict         = "urn:authkit:problem:conflict"
-	TypeBadCredentials   = "urn:authkit:problem:invalid-credentials"
+	TypeNotFound             = "urn:authkit:problem:not-found"
+	TypeMethodNotAllowed     = "urn:authkit:problem:method-not-allowed"
+	TypeTooLarge             = "urn:authkit:problem:payload-too-large"
+	TypeUnsupportedMediaType = "urn:authkit:problem:unsupported-media-type"
+	TypeConflict             = "urn:authkit:problem:conflict"
+	TypeBadCredentials       = "urn:authkit:problem:invalid-credentials"
 )

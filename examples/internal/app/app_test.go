@@ -129,7 +129,7 @@ func TestDecode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var v in
-			bad := decode([]byte(tt.body), &v, tt.optional)
+			bad := decode(Request{Body: []byte(tt.body), Header: jsonHeader}, &v, tt.optional)
 			switch {
 			case tt.status == 0 && bad != nil:
 				t.Fatalf("refused: %+v", bad.Body)
@@ -138,6 +138,13 @@ func TestDecode(t *testing.T) {
 			}
 		})
 	}
+}
+
+func jsonHeader(name string) string {
+	if name == "Content-Type" {
+		return "application/json"
+	}
+	return ""
 }
 
 func TestParseFlags(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -61,49 +62,55 @@ func unavailable() Response {
 // decode reads the request body, one JSON object, into v with
 // strictjson: member names match the fields exactly, and a duplicate,
 // case-variant or unknown member is a 400, as are trailing data and a
-// body that is no object; an oversized body is a 413. An empty body is a
-// 400 unless optional.
-func decode(body []byte, v any, optional bool) *Response {
-	if len(body) > MaxBodyBytes {
-		r := TooLarge()
-		return &r
+// body that is no object; an oversized body is a 413, and a body that
+// does not come as application/json a 415. A request without a body needs
+// no Content-Type; it is a 400 unless optional.
+func decode(r Request, v any, optional bool) *Response {
+	refuse := func(resp Response) *Response { return &resp }
+	if len(r.Body) > MaxBodyBytes {
+		return refuse(TooLarge())
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	if len(r.Body) > 0 && !isJSON(r.Header("Content-Type")) {
+		return refuse(UnsupportedMediaType())
+	}
+	if len(bytes.TrimSpace(r.Body)) == 0 {
 		if optional {
 			return nil
 		}
-		r := badRequest("the request body must be a JSON object")
-		return &r
+		return refuse(badRequest("the request body must be a JSON object"))
 	}
-	err := strictjson.Unmarshal(body, v)
+	err := strictjson.Unmarshal(r.Body, v)
 	if err == nil {
 		return nil
 	}
-	var e *strictjson.Error
-	errors.As(err, &e)
 	member := ""
-	if e != nil {
+	if e := (*strictjson.Error)(nil); errors.As(err, &e) {
 		member = fmt.Sprintf("%q", clip(e.Member, 64))
 	}
-	var r Response
 	switch {
 	case errors.Is(err, strictjson.ErrDuplicate):
-		r = badRequest("the member " + member + " appears more than once (member names are compared case-insensitively)")
+		return refuse(badRequest("the member " + member + " appears more than once (member names are compared case-insensitively)"))
 	case errors.Is(err, strictjson.ErrUnknown):
-		r = badRequest("unknown member " + member + " (member names are case-sensitive)")
+		return refuse(badRequest("unknown member " + member + " (member names are case-sensitive)"))
 	case errors.Is(err, strictjson.ErrType):
-		r = badRequest("the member " + member + " has the wrong type")
+		return refuse(badRequest("the member " + member + " has the wrong type"))
 	case errors.Is(err, strictjson.ErrNotObject):
-		r = badRequest("the request body must be a JSON object")
+		return refuse(badRequest("the request body must be a JSON object"))
 	case errors.Is(err, strictjson.ErrDepth):
-		r = badRequest("the request body is nested too deeply")
+		return refuse(badRequest("the request body is nested too deeply"))
 	case errors.Is(err, strictjson.ErrSyntax):
-		r = badRequest("the request body is not valid JSON")
-	default: // ErrTarget: a flow's struct strictjson cannot fill
-		slog.Error("decoding a request body failed", "error", err)
-		r = Internal()
+		return refuse(badRequest("the request body is not valid JSON"))
 	}
-	return &r
+	// ErrTarget: a flow's struct that strictjson cannot fill.
+	slog.Error("decoding a request body failed", "error", err)
+	return refuse(Internal())
+}
+
+// isJSON reports whether a Content-Type value is application/json, with
+// any parameters (RFC 8259 defines none; a charset is harmless).
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
 }
 
 func clip(s string, n int) string {
@@ -131,7 +138,7 @@ func (a *App) register(r Request) Response {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}
-	if bad := decode(r.Body, &in, false); bad != nil {
+	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
 	if in.Username == "" || in.Password == "" {
@@ -194,7 +201,7 @@ func badCredentials() Response {
 
 func (a *App) login(r Request) Response {
 	var in credentials
-	if bad := decode(r.Body, &in, false); bad != nil {
+	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
 	if in.Username == "" || in.Password == "" {
@@ -283,7 +290,7 @@ func (a *App) refresh(r Request) Response {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if bad := decode(r.Body, &in, false); bad != nil {
+	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
 	if in.RefreshToken == "" {
@@ -304,7 +311,7 @@ func (a *App) logout(r Request) Response {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if bad := decode(r.Body, &in, true); bad != nil {
+	if bad := decode(r, &in, true); bad != nil {
 		return *bad
 	}
 	if raw, ok := guard.BearerToken(r.Ctx); ok {
@@ -327,7 +334,7 @@ func (a *App) logout(r Request) Response {
 }
 
 func (a *App) logoutAll(r Request) Response {
-	if bad := decode(r.Body, &struct{}{}, true); bad != nil {
+	if bad := decode(r, &struct{}{}, true); bad != nil {
 		return *bad
 	}
 	p, _ := guard.PrincipalFrom(r.Ctx)

@@ -100,7 +100,7 @@ func TestStrictBodies(t *testing.T) {
 			resp := s.call("POST", tt.path, tt.body, nil)
 			body := readAll(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != "application/problem+json" {
-				t.Fatalf("%s: %d %s %s, want 400 problem+json", tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+				t.Fatalf("%s: %d %s %.100s, want 400 problem+json", tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 			}
 			if !strings.Contains(body, `"type":"urn:authkit:problem:invalid-request"`) {
 				t.Fatalf("body %s", body)
@@ -111,5 +111,52 @@ func TestStrictBodies(t *testing.T) {
 		if _, err := s.app.users.Get(t.Context(), name); err == nil {
 			t.Errorf("user %q was registered from a body with a duplicate member", name)
 		}
+	}
+}
+
+// TestContentType: a body must come as application/json (parameters
+// allowed), else 415 problem+json; a request without a body needs none.
+func TestContentType(t *testing.T) {
+	s := newTestServer(t, Config{})
+	s.register("alice", testPass)
+	creds := `{"username":"alice","password":"` + testPass + `"}`
+	for _, tt := range []struct {
+		name, path, body, ct string
+		want                 int
+	}{
+		{"text/plain", "/login", creds, "text/plain", 415},
+		{"none", "/login", creds, "", 415},
+		{"form", "/register", `{"username":"bob","password":"` + testPass + `"}`, "application/x-www-form-urlencoded", 415},
+		{"json suffix type", "/login", creds, "application/problem+json", 415},
+		{"prefix of json", "/login", creds, "application/jsonx", 415},
+		{"malformed", "/login", creds, "application/json; charset", 415},
+		{"refresh as text", "/token/refresh", `{"refresh_token":"x"}`, "text/plain", 415},
+		{"json", "/login", creds, "application/json", 200},
+		{"json with charset", "/login", creds, "application/json; charset=utf-8", 200},
+		{"upper case", "/login", creds, "Application/JSON", 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := s.call("POST", tt.path, tt.body, map[string]string{"Content-Type": tt.ct})
+			body := readAll(t, resp)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("%s with Content-Type %q: %d %.100s, want %d", tt.path, tt.ct, resp.StatusCode, body, tt.want)
+			}
+			if tt.want == 415 && (resp.Header.Get("Content-Type") != "application/problem+json" ||
+				!strings.Contains(body, `"status":415`)) {
+				t.Fatalf("415 answer: %s %s", resp.Header.Get("Content-Type"), body)
+			}
+		})
+	}
+	// Without a body no Content-Type is needed.
+	resp := s.call("POST", "/login", creds, nil)
+	var pair struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal([]byte(readAll(t, resp)), &pair); err != nil || pair.AccessToken == "" {
+		t.Fatalf("login: %v", err)
+	}
+	bearer := map[string]string{"Authorization": "Bearer " + pair.AccessToken}
+	if resp := s.call("POST", "/logout/all", "", bearer); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("/logout/all without a body: %d %s", resp.StatusCode, readAll(t, resp))
 	}
 }
