@@ -53,6 +53,9 @@ type Event struct {
 	// Family identifies a refresh-token family or a session by a
 	// non-secret handle (a jti or a hash prefix), never by the secret itself.
 	Family string
+	// Count is how many occurrences the event stands for when it sums up a
+	// burst, such as replays of one refresh family (0 when not counted).
+	Count int64
 }
 
 // Sink receives events. Implementations must be safe for concurrent use and
@@ -96,7 +99,7 @@ func (s *SlogSink) Emit(ctx context.Context, e Event) {
 	if e.Time.IsZero() {
 		e.Time = s.now()
 	}
-	attrs := make([]slog.Attr, 0, 7)
+	attrs := make([]slog.Attr, 0, 8)
 	attrs = append(attrs, slog.String("event", string(e.Kind)), slog.Time("at", e.Time))
 	for _, f := range [...]struct{ k, v string }{
 		{"subject", e.Subject}, {"ip", e.IP}, {"user_agent", e.UserAgent},
@@ -105,6 +108,9 @@ func (s *SlogSink) Emit(ctx context.Context, e Event) {
 		if f.v != "" {
 			attrs = append(attrs, slog.String(f.k, f.v))
 		}
+	}
+	if e.Count > 0 {
+		attrs = append(attrs, slog.Int64("count", e.Count))
 	}
 	logger.LogAttrs(ctx, e.Kind.Level(), "authkit", attrs...)
 }
