@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +51,16 @@ type Claims struct {
 	use     string // "token_use": access, refresh or purpose
 	family  string // "fam": refresh-token family
 	purpose string // "purpose": for purpose tokens
+	gen     uint64 // "gen": the subject's log-out-everywhere generation at minting
 }
+
+// Family returns the "fam" claim: the refresh family (sign-in) the token
+// belongs to, or "" for none.
+func (c *Claims) Family() string { return c.family }
+
+// Generation returns the "gen" claim: the subject's log-out-everywhere
+// generation when the token's family started (0 when absent).
+func (c *Claims) Generation() uint64 { return c.gen }
 
 // HasScope reports whether the space-separated Scope contains s exactly.
 func (c *Claims) HasScope(s string) bool {
@@ -85,12 +95,13 @@ const (
 	claimUse     = "token_use"
 	claimFamily  = "fam"
 	claimPurpose = "purpose"
+	claimGen     = "gen"
 )
 
 var registered = map[string]bool{
 	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "auth_time": true,
 	"jti": true, "roles": true, "scope": true, "amr": true,
-	claimUse: true, claimFamily: true, claimPurpose: true,
+	claimUse: true, claimFamily: true, claimPurpose: true, claimGen: true,
 }
 
 // parseClaims reads a claims set strictly: one JSON object without
@@ -130,6 +141,12 @@ func parseClaims(payload []byte) (*Claims, error) {
 			date = &c.IssuedAt
 		case "auth_time":
 			date = &c.AuthTime
+		case claimGen:
+			g, ok := parseGen(m.Value)
+			if !ok {
+				return nil, reject(ErrMalformed, "gen is not a non-negative integer")
+			}
+			c.gen = g
 		case "aud":
 			list = &c.Audience
 		case "roles":
@@ -181,6 +198,25 @@ func parseClaims(payload []byte) (*Claims, error) {
 		c.Extra, _ = json.Marshal(extra)
 	}
 	return c, nil
+}
+
+// maxGen is the largest generation a token carries: Lua numbers, which the
+// Redis store compares it with, are exact up to 2^53.
+const maxGen = 1<<53 - 1
+
+// parseGen reads the gen claim: a JSON integer of plain digits, no sign,
+// fraction, exponent or leading zero, at most maxGen.
+func parseGen(raw string) (uint64, bool) {
+	if raw == "" || len(raw) > 16 || (raw[0] == '0' && len(raw) > 1) {
+		return 0, false
+	}
+	for i := range len(raw) {
+		if raw[i] < '0' || raw[i] > '9' {
+			return 0, false
+		}
+	}
+	g, err := strconv.ParseUint(raw, 10, 64)
+	return g, err == nil && g <= maxGen
 }
 
 // stringOrList reads a claim that is a string or an array of strings. An
@@ -308,6 +344,10 @@ func marshalClaims(c *Claims, extra json.RawMessage) ([]byte, error) {
 	strField(claimUse, c.use)
 	strField(claimFamily, c.family)
 	strField(claimPurpose, c.purpose)
+	if c.gen > 0 {
+		field(claimGen)
+		b = strconv.AppendUint(b, c.gen, 10)
+	}
 	if len(extra) > 0 {
 		m, err := parseObject(extra)
 		if err != nil {

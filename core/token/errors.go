@@ -44,7 +44,7 @@ var (
 	// as an access token, a purpose token for another purpose, a wrong typ.
 	ErrType = errors.New("token: wrong type")
 	// ErrRevoked reports a token that was revoked, individually, through its
-	// refresh family, or by a "log out everywhere" cut-off.
+	// refresh family, or by "log out everywhere" (RevokeSubject).
 	ErrRevoked = errors.New("token: revoked")
 	// ErrReused reports a refresh or purpose token presented a second
 	// time. For a refresh token the whole family is revoked as a result.

@@ -105,51 +105,78 @@ func (i *Issuer) IssuePair(ctx context.Context, s Subject) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	base := Claims{Subject: s.ID, Roles: s.Roles, Scope: s.Scope, AMR: s.AMR, AuthTime: i.cfg.now()}
-	pair, refreshJTI, refreshExp, err := i.pair(&base, extra, family)
+	base := Claims{Subject: s.ID, Roles: s.Roles, Scope: s.Scope, AMR: s.AMR, AuthTime: i.cfg.now(), family: family}
+	m, err := i.plan(&base)
 	if err != nil {
 		return Pair{}, err
 	}
-	if err := i.cfg.store.StartFamily(ctx, family, s.ID, refreshJTI, refreshExp); err != nil {
+	// The family is recorded before its tokens are signed: the store tells
+	// the subject's generation, which both tokens carry.
+	base.gen, err = i.cfg.store.StartFamily(ctx, tokenstore.Family{ID: family, Subject: s.ID, JTI: m.refresh.ID, Exp: m.keep})
+	if err != nil {
 		return Pair{}, storeErr(err)
+	}
+	pair, err := i.signPair(m, base.gen, extra)
+	if err != nil {
+		return Pair{}, err
 	}
 	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenIssued, Subject: s.ID, Family: family})
 	return pair, nil
 }
 
-// pair signs an access and a refresh token for base's subject and claims.
-func (i *Issuer) pair(base *Claims, extra json.RawMessage, family string) (Pair, string, time.Time, error) {
+// minting is an access and a refresh token about to be signed.
+type minting struct {
+	access, refresh Claims
+	keep            time.Time // the family is kept until then: both expire, leeway included
+}
+
+// plan fills in the claims of a new pair for base's subject and family.
+func (i *Issuer) plan(base *Claims) (*minting, error) {
 	now := i.cfg.now()
 	accessJTI, err := i.newID()
 	if err != nil {
-		return Pair{}, "", time.Time{}, err
+		return nil, err
 	}
 	refreshJTI, err := i.newID()
 	if err != nil {
-		return Pair{}, "", time.Time{}, err
+		return nil, err
 	}
-	access := *base
+	m := &minting{access: *base}
+	access := &m.access
 	access.Issuer, access.Audience = i.cfg.issuer, i.cfg.audience
 	// Both tokens carry the family, so revoking it (reuse, logout) also
 	// ends the access tokens of that sign-in.
-	access.IssuedAt, access.ExpiresAt, access.ID, access.use, access.family = now, now.Add(i.cfg.accessTTL), accessJTI, useAccess, family
-	refresh := access
+	access.IssuedAt, access.ExpiresAt, access.ID, access.use = now, now.Add(i.cfg.accessTTL), accessJTI, useAccess
+	m.refresh = *access
+	refresh := &m.refresh
 	refresh.ExpiresAt, refresh.ID, refresh.use = now.Add(i.cfg.refreshTTL), refreshJTI, useRefresh
 	if i.cfg.refreshMaxLifetime > 0 {
 		if end := base.AuthTime.Add(i.cfg.refreshMaxLifetime); end.Before(refresh.ExpiresAt) {
 			refresh.ExpiresAt = end
 		}
 	}
-	at, err := i.sign(&access, extra, TypeAccess)
-	if err != nil {
-		return Pair{}, "", time.Time{}, err
+	// A family no longer recorded revokes its tokens, so it must outlive
+	// both, as the verifier accepts them (leeway included).
+	m.keep = refresh.ExpiresAt
+	if access.ExpiresAt.After(m.keep) {
+		m.keep = access.ExpiresAt
 	}
-	rt, err := i.sign(&refresh, extra, TypeRefresh)
+	m.keep = m.keep.Add(i.cfg.leeway)
+	return m, nil
+}
+
+// signPair signs m's tokens, both in generation gen.
+func (i *Issuer) signPair(m *minting, gen uint64, extra json.RawMessage) (Pair, error) {
+	m.access.gen, m.refresh.gen = gen, gen
+	at, err := i.sign(&m.access, extra, TypeAccess)
 	if err != nil {
-		return Pair{}, "", time.Time{}, err
+		return Pair{}, err
 	}
-	return Pair{AccessToken: at, RefreshToken: rt, TokenType: "Bearer", ExpiresIn: int(i.cfg.accessTTL / time.Second)},
-		refreshJTI, refresh.ExpiresAt.Truncate(time.Second), nil
+	rt, err := i.sign(&m.refresh, extra, TypeRefresh)
+	if err != nil {
+		return Pair{}, err
+	}
+	return Pair{AccessToken: at, RefreshToken: rt, TokenType: "Bearer", ExpiresIn: int(i.cfg.accessTTL / time.Second)}, nil
 }
 
 func (i *Issuer) verifyKind(ctx context.Context, raw, typ, use string, maxLifetime time.Duration) (*Claims, error) {
@@ -181,7 +208,7 @@ func (i *Issuer) Authenticate(ctx context.Context, raw string) (*Claims, error) 
 }
 
 func (i *Issuer) checkRevoked(ctx context.Context, c *Claims) error {
-	revoked, err := i.cfg.store.Revoked(ctx, c.Subject, c.ID, c.family, c.IssuedAt)
+	revoked, err := i.cfg.store.Revoked(ctx, c.Subject, c.ID, c.family, c.gen)
 	if err != nil {
 		return storeErr(err)
 	}
@@ -193,9 +220,13 @@ func (i *Issuer) checkRevoked(ctx context.Context, c *Claims) error {
 
 // Refresh exchanges a refresh token for a new pair and kills the one
 // presented. Presenting an already-used refresh token revokes its whole
-// family, emits an audit.TokenReuseDetected event and returns an error
-// wrapping ErrReused (RFC 9700 §4.14.2). Of concurrent refreshes of one
-// token exactly one succeeds.
+// family and returns an error wrapping ErrReused (RFC 9700 §4.14.2); the
+// first such replay of a family emits an audit.TokenReuseDetected event
+// and further replays are counted, not logged one by one (every 1000th
+// emits another event carrying the count). Of concurrent refreshes of one
+// token exactly one succeeds. One store round trip: the store checks
+// rotation, revocation and the subject's log-out-everywhere generation in
+// one atomic step.
 func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
 	c, err := i.verifyKind(ctx, raw, TypeRefresh, useRefresh, i.cfg.refreshTTL)
 	if err != nil {
@@ -204,9 +235,6 @@ func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
 	if c.family == "" {
 		return Pair{}, reject(ErrMissingClaim, "fam")
 	}
-	if err := i.checkRevoked(ctx, c); err != nil {
-		return Pair{}, err
-	}
 	authTime := c.AuthTime
 	if authTime.IsZero() { // a token from before auth_time was written
 		authTime = c.IssuedAt
@@ -214,19 +242,27 @@ func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
 	if i.cfg.refreshMaxLifetime > 0 && !i.cfg.now().Before(authTime.Add(i.cfg.refreshMaxLifetime)) {
 		return Pair{}, reject(ErrExpired, "refresh family reached its maximum lifetime")
 	}
-	base := Claims{Subject: c.Subject, Roles: c.Roles, Scope: c.Scope, AMR: c.AMR, AuthTime: authTime}
-	pair, next, exp, err := i.pair(&base, c.Extra, c.family)
+	base := Claims{Subject: c.Subject, Roles: c.Roles, Scope: c.Scope, AMR: c.AMR, AuthTime: authTime, family: c.family}
+	m, err := i.plan(&base)
 	if err != nil {
 		return Pair{}, err
 	}
-	switch err := i.cfg.store.RotateFamily(ctx, c.family, c.ID, next, exp); {
+	// Signed before the rotation, in the presented token's generation: the
+	// rotation succeeds only if that is still the subject's generation, and
+	// a later RevokeSubject refuses these tokens too.
+	pair, err := i.signPair(m, c.gen, c.Extra)
+	if err != nil {
+		return Pair{}, err
+	}
+	rot := tokenstore.Rotation{Subject: c.Subject, Family: c.family, Used: c.ID, Next: m.refresh.ID, Gen: c.gen, Exp: m.keep}
+	var reuse *tokenstore.ReuseError
+	switch err := i.cfg.store.RotateFamily(ctx, rot); {
 	case err == nil:
-	case errors.Is(err, tokenstore.ErrReused):
-		// The store has revoked the family's refresh tokens; end its access
-		// tokens too. Should that fail, they still expire within the access
-		// TTL, and the reuse is reported either way.
-		_ = i.revokeFamily(ctx, c.Subject, c.family)
-		i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenReuseDetected, Subject: c.Subject, Family: c.family})
+	case errors.As(err, &reuse):
+		// The store has revoked the family, access tokens included.
+		if n := reuse.Count; n <= 1 || n%reuseReportEvery == 0 {
+			i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenReuseDetected, Subject: c.Subject, Family: c.family, Count: max(n, 1)})
+		}
 		return Pair{}, reject(ErrReused, "refresh token reused; family revoked")
 	case errors.Is(err, tokenstore.ErrFamilyRevoked), errors.Is(err, tokenstore.ErrFamilyUnknown):
 		return Pair{}, reject(ErrRevoked, "refresh family")
@@ -253,43 +289,40 @@ func (i *Issuer) Revoke(ctx context.Context, raw string) error {
 	if err != nil {
 		return err
 	}
-	// The verifier accepts a token until exp + leeway, so the revocation
-	// must outlive exp by the leeway too.
-	if err := i.cfg.store.RevokeToken(ctx, c.Subject, c.ID, c.ExpiresAt.Add(i.cfg.leeway)); err != nil {
-		return storeErr(err)
-	}
 	if c.family != "" {
-		if err := i.revokeFamily(ctx, c.Subject, c.family); err != nil {
-			return err
+		// Ends every token of the family; needs no room in the store.
+		if err := i.cfg.store.RevokeFamily(ctx, c.Subject, c.family); err != nil {
+			return storeErr(err)
 		}
+	} else if err := i.cfg.store.RevokeToken(ctx, c.Subject, c.ID, c.ExpiresAt.Add(i.cfg.leeway)); err != nil {
+		// The verifier accepts a token until exp + leeway, so the
+		// revocation must outlive exp by the leeway too.
+		return storeErr(err)
 	}
 	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: c.Subject, Family: c.family})
 	return nil
 }
 
-// revokeFamily ends family: its refresh tokens, and every access token of
-// sub carrying it for as long as one can still verify.
-func (i *Issuer) revokeFamily(ctx context.Context, sub, family string) error {
-	until := i.cfg.now().Add(i.cfg.accessTTL + i.cfg.leeway)
-	if err := i.cfg.store.RevokeFamily(ctx, sub, family, until); err != nil {
-		return storeErr(err)
-	}
-	return nil
-}
-
-// RevokeSubject logs a user out everywhere: every token of sub issued up to
-// now (millisecond precision) is refused from now on, for as long as the
-// longest-lived token (the refresh TTL, plus the leeway).
+// RevokeSubject logs a user out everywhere: every token of sub minted so
+// far — access, refresh and purpose tokens, on any instance, whatever its
+// clock — is refused from now on, including the tokens of a refresh that
+// races this call. It raises the subject's generation in the store, which
+// keeps it for the longest lifetime of any token kind this issuer mints
+// (plus the leeway); a sign-in after it starts afresh.
 func (i *Issuer) RevokeSubject(ctx context.Context, sub string) error {
 	if sub == "" {
 		return fmt.Errorf("%w: empty subject", ErrInvalidClaims)
 	}
-	cutoff := i.cfg.now().Truncate(time.Millisecond).Add(time.Millisecond)
-	if err := i.cfg.store.RevokeSubject(ctx, sub, cutoff, i.cfg.refreshTTL+i.cfg.leeway); err != nil {
+	if err := i.cfg.store.RevokeSubject(ctx, sub, i.longestLifetime()+i.cfg.leeway); err != nil {
 		return storeErr(err)
 	}
 	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: sub, Reason: "subject"})
 	return nil
+}
+
+// longestLifetime is the longest lifetime of any token kind i mints.
+func (i *Issuer) longestLifetime() time.Duration {
+	return max(i.cfg.accessTTL, i.cfg.refreshTTL, i.cfg.resetTTL, i.cfg.emailTTL)
 }
 
 func (i *Issuer) purposeTTL(p Purpose) (time.Duration, error) {
@@ -319,16 +352,13 @@ func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose) (strin
 	now := i.cfg.now()
 	c := Claims{Issuer: i.cfg.issuer, Audience: i.cfg.audience, Subject: sub, ID: jti,
 		IssuedAt: now, ExpiresAt: now.Add(ttl), use: usePurpose, purpose: string(p)}
-	raw, err := i.sign(&c, nil, TypePurpose)
-	if err != nil {
-		return "", err
-	}
 	// A purpose token is a one-member family: consuming it rotates the
 	// family away, which the store does atomically, so it works once.
-	if err := i.cfg.store.StartFamily(ctx, jti, sub, jti, c.ExpiresAt.Truncate(time.Second)); err != nil {
+	c.gen, err = i.cfg.store.StartFamily(ctx, tokenstore.Family{ID: jti, Subject: sub, JTI: jti, Exp: c.ExpiresAt.Add(i.cfg.leeway), Purpose: true})
+	if err != nil {
 		return "", storeErr(err)
 	}
-	return raw, nil
+	return i.sign(&c, nil, TypePurpose)
 }
 
 // ConsumePurpose verifies a purpose token for p and marks it used. A
@@ -348,24 +378,29 @@ func (i *Issuer) ConsumePurpose(ctx context.Context, raw string, p Purpose) (*Cl
 	if c.ExpiresAt.Sub(c.IssuedAt) > ttl {
 		return nil, reject(ErrLifetime, "")
 	}
-	if err := i.checkRevoked(ctx, c); err != nil {
-		return nil, err
-	}
 	next, err := i.newID()
 	if err != nil {
 		return nil, err
 	}
-	switch err := i.cfg.store.RotateFamily(ctx, c.ID, c.ID, next, c.ExpiresAt); {
+	// One round trip: the rotation also checks the subject's generation.
+	rot := tokenstore.Rotation{Subject: c.Subject, Family: c.ID, Used: c.ID, Next: next, Gen: c.gen, Exp: c.ExpiresAt}
+	switch err := i.cfg.store.RotateFamily(ctx, rot); {
 	case err == nil:
 		return c, nil
-	case errors.Is(err, tokenstore.ErrReused), errors.Is(err, tokenstore.ErrFamilyRevoked):
+	case errors.Is(err, tokenstore.ErrReused):
 		return nil, reject(ErrReused, "purpose token already used")
+	case errors.Is(err, tokenstore.ErrFamilyRevoked):
+		return nil, reject(ErrRevoked, "purpose token revoked")
 	case errors.Is(err, tokenstore.ErrFamilyUnknown):
 		return nil, reject(ErrRevoked, "purpose token unknown to the store")
 	default:
 		return nil, storeErr(err)
 	}
 }
+
+// reuseReportEvery is how many further replays of one family make another
+// audit.TokenReuseDetected event, after the first.
+const reuseReportEvery = 1000
 
 // storeErr maps the store's ErrUnavailable onto this package's, keeping
 // the cause.

@@ -374,7 +374,7 @@ func TestIssuerErrors(t *testing.T) {
 // unavailableStore fails every call as a Redis outage would.
 type unavailableStore struct{ tokenstore.Store }
 
-func (unavailableStore) Revoked(context.Context, string, string, string, time.Time) (bool, error) {
+func (unavailableStore) Revoked(context.Context, string, string, string, uint64) (bool, error) {
 	return false, tokenstore.ErrUnavailable
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,16 @@ func refParseClaims(payload []byte) (*Claims, error) {
 			}
 			*f.dst = t
 		}
+	}
+	if raw, ok := m[claimGen]; ok {
+		// The reference reads gen with encoding/json, then insists on the
+		// plain-digit form the Issuer writes.
+		var n json.Number
+		g, err := strconv.ParseUint(string(raw), 10, 64)
+		if json.Unmarshal(raw, &n) != nil || err != nil || string(raw) != strconv.FormatUint(g, 10) || g > 1<<53-1 {
+			return nil, reject(ErrMalformed, "gen is not a non-negative integer")
+		}
+		c.gen = g
 	}
 	list := func(name string) ([]string, error) {
 		raw, ok := m[name]
@@ -233,6 +244,33 @@ func mustSign(t *testing.T, payload []byte) string {
 	return raw
 }
 
+// hostileGens are gen claims the parser must refuse, and two it takes.
+var hostileGens = []string{`-1`, `1.0`, `1e3`, `01`, `"1"`, `null`, `true`, `[]`, `{}`, `9007199254740992`,
+	`18446744073709551616`, `0x1`, `+1`, `1 `, `9007199254740991`, `0`}
+
+func TestGenClaim(t *testing.T) {
+	for _, g := range hostileGens {
+		t.Run(g, func(t *testing.T) {
+			c, err := parseClaims([]byte(`{"sub":"a","gen":` + g + `}`))
+			switch g {
+			case `9007199254740991`, `0`, `1 `:
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				want, _ := strconv.ParseUint(strings.TrimSpace(g), 10, 64)
+				if c.gen != want {
+					t.Fatalf("gen = %d, want %s", c.gen, g)
+				}
+			default:
+				if !errors.Is(err, ErrMalformed) {
+					t.Fatalf("err = %v, want ErrMalformed", err)
+				}
+			}
+			compareStrict(t, []byte(`{"sub":"a","gen":`+g+`}`))
+		})
+	}
+}
+
 // TestHeaderClaimsDifferential checks the header and claims read from the
 // scanned members against the map-based parse.
 func TestHeaderClaimsDifferential(t *testing.T) {
@@ -246,6 +284,9 @@ func FuzzHeaderClaims(f *testing.F) {
 		f.Add([]byte(doc))
 	}
 	f.Add([]byte(benchClaims))
+	for _, g := range hostileGens {
+		f.Add([]byte(`{"sub":"a","gen":` + g + `}`))
+	}
 	f.Fuzz(compareStrict)
 }
 

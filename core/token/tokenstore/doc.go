@@ -1,12 +1,20 @@
 // Package tokenstore keeps the server-side state of authkit tokens: revoked
-// access tokens (by jti, or every token of a subject issued before a
-// cut-off) and refresh-token families with rotation and reuse detection
+// tokens (by jti, by family, or every token of a subject at "log out
+// everywhere") and refresh-token families with rotation and reuse detection
 // (RFC 9700 §4.14.2: a refresh token presented twice revokes its family).
 //
+// "Log out everywhere" raises a per-subject generation that every token
+// carries (its "gen" claim). The family and the generation are checked and
+// rotated in one atomic step, so a refresh racing the revocation, or
+// minted on a host whose clock runs ahead, cannot survive it; no clock is
+// compared across hosts. A family the store no longer holds revokes every
+// token carrying it.
+//
 // Two implementations satisfy Store: Memory, the bounded embedded default
-// for a single process, and Redis, for several instances sharing state
+// for a single process and for development (see Memory for its capacity
+// rules), and Redis, for production and several instances sharing state
 // (single server, Sentinel or Cluster). Revoked, the per-request check, is
-// one map lookup in memory and one round trip on Redis.
+// one map lookup in memory and one round trip on Redis; so is a refresh.
 //
 // Wiring:
 //
@@ -21,7 +29,7 @@
 //	}
 //
 //	// per request, after verifying the token's signature and claims:
-//	revoked, err := store.Revoked(ctx, claims.Subject, claims.ID, family, claims.IssuedAt)
+//	revoked, err := store.Revoked(ctx, claims.Subject, claims.ID, claims.Family(), claims.Generation())
 //	if err != nil {
 //		return err // errors.Is(err, tokenstore.ErrUnavailable): answer 503, never allow
 //	}

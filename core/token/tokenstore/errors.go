@@ -6,11 +6,12 @@ import "errors"
 // context (and, for ErrUnavailable, with the underlying Redis error).
 var (
 	// ErrReused reports that a refresh token that was already rotated away was
-	// presented again. The family is revoked as a consequence.
+	// presented again. The family is revoked as a consequence. RotateFamily
+	// returns it as a *ReuseError, which counts the replays.
 	ErrReused = errors.New("tokenstore: refresh token already used")
 
 	// ErrFamilyRevoked reports that the refresh-token family was revoked
-	// earlier (by RevokeFamily or by reuse detection).
+	// earlier (by RevokeFamily, by reuse detection, or by RevokeSubject).
 	ErrFamilyRevoked = errors.New("tokenstore: token family revoked")
 
 	// ErrFamilyUnknown reports that the family was never started or has
@@ -31,9 +32,21 @@ var (
 	ErrFull error = fullError{}
 
 	// ErrInvalid reports an unusable argument: an empty subject, jti or
-	// family id, a non-positive subject-marker ttl, or next == used.
+	// family id, a non-positive generation ttl, or next == used.
 	ErrInvalid = errors.New("tokenstore: invalid argument")
 )
+
+// ReuseError is the ErrReused that RotateFamily returns. Count is how many
+// times a rotated-away token of the family has been presented, this one
+// included: 1 for the first replay, which is the one worth an alert.
+type ReuseError struct {
+	Count int64
+}
+
+func (e *ReuseError) Error() string { return ErrReused.Error() }
+
+// Unwrap makes errors.Is(err, ErrReused) hold.
+func (e *ReuseError) Unwrap() error { return ErrReused }
 
 // fullError is ErrFull: a kind of ErrUnavailable.
 type fullError struct{}

@@ -19,7 +19,7 @@ func Example() {
 	_ = store.RevokeToken(ctx, "user-42", "jti-1", issued.Add(15*time.Minute))
 
 	for _, jti := range []string{"jti-1", "jti-2"} {
-		revoked, err := store.Revoked(ctx, "user-42", jti, "", issued)
+		revoked, err := store.Revoked(ctx, "user-42", jti, "", 0)
 		if err != nil {
 			fmt.Println("deny: store unavailable") // 503, never allow
 			return
@@ -35,15 +35,18 @@ func ExampleMemory_RevokeSubject() {
 	ctx := context.Background()
 	store := tokenstore.NewMemory()
 
-	// "Log out everywhere": every token issued before now is revoked for the
-	// longest token lifetime.
-	now := time.Now()
-	_ = store.RevokeSubject(ctx, "user-42", now, 14*24*time.Hour)
+	exp := time.Now().Add(time.Hour)
+	gen, _ := store.StartFamily(ctx, tokenstore.Family{ID: "fam-1", Subject: "user-42", JTI: "refresh-a", Exp: exp})
 
-	old, _ := store.Revoked(ctx, "user-42", "jti-old", "", now.Add(-time.Minute))
-	fresh, _ := store.Revoked(ctx, "user-42", "jti-new", "", now.Add(time.Second))
-	fmt.Println(old, fresh)
-	// Output: true false
+	// "Log out everywhere": the subject's generation goes up, so every
+	// token minted in an earlier one is refused, whatever its iat.
+	_ = store.RevokeSubject(ctx, "user-42", 14*24*time.Hour)
+
+	old, _ := store.Revoked(ctx, "user-42", "access-1", "fam-1", gen)
+	gen, _ = store.StartFamily(ctx, tokenstore.Family{ID: "fam-2", Subject: "user-42", JTI: "refresh-b", Exp: exp})
+	fresh, _ := store.Revoked(ctx, "user-42", "access-2", "fam-2", gen)
+	fmt.Println(old, fresh, gen)
+	// Output: true false 1
 }
 
 func ExampleMemory_errorChecking() {
@@ -51,11 +54,13 @@ func ExampleMemory_errorChecking() {
 	store := tokenstore.NewMemory()
 	exp := time.Now().Add(14 * 24 * time.Hour)
 
-	_ = store.StartFamily(ctx, "fam-1", "user-42", "refresh-a", exp)
-	_ = store.RotateFamily(ctx, "fam-1", "refresh-a", "refresh-b", exp)
+	_, _ = store.StartFamily(ctx, tokenstore.Family{ID: "fam-1", Subject: "user-42", JTI: "refresh-a", Exp: exp})
+	r := tokenstore.Rotation{Subject: "user-42", Family: "fam-1", Used: "refresh-a", Next: "refresh-b", Exp: exp}
+	_ = store.RotateFamily(ctx, r)
 
 	// refresh-a is presented a second time: a stolen copy, or the user's.
-	err := store.RotateFamily(ctx, "fam-1", "refresh-a", "refresh-c", exp)
+	r.Next = "refresh-c"
+	err := store.RotateFamily(ctx, r)
 	switch {
 	case err == nil:
 		fmt.Println("issue the new token pair")
@@ -78,7 +83,7 @@ func ExampleNewRedis() {
 		fmt.Println(err)
 		return
 	}
-	revoked, err := store.Revoked(context.Background(), "user-42", "jti-1", "", time.Now())
+	revoked, err := store.Revoked(context.Background(), "user-42", "jti-1", "", 0)
 	if errors.Is(err, tokenstore.ErrUnavailable) {
 		fmt.Println("answer 503, never allow")
 		return

@@ -5,40 +5,79 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
 
-// Memory is the embedded Store: bounded (see WithMaxEntries), safe for
-// concurrent use, and without background goroutines. Every write removes up
-// to a few dozen expired entries, so expired entries are swept as the store
-// is used; reads simply ignore them. Its state is lost on restart and not
-// shared between processes: run several instances behind a load balancer
-// with the Redis store instead.
+// Memory is the embedded Store: bounded, safe for concurrent use, and
+// without background goroutines. Its state is lost on restart and not
+// shared between processes: production, and anything with more than one
+// instance, uses the Redis store.
+//
+// Capacity (WithMaxEntries) is shared by families, subject records and
+// revoked-jti markers, with these rules:
+//   - revoking never needs room: logging out (RevokeFamily) and logging out
+//     everywhere (RevokeSubject) change the subject's existing records; the
+//     last tenth of the capacity is reserved for the markers that do need
+//     an entry (a revoked token without a family, the generation of a
+//     subject that holds no family);
+//   - a subject holds at most WithMaxFamiliesPerSubject live sign-ins:
+//     signing in once more ends that subject's oldest sign-in. Purpose
+//     tokens are capped likewise on their own, and never end a sign-in;
+//   - only expired entries are evicted, never another subject's: when the
+//     store is full, a new sign-in fails with ErrFull (503) while logouts
+//     keep working.
+//
+// Every write removes up to a few dozen expired entries, so expired entries
+// are swept as the store is used; reads ignore them.
 type Memory struct {
-	now func() time.Time
-	max int
+	now        func() time.Time
+	max        int // entries in all
+	families   int // entries families and subject records may fill
+	perSubject int
 
 	mu    sync.RWMutex
 	items map[[sha256.Size]byte]*entry
 	byExp expiryHeap // every item, soonest expiry first
 }
 
-// entry is one revoked jti, subject cut-off or family. Keys are hashes, so
+type entryKind uint8
+
+const (
+	jtiEntry entryKind = iota
+	subjectEntry
+	familyEntry
+)
+
+// entry is one revoked jti, subject record or family. Keys are hashes, so
 // an entry's size does not depend on the ids it stands for.
 type entry struct {
-	key     [sha256.Size]byte
-	exp     int64 // unix ns; the entry is dead once now >= exp
-	idx     int   // position in byExp
-	cut     int64 // subject cut-off, unix ms
+	key  [sha256.Size]byte
+	exp  int64 // unix ns; the entry is dead once now >= exp
+	idx  int   // position in byExp
+	kind entryKind
+
+	// family
 	cur     [sha256.Size]byte
-	revoked bool // family revoked
+	revoked bool
+	purpose bool
+	reuses  int64
+	owner   *entry // the subject record
+
+	// subject; its exp is at least that of each of its families
+	gen      uint64
+	signIns  []*entry // live sign-in families, oldest first
+	purposes []*entry // live purpose families, oldest first
 }
 
 // NewMemory returns an empty in-memory Store.
 func NewMemory(opts ...MemoryOption) *Memory {
 	c := newMemoryConfig(opts)
-	return &Memory{now: c.now, max: c.maxEntries, items: make(map[[sha256.Size]byte]*entry)}
+	return &Memory{
+		now: c.now, max: c.maxEntries, families: c.maxEntries - (c.maxEntries+9)/10,
+		perSubject: c.maxPerSubject, items: make(map[[sha256.Size]byte]*entry),
+	}
 }
 
 // Len reports how many entries the store holds, expired ones not yet swept
@@ -48,6 +87,9 @@ func (m *Memory) Len() int {
 	defer m.mu.RUnlock()
 	return len(m.items)
 }
+
+func subjectKey(sub string) [sha256.Size]byte        { return digest(kindGen, sub, "") }
+func familyKey(sub, family string) [sha256.Size]byte { return digest(kindFamily, sub, family) }
 
 // RevokeToken implements Store.
 func (m *Memory) RevokeToken(_ context.Context, sub, jti string, exp time.Time) error {
@@ -67,51 +109,57 @@ func (m *Memory) RevokeToken(_ context.Context, sub, jti string, exp time.Time) 
 		m.extend(e, end)
 		return nil
 	}
-	return m.insert(&entry{key: key, exp: end}, now)
+	if !m.room(1, m.max, now) {
+		return ErrFull
+	}
+	m.add(&entry{key: key, exp: end, kind: jtiEntry})
+	return nil
 }
 
 // RevokeSubject implements Store.
-func (m *Memory) RevokeSubject(_ context.Context, sub string, before time.Time, ttl time.Duration) error {
+func (m *Memory) RevokeSubject(_ context.Context, sub string, ttl time.Duration) error {
 	if sub == "" {
 		return fmt.Errorf("%w: empty subject", ErrInvalid)
 	}
 	if ttl <= 0 {
-		return fmt.Errorf("%w: subject marker ttl %v is not positive", ErrInvalid, ttl)
+		return fmt.Errorf("%w: generation ttl %v is not positive", ErrInvalid, ttl)
 	}
 	now := unixNano(m.now())
 	end := addNano(now, ttl)
-	cut := unixMilli(before)
-	key := digest(kindCut, sub, "")
+	key := subjectKey(sub)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
-	if e := m.live(key, now); e != nil {
-		e.cut = max(e.cut, cut)
-		m.extend(e, end)
+	if s := m.live(key, now); s != nil {
+		s.gen++
+		m.extend(s, end)
 		return nil
 	}
-	return m.insert(&entry{key: key, exp: end, cut: cut}, now)
+	// No record: the subject holds no family, so only tokens without one
+	// can be affected; the reserve holds this marker.
+	if !m.room(1, m.max, now) {
+		return ErrFull
+	}
+	m.add(&entry{key: key, exp: end, kind: subjectEntry, gen: 1})
+	return nil
 }
 
 // Revoked implements Store.
-func (m *Memory) Revoked(_ context.Context, sub, jti, family string, issuedAt time.Time) (bool, error) {
+func (m *Memory) Revoked(_ context.Context, sub, jti, family string, gen uint64) (bool, error) {
 	if sub == "" || jti == "" {
 		return true, fmt.Errorf("%w: empty subject or jti", ErrInvalid)
 	}
 	now := unixNano(m.now())
-	jkey := digest(kindJTI, sub, jti)
-	ckey := digest(kindCut, sub, "")
-	iat := unixMilli(issuedAt)
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if e := m.items[jkey]; e != nil && now < e.exp {
+	if e := m.items[digest(kindJTI, sub, jti)]; e != nil && now < e.exp {
 		return true, nil
 	}
-	if e := m.items[ckey]; e != nil && now < e.exp && iat < e.cut {
+	if s := m.items[subjectKey(sub)]; s != nil && now < s.exp && s.gen > gen {
 		return true, nil
 	}
 	if family != "" {
-		if e := m.items[digest(kindFamRev, sub, family)]; e != nil && now < e.exp {
+		if f := m.items[familyKey(sub, family)]; f == nil || now >= f.exp || f.revoked {
 			return true, nil
 		}
 	}
@@ -119,79 +167,115 @@ func (m *Memory) Revoked(_ context.Context, sub, jti, family string, issuedAt ti
 }
 
 // StartFamily implements Store.
-func (m *Memory) StartFamily(_ context.Context, family, sub, jti string, exp time.Time) error {
-	if family == "" || sub == "" || jti == "" {
-		return fmt.Errorf("%w: empty family, subject or jti", ErrInvalid)
+func (m *Memory) StartFamily(_ context.Context, f Family) (uint64, error) {
+	if f.ID == "" || f.Subject == "" || f.JTI == "" {
+		return 0, fmt.Errorf("%w: empty family, subject or jti", ErrInvalid)
 	}
 	now := unixNano(m.now())
-	end := unixNano(exp)
-	if end <= now {
-		return nil
-	}
-	key := digest(kindFamily, family, "")
-	cur := digest(kindFamJTI, jti, "")
+	end := unixNano(f.Exp)
+	skey, fkey := subjectKey(f.Subject), familyKey(f.Subject, f.ID)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
-	if m.live(key, now) != nil {
-		return ErrFamilyExists
+	s := m.live(skey, now)
+	var gen uint64
+	if s != nil {
+		gen = s.gen
 	}
-	return m.insert(&entry{key: key, exp: end, cur: cur}, now)
+	if end <= now {
+		return gen, nil
+	}
+	if m.live(fkey, now) != nil {
+		return 0, ErrFamilyExists
+	}
+	need := 2 // the family and a new subject record
+	var oldest *entry
+	if s != nil {
+		need = 1
+		if list := s.list(f.Purpose); len(list) >= m.perSubject {
+			oldest, need = list[0], 0
+		}
+	}
+	if !m.room(need, m.families, now) {
+		return 0, ErrFull
+	}
+	if oldest != nil {
+		m.remove(oldest) // the subject's own oldest sign-in (or purpose token) ends
+	}
+	if s == nil {
+		s = &entry{key: skey, exp: end, kind: subjectEntry}
+		m.add(s)
+	}
+	e := &entry{key: fkey, exp: end, kind: familyEntry, cur: digest(kindFamJTI, f.JTI, ""), purpose: f.Purpose, owner: s}
+	m.add(e)
+	if f.Purpose {
+		s.purposes = append(s.purposes, e)
+	} else {
+		s.signIns = append(s.signIns, e)
+	}
+	m.extend(s, end)
+	return gen, nil
 }
 
 // RotateFamily implements Store.
-func (m *Memory) RotateFamily(_ context.Context, family, used, next string, exp time.Time) error {
-	if family == "" || used == "" || next == "" {
-		return fmt.Errorf("%w: empty family or jti", ErrInvalid)
+func (m *Memory) RotateFamily(_ context.Context, r Rotation) error {
+	if r.Subject == "" || r.Family == "" || r.Used == "" || r.Next == "" {
+		return fmt.Errorf("%w: empty subject, family or jti", ErrInvalid)
 	}
-	if used == next {
+	if r.Used == r.Next {
 		return fmt.Errorf("%w: next jti equals the used one", ErrInvalid)
 	}
 	now := unixNano(m.now())
-	key := digest(kindFamily, family, "")
-	usedKey := digest(kindFamJTI, used, "")
-	nextKey := digest(kindFamJTI, next, "")
+	usedKey := digest(kindFamJTI, r.Used, "")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
-	e := m.live(key, now)
+	e := m.live(familyKey(r.Subject, r.Family), now)
 	switch {
 	case e == nil:
 		return ErrFamilyUnknown
 	case e.cur != usedKey:
 		e.revoked = true
-		return ErrReused
+		e.reuses++
+		return &ReuseError{Count: e.reuses}
 	case e.revoked:
 		return ErrFamilyRevoked
 	}
-	e.cur = nextKey
-	m.extend(e, unixNano(exp))
+	s := m.live(subjectKey(r.Subject), now)
+	if s != nil && r.Gen < s.gen {
+		e.revoked = true
+		return ErrFamilyRevoked
+	}
+	e.cur = digest(kindFamJTI, r.Next, "")
+	end := unixNano(r.Exp)
+	m.extend(e, end)
+	if s != nil {
+		m.extend(s, end)
+	}
 	return nil
 }
 
-// RevokeFamily implements Store.
-func (m *Memory) RevokeFamily(_ context.Context, sub, family string, until time.Time) error {
+// RevokeFamily implements Store. It never adds an entry: an unknown family
+// is revoked already.
+func (m *Memory) RevokeFamily(_ context.Context, sub, family string) error {
 	if sub == "" || family == "" {
 		return fmt.Errorf("%w: empty subject or family", ErrInvalid)
 	}
 	now := unixNano(m.now())
-	key := digest(kindFamily, family, "")
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.sweep(now)
-	if e := m.live(key, now); e != nil {
+	if e := m.live(familyKey(sub, family), now); e != nil {
 		e.revoked = true
 	}
-	end := unixNano(until)
-	if end <= now {
-		return nil
+	return nil
+}
+
+// list is the subject record's list of sign-in or purpose families.
+func (s *entry) list(purpose bool) []*entry {
+	if purpose {
+		return s.purposes
 	}
-	mkey := digest(kindFamRev, sub, family)
-	if e := m.live(mkey, now); e != nil {
-		m.extend(e, end)
-		return nil
-	}
-	return m.insert(&entry{key: mkey, exp: end}, now)
+	return s.signIns
 }
 
 // live returns the unexpired entry under key, removing an expired one.
@@ -216,24 +300,38 @@ func (m *Memory) sweep(now int64) {
 	}
 }
 
-// insert adds e. A full store first drops every expired entry; if it is
-// still full it refuses with ErrFull rather than evict a live entry, since
-// dropping a revocation would re-allow a revoked token (fail open).
-func (m *Memory) insert(e *entry, now int64) error {
-	for len(m.items) >= m.max && len(m.byExp) > 0 && now >= m.byExp[0].exp {
+// room reports whether n more entries fit under limit, first dropping as
+// many expired entries as that takes. Live entries are never evicted here:
+// dropping a revocation would re-allow a revoked token (fail open), and
+// dropping another subject's family would sign that subject out.
+func (m *Memory) room(n, limit int, now int64) bool {
+	for len(m.items)+n > limit && len(m.byExp) > 0 && now >= m.byExp[0].exp {
 		m.remove(m.byExp[0])
 	}
-	if len(m.items) >= m.max {
-		return ErrFull
-	}
+	return len(m.items)+n <= limit
+}
+
+func (m *Memory) add(e *entry) {
 	m.items[e.key] = e
 	heap.Push(&m.byExp, e)
-	return nil
 }
 
 func (m *Memory) remove(e *entry) {
 	heap.Remove(&m.byExp, e.idx)
 	delete(m.items, e.key)
+	if s := e.owner; s != nil {
+		del := func(l []*entry) []*entry {
+			if i := slices.Index(l, e); i >= 0 {
+				return slices.Delete(l, i, i+1)
+			}
+			return l
+		}
+		if e.purpose {
+			s.purposes = del(s.purposes)
+		} else {
+			s.signIns = del(s.signIns)
+		}
+	}
 }
 
 // extend moves e's expiry to end if that is later; entries never shrink.

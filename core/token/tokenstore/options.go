@@ -7,13 +7,15 @@ import (
 // Defaults, kept in one place.
 const (
 	defaultMaxEntries = 100_000
+	defaultPerSubject = 32
 	defaultPrefix     = "authkit:tok:"
 	sweepPerWrite     = 64 // expired entries a Memory write removes at most
 )
 
 type memoryConfig struct {
-	maxEntries int
-	now        func() time.Time
+	maxEntries    int
+	maxPerSubject int
+	now           func() time.Time
 }
 
 type redisConfig struct {
@@ -22,7 +24,7 @@ type redisConfig struct {
 }
 
 func newMemoryConfig(opts []MemoryOption) memoryConfig {
-	c := memoryConfig{maxEntries: defaultMaxEntries, now: time.Now}
+	c := memoryConfig{maxEntries: defaultMaxEntries, maxPerSubject: defaultPerSubject, now: time.Now}
 	for _, o := range opts {
 		if o != nil {
 			o.applyMemory(&c)
@@ -81,19 +83,37 @@ func WithClock(now func() time.Time) Option {
 	return clockOption(now)
 }
 
-// WithMaxEntries bounds the number of entries (revoked jtis, subject
-// cut-offs and families together) a Memory store holds. When it is full,
-// expired entries are dropped; if none is, a new entry is refused with
-// ErrFull (which matches ErrUnavailable, so the Issuer answers 503): a live
-// revocation is never evicted, since that would re-allow a revoked token.
-// Size it for the revocations and live refresh families you expect within
-// one refresh lifetime, with headroom; each entry costs roughly 200 bytes.
-// A single process at scale should use the Redis store. Values below 1 are
-// ignored. Default: 100000.
+// WithMaxEntries bounds the number of entries (families, subject records
+// and revoked-jti markers together) a Memory store holds; each costs
+// roughly 250 bytes. Families may fill nine tenths of it; the last tenth is
+// kept for revocations, so that logging out and logging out everywhere
+// never fail for lack of room (they mostly change existing entries and need
+// none). Only expired entries are ever evicted: when the store is full, a
+// new sign-in fails with ErrFull (which matches ErrUnavailable, so the
+// Issuer answers 503) while logouts keep working. Size it for the sign-ins
+// you expect within one refresh lifetime, with headroom. THE MEMORY STORE IS
+// FOR A SINGLE PROCESS AND FOR DEVELOPMENT: production uses the Redis store,
+// which is shared and bounded by Redis itself. Values below 1 are ignored.
+// Default: 100000.
 func WithMaxEntries(n int) MemoryOption {
 	return memoryOption(func(c *memoryConfig) {
 		if n >= 1 {
 			c.maxEntries = n
+		}
+	})
+}
+
+// WithMaxFamiliesPerSubject caps the live sign-ins (refresh families) one
+// subject holds in a Memory store: a sign-in beyond it ends that subject's
+// oldest sign-in, whose tokens are refused from then on. Purpose tokens
+// (password reset, email verification) are capped separately by the same
+// number, ending the subject's oldest purpose token; they never count
+// towards the sign-ins nor end one. So no single account can fill the
+// store. Values below 1 are ignored. Default: 32.
+func WithMaxFamiliesPerSubject(n int) MemoryOption {
+	return memoryOption(func(c *memoryConfig) {
+		if n >= 1 {
+			c.maxPerSubject = n
 		}
 	})
 }

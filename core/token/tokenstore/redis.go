@@ -16,15 +16,20 @@ import (
 // works with a single server, Sentinel and Cluster through
 // redis.UniversalClient.
 //
-// Key layout (P is the prefix, S and F are base64url(sha256(id))[:22] of the
-// subject and family, so any byte in an id is safe in a key and a hash tag):
+// Key layout (P is the prefix, S is base64url(sha256(subject))[:22], so any
+// byte in an id is safe in a key and a hash tag):
 //
 //	P{S}:jti:<base64url(sha256(jti))>  revoked jti, TTL = remaining lifetime
-//	P{S}:cut                           subject cut-off in unix ms, TTL = marker ttl
-//	P{F}:fam                           "a" or "r" (active/revoked) + hash of the current refresh jti
-//	P{S}:famrev:<base64url(sha256(F))> tokens of sub carrying a revoked family, TTL = until
+//	P{S}:gen                           the subject's generation (decimal), TTL >= each of its families'
+//	P{S}:fam:<base64url(sha256(fam))>  family: "a" or "r" (active/revoked), the hash of the
+//	                                   current refresh jti, then the replay count if any
 //
-// Keys of one subject share a hash tag, so Revoked is one MGET in one slot.
+// Every key of one subject shares its hash tag, so Revoked is one MGET and
+// each family operation one script, in one Cluster slot. The family sits
+// beside the generation so that rotating it checks the generation
+// atomically: log-out-everywhere and a concurrent refresh are ordered by
+// Redis, not by any host's clock.
+//
 // Every Redis error is returned wrapped in ErrUnavailable.
 type Redis struct {
 	c      redis.UniversalClient
@@ -45,17 +50,29 @@ func NewRedis(c redis.UniversalClient, opts ...RedisOption) (*Redis, error) {
 	return &Redis{c: c, prefix: cfg.prefix, now: cfg.now}, nil
 }
 
-// revokeSubject raises the cut-off (never lowers it) and keeps the marker for
-// the longer of its remaining TTL and ARGV[2] ms.
+// revokeSubjectScript raises the generation (KEYS[1]) and keeps it for at
+// least ARGV[1] ms.
 var revokeSubjectScript = redis.NewScript(`
-local ttl = tonumber(ARGV[2])
-local p = redis.call('PTTL', KEYS[1])
-if p > ttl then ttl = p end
-local v = ARGV[1]
-local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(cur) and tonumber(cur) > tonumber(v) then v = cur end
-redis.call('SET', KEYS[1], v, 'PX', ttl)
-return 1
+local g = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return g
+`)
+
+// startScript: KEYS[1] family, KEYS[2] generation; ARGV[1] the family's
+// value, ARGV[2] TTL in ms. Returns the generation, or -1 if the family
+// exists. The generation key is written (0) when absent and kept at least
+// as long as every family of the subject, so a generation can never lapse
+// while a family started before it lives.
+var startScript = redis.NewScript(`
+local g = redis.call('GET', KEYS[2])
+if g and not tonumber(g) then return redis.error_reply('malformed generation') end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
+if not g then
+  redis.call('SET', KEYS[2], '0', 'PX', ARGV[2])
+  return 0
+end
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+return tonumber(g)
 `)
 
 // Result codes of rotateScript.
@@ -66,24 +83,37 @@ const (
 	rotateReused
 )
 
-// rotateScript: ARGV[1] hash of the used jti, ARGV[2] hash of the next one,
-// ARGV[3] new TTL in ms (<= 0: keep). Reuse is checked before revocation so
-// that a replayed token is reported as reuse even once the family is revoked.
+// rotateScript: KEYS[1] family, KEYS[2] generation; ARGV[1] hash of the
+// used jti, ARGV[2] hash of the next one, ARGV[3] new TTL in ms (<= 0:
+// keep), ARGV[4] the presented token's generation. Returns {code, replays}.
+// Reuse is checked before revocation so that a replayed token is reported
+// as reuse even once the family is revoked; a family of an earlier
+// generation is revoked on the spot.
 var rotateScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-if not v then return 1 end
-if string.sub(v, 2) ~= ARGV[1] then
-  redis.call('SETRANGE', KEYS[1], 0, 'r')
-  return 3
+if not v then return {1, 0} end
+local cur = string.sub(v, 2, 44)
+if cur ~= ARGV[1] then
+  local n = (tonumber(string.sub(v, 45)) or 0) + 1
+  redis.call('SET', KEYS[1], 'r' .. cur .. n, 'KEEPTTL')
+  return {3, n}
 end
-if string.sub(v, 1, 1) ~= 'a' then return 2 end
+if string.sub(v, 1, 1) ~= 'a' then return {2, 0} end
+local g = redis.call('GET', KEYS[2])
+if g and not tonumber(g) then return redis.error_reply('malformed generation') end
+g = tonumber(g or '0')
+if tonumber(ARGV[4]) < g then
+  redis.call('SETRANGE', KEYS[1], 0, 'r')
+  return {2, 0}
+end
 redis.call('SET', KEYS[1], 'a' .. ARGV[2], 'KEEPTTL')
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then
   local p = redis.call('PTTL', KEYS[1])
   if p >= 0 and p < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('SET', KEYS[2], g, 'PX', ttl) end
 end
-return 0
+return {0, 0}
 `)
 
 // revokeFamilyScript flips the state byte; SETRANGE keeps the TTL.
@@ -101,39 +131,36 @@ func (r *Redis) RevokeToken(ctx context.Context, sub, jti string, exp time.Time)
 	if d <= 0 {
 		return nil
 	}
-	tag := r.subjectTag(sub)
-	if err := r.c.Set(ctx, r.jtiKey(tag, jti), "1", px(d)).Err(); err != nil {
+	if err := r.c.Set(ctx, r.jtiKey(r.subjectTag(sub), jti), "1", px(d)).Err(); err != nil {
 		return unavailable(err)
 	}
 	return nil
 }
 
 // RevokeSubject implements Store. One round trip (one script).
-func (r *Redis) RevokeSubject(ctx context.Context, sub string, before time.Time, ttl time.Duration) error {
+func (r *Redis) RevokeSubject(ctx context.Context, sub string, ttl time.Duration) error {
 	if sub == "" {
 		return fmt.Errorf("%w: empty subject", ErrInvalid)
 	}
 	if ttl <= 0 {
-		return fmt.Errorf("%w: subject marker ttl %v is not positive", ErrInvalid, ttl)
+		return fmt.Errorf("%w: generation ttl %v is not positive", ErrInvalid, ttl)
 	}
-	key := r.cutKey(r.subjectTag(sub))
-	err := revokeSubjectScript.Run(ctx, r.c, []string{key}, unixMilli(before), ceilMilli(ttl)).Err()
-	if err != nil {
+	if err := revokeSubjectScript.Run(ctx, r.c, []string{r.genKey(r.subjectTag(sub))}, ceilMilli(ttl)).Err(); err != nil {
 		return unavailable(err)
 	}
 	return nil
 }
 
-// Revoked implements Store. One round trip (MGET of the jti and cut-off
-// keys, which share a slot). On error it answers true.
-func (r *Redis) Revoked(ctx context.Context, sub, jti, family string, issuedAt time.Time) (bool, error) {
+// Revoked implements Store. One round trip (MGET of the jti, generation
+// and family keys, which share a slot). On error it answers true.
+func (r *Redis) Revoked(ctx context.Context, sub, jti, family string, gen uint64) (bool, error) {
 	if sub == "" || jti == "" {
 		return true, fmt.Errorf("%w: empty subject or jti", ErrInvalid)
 	}
 	tag := r.subjectTag(sub)
-	keys := []string{r.jtiKey(tag, jti), r.cutKey(tag)}
+	keys := []string{r.jtiKey(tag, jti), r.genKey(tag)}
 	if family != "" {
-		keys = append(keys, r.famRevKey(tag, family))
+		keys = append(keys, r.familyKey(tag, family))
 	}
 	vals, err := r.c.MGet(ctx, keys...).Result()
 	if err != nil {
@@ -142,58 +169,87 @@ func (r *Redis) Revoked(ctx context.Context, sub, jti, family string, issuedAt t
 	if len(vals) != len(keys) {
 		return true, unavailable(fmt.Errorf("MGET returned %d values", len(vals)))
 	}
-	if vals[0] != nil || (len(vals) == 3 && vals[2] != nil) {
+	if vals[0] != nil {
 		return true, nil
 	}
-	if vals[1] == nil {
-		return false, nil
+	if vals[1] != nil {
+		s, _ := vals[1].(string)
+		cur, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			// A corrupted generation must not unrevoke anything.
+			return true, unavailable(fmt.Errorf("malformed subject generation: %w", err))
+		}
+		if gen < cur {
+			return true, nil
+		}
 	}
-	s, _ := vals[1].(string)
-	cut, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		// A corrupted marker must not unrevoke anything.
-		return true, unavailable(fmt.Errorf("malformed subject cut-off: %w", err))
+	if family != "" {
+		s, _ := vals[2].(string)
+		if !strings.HasPrefix(s, "a") { // absent or revoked
+			return true, nil
+		}
 	}
-	return unixMilli(issuedAt) < cut, nil
+	return false, nil
 }
 
-// StartFamily implements Store. One round trip (SET NX PX).
-func (r *Redis) StartFamily(ctx context.Context, family, sub, jti string, exp time.Time) error {
-	if family == "" || sub == "" || jti == "" {
-		return fmt.Errorf("%w: empty family, subject or jti", ErrInvalid)
+// StartFamily implements Store. One round trip (one script).
+func (r *Redis) StartFamily(ctx context.Context, f Family) (uint64, error) {
+	if f.ID == "" || f.Subject == "" || f.JTI == "" {
+		return 0, fmt.Errorf("%w: empty family, subject or jti", ErrInvalid)
 	}
-	d := exp.Sub(r.now())
+	tag := r.subjectTag(f.Subject)
+	d := f.Exp.Sub(r.now())
 	if d <= 0 {
-		return nil
+		s, err := r.c.Get(ctx, r.genKey(tag)).Result()
+		if errors.Is(err, redis.Nil) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, unavailable(err)
+		}
+		return parseGen(s)
 	}
-	ok, err := r.c.SetNX(ctx, r.familyKey(family), "a"+famJTI(jti), px(d)).Result()
+	g, err := startScript.Run(ctx, r.c, []string{r.familyKey(tag, f.ID), r.genKey(tag)}, "a"+famJTI(f.JTI), ceilMilli(d)).Int64()
 	if err != nil {
-		return unavailable(err)
+		return 0, unavailable(err)
 	}
-	if !ok {
-		return ErrFamilyExists
+	if g < 0 {
+		return 0, ErrFamilyExists
 	}
-	return nil
+	return uint64(g), nil
+}
+
+func parseGen(s string) (uint64, error) {
+	g, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, unavailable(fmt.Errorf("malformed subject generation: %w", err))
+	}
+	return g, nil
 }
 
 // RotateFamily implements Store. One round trip (one script, by EVALSHA;
 // the first call after a script flush adds an EVAL).
-func (r *Redis) RotateFamily(ctx context.Context, family, used, next string, exp time.Time) error {
-	if family == "" || used == "" || next == "" {
-		return fmt.Errorf("%w: empty family or jti", ErrInvalid)
+func (r *Redis) RotateFamily(ctx context.Context, rot Rotation) error {
+	if rot.Subject == "" || rot.Family == "" || rot.Used == "" || rot.Next == "" {
+		return fmt.Errorf("%w: empty subject, family or jti", ErrInvalid)
 	}
-	if used == next {
+	if rot.Used == rot.Next {
 		return fmt.Errorf("%w: next jti equals the used one", ErrInvalid)
 	}
 	var ttl int64
-	if d := exp.Sub(r.now()); d > 0 {
+	if d := rot.Exp.Sub(r.now()); d > 0 {
 		ttl = ceilMilli(d)
 	}
-	code, err := rotateScript.Run(ctx, r.c, []string{r.familyKey(family)}, famJTI(used), famJTI(next), ttl).Int()
+	tag := r.subjectTag(rot.Subject)
+	res, err := rotateScript.Run(ctx, r.c, []string{r.familyKey(tag, rot.Family), r.genKey(tag)},
+		famJTI(rot.Used), famJTI(rot.Next), ttl, strconv.FormatUint(rot.Gen, 10)).Int64Slice()
 	if err != nil {
 		return unavailable(err)
 	}
-	switch code {
+	if len(res) != 2 {
+		return unavailable(fmt.Errorf("rotate script returned %d values", len(res)))
+	}
+	switch res[0] {
 	case rotateOK:
 		return nil
 	case rotateUnknown:
@@ -201,29 +257,17 @@ func (r *Redis) RotateFamily(ctx context.Context, family, used, next string, exp
 	case rotateRevoked:
 		return ErrFamilyRevoked
 	case rotateReused:
-		return ErrReused
+		return &ReuseError{Count: res[1]}
 	}
-	return unavailable(fmt.Errorf("rotate script returned %d", code))
+	return unavailable(fmt.Errorf("rotate script returned %d", res[0]))
 }
 
 // RevokeFamily implements Store. One round trip (one script).
-func (r *Redis) RevokeFamily(ctx context.Context, sub, family string, until time.Time) error {
+func (r *Redis) RevokeFamily(ctx context.Context, sub, family string) error {
 	if sub == "" || family == "" {
 		return fmt.Errorf("%w: empty subject or family", ErrInvalid)
 	}
-	// The marker goes first: were the second step to fail, the family's
-	// tokens would already be refused. The two keys sit in different slots
-	// on a Cluster, so this is a plain pipeline, one round trip.
-	_, err := r.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		if d := until.Sub(r.now()); d > 0 {
-			// Never shortens a marker: issuers sharing the store may have
-			// different access TTLs.
-			markScript.Eval(ctx, pipe, []string{r.famRevKey(r.subjectTag(sub), family)}, px(d).Milliseconds())
-		}
-		revokeFamilyScript.Eval(ctx, pipe, []string{r.familyKey(family)}) // EVAL: a pipeline cannot fall back from EVALSHA
-		return nil
-	})
-	if err != nil {
+	if err := revokeFamilyScript.Run(ctx, r.c, []string{r.familyKey(r.subjectTag(sub), family)}).Err(); err != nil {
 		return unavailable(err)
 	}
 	return nil
@@ -254,24 +298,11 @@ func (r *Redis) jtiKey(subjectTag, jti string) string {
 	return r.prefix + "{" + subjectTag + "}:jti:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-func (r *Redis) cutKey(subjectTag string) string {
-	return r.prefix + "{" + subjectTag + "}:cut"
+func (r *Redis) genKey(subjectTag string) string {
+	return r.prefix + "{" + subjectTag + "}:gen"
 }
 
-// markScript sets KEYS[1] with a TTL of ARGV[1] ms unless it already
-// lives longer: a marker's expiry only ever grows.
-var markScript = redis.NewScript(`
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
-end
-return 1
-`)
-
-func (r *Redis) famRevKey(subjectTag, family string) string {
-	sum := digest(kindFamRev, family, "")
-	return r.prefix + "{" + subjectTag + "}:famrev:" + base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-func (r *Redis) familyKey(family string) string {
-	return r.prefix + "{" + tag(kindFamily, family) + "}:fam"
+func (r *Redis) familyKey(subjectTag, family string) string {
+	sum := digest(kindFamily, family, "")
+	return r.prefix + "{" + subjectTag + "}:fam:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }

@@ -64,12 +64,12 @@ func TestRedisKeysShareHashTag(t *testing.T) {
 	for _, h := range append(hostileIDs, struct{ name, id string }{"plain", "alice"}) {
 		t.Run(h.name, func(t *testing.T) {
 			st := r.subjectTag(h.id)
-			jk, ck, fk := r.jtiKey(st, h.id), r.cutKey(st), r.familyKey(h.id)
-			if hashTag(jk) != st || hashTag(ck) != st {
-				t.Fatalf("keys %q and %q do not share the hash tag %q", jk, ck, st)
+			jk, gk, fk := r.jtiKey(st, h.id), r.genKey(st), r.familyKey(st, h.id)
+			if hashTag(jk) != st || hashTag(gk) != st || hashTag(fk) != st {
+				t.Fatalf("keys %q, %q and %q do not share the hash tag %q", jk, gk, fk, st)
 			}
-			if len(st) != 22 || strings.ContainsAny(st, "{}") || len(hashTag(fk)) != 22 {
-				t.Fatalf("bad tags %q, %q", st, hashTag(fk))
+			if len(st) != 22 || strings.ContainsAny(st, "{}") {
+				t.Fatalf("bad tag %q", st)
 			}
 			if len(jk) > 100 || len(fk) > 100 {
 				t.Fatalf("key length depends on the id: %d, %d", len(jk), len(fk))
@@ -106,36 +106,58 @@ func TestRedisTTL(t *testing.T) {
 			wantErr(t, "revoke", r.RevokeToken(ctx, "alice", "j", clk.Now().Add(10*time.Minute)), nil)
 			wantTTL(t, "jti", pttl(t, r, r.jtiKey(r.subjectTag("alice"), "j")), 10*time.Minute)
 		}},
-		{"subject marker lives for ttl and never shortens", func(t *testing.T, r *Redis, clk *fakeClock) {
-			key := r.cutKey(r.subjectTag("alice"))
-			wantErr(t, "long", r.RevokeSubject(ctx, "alice", clk.Now(), time.Hour), nil)
+		{"the generation lives for ttl and never shortens", func(t *testing.T, r *Redis, clk *fakeClock) {
+			key := r.genKey(r.subjectTag("alice"))
+			wantErr(t, "long", r.RevokeSubject(ctx, "alice", time.Hour), nil)
 			wantTTL(t, "after long", pttl(t, r, key), time.Hour)
-			wantErr(t, "short, later cut-off", r.RevokeSubject(ctx, "alice", clk.Now().Add(time.Second), time.Minute), nil)
+			wantErr(t, "short", r.RevokeSubject(ctx, "alice", time.Minute), nil)
 			wantTTL(t, "after short", pttl(t, r, key), time.Hour)
-			wantErr(t, "longer", r.RevokeSubject(ctx, "alice", clk.Now(), 2*time.Hour), nil)
+			wantErr(t, "longer", r.RevokeSubject(ctx, "alice", 2*time.Hour), nil)
 			wantTTL(t, "after longer", pttl(t, r, key), 2*time.Hour)
 		}},
+		{"the generation outlives every family of the subject", func(t *testing.T, r *Redis, clk *fakeClock) {
+			key := r.genKey(r.subjectTag("alice"))
+			wantErr(t, "start", start(r, "f", "alice", "a", clk.Now().Add(2*time.Hour)), nil)
+			wantTTL(t, "after start", pttl(t, r, key), 2*time.Hour)
+			wantErr(t, "revoke with a short ttl", r.RevokeSubject(ctx, "alice", time.Minute), nil)
+			wantTTL(t, "after RevokeSubject", pttl(t, r, key), 2*time.Hour)
+			wantErr(t, "start in generation 1", start(r, "g", "alice", "a", clk.Now().Add(3*time.Hour)), nil)
+			wantTTL(t, "after a longer family", pttl(t, r, key), 3*time.Hour)
+			rot := Rotation{Subject: "alice", Family: "g", Used: "a", Next: "b", Gen: 1, Exp: clk.Now().Add(4 * time.Hour)}
+			wantErr(t, "rotate", r.RotateFamily(ctx, rot), nil)
+			wantTTL(t, "after a rotation", pttl(t, r, key), 4*time.Hour)
+		}},
 		{"family lives until its latest exp, revoked too", func(t *testing.T, r *Redis, clk *fakeClock) {
-			key := r.familyKey("f")
-			wantErr(t, "start", r.StartFamily(ctx, "f", "alice", "a", clk.Now().Add(time.Hour)), nil)
+			key := r.familyKey(r.subjectTag("alice"), "f")
+			wantErr(t, "start", start(r, "f", "alice", "a", clk.Now().Add(time.Hour)), nil)
 			wantTTL(t, "start", pttl(t, r, key), time.Hour)
-			wantErr(t, "rotate", r.RotateFamily(ctx, "f", "a", "b", clk.Now().Add(2*time.Hour)), nil)
+			wantErr(t, "rotate", rotate(r, "f", "a", "b", clk.Now().Add(2*time.Hour)), nil)
 			wantTTL(t, "rotate", pttl(t, r, key), 2*time.Hour)
-			wantErr(t, "rotate shorter", r.RotateFamily(ctx, "f", "b", "c", clk.Now().Add(time.Minute)), nil)
+			wantErr(t, "rotate shorter", rotate(r, "f", "b", "c", clk.Now().Add(time.Minute)), nil)
 			wantTTL(t, "rotate shorter", pttl(t, r, key), 2*time.Hour)
-			wantErr(t, "revoke", r.RevokeFamily(ctx, "alice", "f", farFuture), nil)
+			wantErr(t, "revoke", r.RevokeFamily(ctx, "alice", "f"), nil)
 			wantTTL(t, "revoke", pttl(t, r, key), 2*time.Hour)
-			wantErr(t, "replay", r.RotateFamily(ctx, "f", "a", "x", clk.Now()), ErrReused)
+			wantErr(t, "replay", rotate(r, "f", "a", "x", clk.Now()), ErrReused)
 			wantTTL(t, "replay", pttl(t, r, key), 2*time.Hour)
 		}},
-		{"a corrupted cut-off denies", func(t *testing.T, r *Redis, clk *fakeClock) {
-			if err := r.c.Set(ctx, r.cutKey(r.subjectTag("alice")), "garbage", time.Minute).Err(); err != nil {
+		{"a corrupted generation denies", func(t *testing.T, r *Redis, clk *fakeClock) {
+			if err := r.c.Set(ctx, r.genKey(r.subjectTag("alice")), "garbage", time.Minute).Err(); err != nil {
 				t.Fatal(err)
 			}
-			revoked, err := r.Revoked(ctx, "alice", "j", "", t0)
+			revoked, err := r.Revoked(ctx, "alice", "j", "", 0)
 			if !revoked || !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("Revoked = %v, %v; want true, ErrUnavailable", revoked, err)
 			}
+			wantErr(t, "start", start(r, "f", "alice", "a", clk.Now().Add(time.Hour)), ErrUnavailable)
+		}},
+		{"the old key layout is not read", func(t *testing.T, r *Redis, clk *fakeClock) {
+			// Before the generation, families were keyed by their own tag;
+			// such a family is refused (its user signs in again).
+			old := r.prefix + "{" + tag(kindFamily, "f") + "}:fam"
+			if err := r.c.Set(ctx, old, "a"+famJTI("a"), time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+			wantErr(t, "rotate", rotate(r, "f", "a", "b", clk.Now().Add(time.Hour)), ErrFamilyUnknown)
 		}},
 	}
 	for _, tc := range tests {
@@ -162,10 +184,10 @@ func TestRedisRoundTrips(t *testing.T) {
 	// Warm up: the connection, and the scripts in Redis's script cache.
 	for _, err := range []error{
 		c.Ping(ctx).Err(),
-		r.StartFamily(ctx, "warm", "alice", "a", exp),
-		r.RotateFamily(ctx, "warm", "a", "b", exp),
-		r.RevokeSubject(ctx, "warm", t0, time.Hour),
-		r.RevokeFamily(ctx, "alice", "warm", farFuture),
+		start(r, "warm", "alice", "a", exp),
+		rotate(r, "warm", "a", "b", exp),
+		r.RevokeSubject(ctx, "warm", time.Hour),
+		r.RevokeFamily(ctx, "alice", "warm"),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -175,21 +197,27 @@ func TestRedisRoundTrips(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"Revoked (not revoked)", func() error { _, err := r.Revoked(ctx, "alice", "j", "", t0); return err }},
+		{"Revoked (not revoked)", func() error { _, err := r.Revoked(ctx, "alice", "j", "", 0); return err }},
 		{"RevokeToken", func() error { return r.RevokeToken(ctx, "alice", "j", exp) }},
-		{"Revoked (revoked)", func() error { _, err := r.Revoked(ctx, "alice", "j", "", t0); return err }},
-		{"RevokeSubject", func() error { return r.RevokeSubject(ctx, "alice", t0, time.Hour) }},
-		{"Revoked (by cut-off)", func() error { _, err := r.Revoked(ctx, "alice", "k", "", t0.Add(-time.Hour)); return err }},
-		{"Revoked (with a family)", func() error { _, err := r.Revoked(ctx, "alice", "k", "fam", t0); return err }},
-		{"StartFamily", func() error { return r.StartFamily(ctx, "f", "alice", "a", exp) }},
-		{"RotateFamily", func() error { return r.RotateFamily(ctx, "f", "a", "b", exp) }},
-		{"RotateFamily (reuse)", func() error {
-			if err := r.RotateFamily(ctx, "f", "a", "c", exp); !errors.Is(err, ErrReused) {
+		{"Revoked (revoked)", func() error { _, err := r.Revoked(ctx, "alice", "j", "", 0); return err }},
+		{"StartFamily", func() error { return start(r, "f", "alice", "a", exp) }},
+		{"Revoked (with a family)", func() error { _, err := r.Revoked(ctx, "alice", "k", "f", 0); return err }},
+		{"RotateFamily", func() error { return rotate(r, "f", "a", "b", exp) }},
+		{"RevokeSubject", func() error { return r.RevokeSubject(ctx, "alice", time.Hour) }},
+		{"Revoked (by generation)", func() error { _, err := r.Revoked(ctx, "alice", "k", "f", 0); return err }},
+		{"RotateFamily (earlier generation)", func() error {
+			if err := rotate(r, "f", "b", "c", exp); !errors.Is(err, ErrFamilyRevoked) {
 				return err
 			}
 			return nil
 		}},
-		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "alice", "f", farFuture) }},
+		{"RotateFamily (reuse)", func() error {
+			if err := rotate(r, "f", "a", "c", exp); !errors.Is(err, ErrReused) {
+				return err
+			}
+			return nil
+		}},
+		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "alice", "f") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,17 +253,17 @@ func TestRedisUnavailable(t *testing.T) {
 		call func() error
 	}{
 		{"RevokeToken", func() error { return r.RevokeToken(ctx, "alice", "j", exp) }},
-		{"RevokeSubject", func() error { return r.RevokeSubject(ctx, "alice", time.Now(), time.Hour) }},
+		{"RevokeSubject", func() error { return r.RevokeSubject(ctx, "alice", time.Hour) }},
 		{"Revoked", func() error {
-			revoked, err := r.Revoked(ctx, "alice", "j", "", time.Now())
+			revoked, err := r.Revoked(ctx, "alice", "j", "", 0)
 			if !revoked {
 				t.Error("Revoked answered false on an unavailable store")
 			}
 			return err
 		}},
-		{"StartFamily", func() error { return r.StartFamily(ctx, "f", "alice", "a", exp) }},
-		{"RotateFamily", func() error { return r.RotateFamily(ctx, "f", "a", "b", exp) }},
-		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "alice", "f", farFuture) }},
+		{"StartFamily", func() error { return start(r, "f", "alice", "a", exp) }},
+		{"RotateFamily", func() error { return rotate(r, "f", "a", "b", exp) }},
+		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "alice", "f") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,44 +13,89 @@ import (
 //
 // Subject ids, family ids and jtis are opaque strings of any byte content;
 // the stores hash them, so their length and bytes never reach a key or a map
-// unhashed. An empty id is rejected with ErrInvalid. Times are compared at
-// millisecond precision.
+// unhashed. An empty id is rejected with ErrInvalid.
+//
+// "Log out everywhere" is a per-subject generation, not a time: every token
+// carries the generation its subject had when its family started, and
+// RevokeSubject raises it. Stores compare generations atomically with the
+// family they guard, so no clock of any host decides whether a token minted
+// around a revocation survives it.
 type Store interface {
 	// RevokeToken marks token jti of subject sub revoked until exp; the
-	// entry expires with the token. An exp already past is a no-op.
+	// entry expires with the token. An exp already past is a no-op. Tokens
+	// of a family are revoked with the family (RevokeFamily) instead.
 	RevokeToken(ctx context.Context, sub, jti string, exp time.Time) error
 
-	// RevokeSubject revokes every token of sub issued strictly before
-	// before. The marker is kept for ttl (the longest token lifetime); a
-	// later call never moves the cut-off backwards nor shortens the marker.
-	RevokeSubject(ctx context.Context, sub string, before time.Time, ttl time.Duration) error
+	// RevokeSubject raises sub's generation: every family of sub started
+	// before it ends, and every token minted in an earlier generation is
+	// refused from now on, however far ahead the clock of the host that
+	// minted it. The generation is kept for at least ttl (the longest
+	// lifetime of any token the caller mints) and for as long as a family
+	// started in it lives.
+	RevokeSubject(ctx context.Context, sub string, ttl time.Duration) error
 
-	// Revoked reports whether token jti of sub, issued at issuedAt and
-	// carrying refresh family family ("" for none), is revoked: on its
-	// own, by the subject's cut-off, or with its family (RevokeFamily). On
+	// Revoked reports whether token jti of sub, minted in generation gen
+	// and carrying refresh family family ("" for none), is revoked: on its
+	// own, by a later generation of sub, or with its family — a family
+	// revoked, or no longer recorded, ends every token that carries it. On
 	// error the answer is true: callers must deny, never allow.
-	Revoked(ctx context.Context, sub, jti, family string, issuedAt time.Time) (bool, error)
+	Revoked(ctx context.Context, sub, jti, family string, gen uint64) (bool, error)
 
-	// StartFamily records a new refresh-token family whose current refresh
-	// token is jti, alive until exp. A family id still recorded gives
-	// ErrFamilyExists; an exp already past records nothing.
-	StartFamily(ctx context.Context, family, sub, jti string, exp time.Time) error
+	// StartFamily records a new family and returns the subject's current
+	// generation, which every token of the family must carry. A family id
+	// still recorded gives ErrFamilyExists; an exp already past records
+	// nothing (and still returns the generation).
+	StartFamily(ctx context.Context, f Family) (gen uint64, err error)
 
-	// RotateFamily atomically replaces the family's current refresh jti used
-	// by next, and extends the family to exp if that is later. If used is
-	// not the current jti (it was rotated away: a replay, possibly a
-	// concurrent one), the family is revoked and ErrReused is returned.
-	// Presenting the current jti of a revoked family gives
-	// ErrFamilyRevoked; an absent or expired family gives ErrFamilyUnknown.
-	// Of N simultaneous calls with the same used exactly one succeeds.
-	RotateFamily(ctx context.Context, family, used, next string, exp time.Time) error
+	// RotateFamily atomically replaces the family's current refresh jti
+	// r.Used by r.Next and extends the family to r.Exp if that is later.
+	// If r.Used is not the current jti (it was rotated away: a replay,
+	// possibly a concurrent one), the family is revoked and a *ReuseError
+	// (matching ErrReused) is returned. Presenting the current jti of a
+	// revoked family, or of a family of an earlier generation than the
+	// subject's, gives ErrFamilyRevoked; an absent or expired family gives
+	// ErrFamilyUnknown. Of N simultaneous calls with the same r.Used
+	// exactly one succeeds.
+	RotateFamily(ctx context.Context, r Rotation) error
 
-	// RevokeFamily revokes the family: its refresh tokens (the revoked
-	// family is kept until its last expiry, so later reuse is still
-	// recognised) and, until until, every token of sub that carries the
-	// family, such as the access tokens of that sign-in. It is idempotent;
-	// for an unknown family only the token marker is written.
-	RevokeFamily(ctx context.Context, sub, family string, until time.Time) error
+	// RevokeFamily revokes the family of sub: its refresh tokens and every
+	// token that carries it, such as the access tokens of that sign-in.
+	// The revoked family is kept until its last expiry, so later reuse is
+	// still recognised. It is idempotent and never needs room in the
+	// store; an unknown family is already revoked.
+	RevokeFamily(ctx context.Context, sub, family string) error
+}
+
+// Family is a new refresh-token family: one sign-in, or the one-member
+// family of a single-use purpose token.
+type Family struct {
+	// ID is the family id (the "fam" claim; a purpose token's jti).
+	ID string
+	// Subject owns the family; its keys live with the subject's.
+	Subject string
+	// JTI is the family's first (current) refresh or purpose token.
+	JTI string
+	// Exp is when the family may be forgotten: the latest expiry, leeway
+	// included, of any token it holds.
+	Exp time.Time
+	// Purpose marks a purpose token's family. Purpose families never count
+	// towards, and are never ended by, the Memory store's cap on a
+	// subject's sign-ins.
+	Purpose bool
+}
+
+// Rotation is one use of a family's current token.
+type Rotation struct {
+	// Subject owns the family.
+	Subject string
+	// Family is the family id.
+	Family string
+	// Used is the jti presented; Next replaces it.
+	Used, Next string
+	// Gen is the generation carried by the presented token.
+	Gen uint64
+	// Exp extends the family, as Family.Exp; earlier values keep it.
+	Exp time.Time
 }
 
 var (
@@ -61,11 +106,10 @@ var (
 // Domain separators keep hashes of different kinds of id apart.
 const (
 	kindJTI     = 'j' // revoked jti of a subject
-	kindCut     = 'c' // subject cut-off
-	kindFamily  = 'f' // refresh-token family
+	kindGen     = 'g' // subject record (generation, sign-ins)
+	kindFamily  = 'f' // refresh-token family, under the subject
 	kindFamJTI  = 'r' // refresh jti within a family
 	kindSubject = 's' // subject hash tag
-	kindFamRev  = 'F' // tokens of a revoked family, under the subject
 )
 
 // digest hashes kind || uvarint(len(a)) || a || b. Ids up to a few hundred
@@ -77,19 +121,6 @@ func digest(kind byte, a, b string) [sha256.Size]byte {
 	p = append(p, a...)
 	p = append(p, b...)
 	return sha256.Sum256(p)
-}
-
-// unixMilli is t in milliseconds since the epoch, clamped to the range Lua
-// numbers (doubles) represent exactly, so a hostile time cannot overflow.
-func unixMilli(t time.Time) int64 {
-	const limit = 1<<53 - 1
-	switch {
-	case t.After(time.UnixMilli(limit)):
-		return limit
-	case t.Before(time.UnixMilli(-limit)):
-		return -limit
-	}
-	return t.UnixMilli()
 }
 
 // unixNano is t in nanoseconds since the epoch, saturating instead of
