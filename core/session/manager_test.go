@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -34,6 +35,75 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 	}
 	if n := st.Len(); n != 1 {
 		t.Fatalf("Len = %d after the sweep, want 1", n)
+	}
+}
+
+// signIn creates a session and binds it to user, as a login does.
+func signIn(t *testing.T, m *session.Manager, user string) *session.Session {
+	t.Helper()
+	ctx := context.Background()
+	s, err := m.Create(ctx, meta)
+	if err != nil {
+		t.Fatalf("Create for %s: %v", user, err)
+	}
+	s.SetUser(user)
+	if err := m.Rotate(ctx, s); err != nil {
+		t.Fatalf("Rotate for %s: %v", user, err)
+	}
+	return s
+}
+
+// Issue 9, finding 2: one user signing in without end can neither fill the
+// store nor end another user's session; the oldest session of that user
+// ends first, and logout keeps working on a full store.
+func TestMemoryStoreCapsSessionsPerUser(t *testing.T) {
+	st, err := session.NewMemoryStore(session.WithMaxSessions(20), session.WithMaxSessionsPerUser(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newClock()
+	m := newManager(t, st, clk)
+	ctx := context.Background()
+	alice := signIn(t, m, "alice")
+	var mallory []*session.Session
+	for range 1000 {
+		mallory = append(mallory, signIn(t, m, "mallory"))
+		clk.Advance(time.Millisecond)
+	}
+	if n := st.Len(); n != 4 {
+		t.Fatalf("Len = %d after 1000 sign-ins of one user, want 3 of hers and alice's", n)
+	}
+	live := func(s *session.Session) bool {
+		_, err := m.Load(ctx, s.ID().Secret())
+		return err == nil
+	}
+	if !live(alice) {
+		t.Fatal("another user's session ended")
+	}
+	for i, s := range mallory {
+		if got, want := live(s), i >= len(mallory)-3; got != want {
+			t.Fatalf("mallory's session %d live = %v, want %v (only the newest three)", i, got, want)
+		}
+	}
+	// Fill the store with other users, then log out on the full store.
+	var others []*session.Session
+	for i := 0; st.Len() < 20; i++ {
+		others = append(others, signIn(t, m, fmt.Sprint("user", i)))
+	}
+	if _, err := m.Create(ctx, meta); !errors.Is(err, session.ErrFull) {
+		t.Fatalf("Create on a full store: %v, want ErrFull", err)
+	}
+	if err := m.Destroy(ctx, others[0]); err != nil {
+		t.Fatalf("logout on a full store: %v", err)
+	}
+	if live(others[0]) {
+		t.Fatal("the destroyed session still loads")
+	}
+	if n, err := m.DestroyAll(ctx, "mallory"); err != nil || n != 3 {
+		t.Fatalf("DestroyAll on a full store = %d, %v; want 3", n, err)
+	}
+	if !live(alice) {
+		t.Fatal("alice's session did not survive")
 	}
 }
 
@@ -82,7 +152,7 @@ func TestNewValidates(t *testing.T) {
 			}
 		})
 	}
-	for _, o := range []session.MemoryOption{session.WithMaxSessions(0), session.WithSweepInterval(0)} {
+	for _, o := range []session.MemoryOption{session.WithMaxSessions(0), session.WithMaxSessionsPerUser(0), session.WithSweepInterval(0)} {
 		if _, err := session.NewMemoryStore(o); !errors.Is(err, session.ErrInvalidConfig) {
 			t.Errorf("NewMemoryStore: %v, want ErrInvalidConfig", err)
 		}

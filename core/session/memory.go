@@ -8,10 +8,15 @@ import (
 )
 
 // MemoryStore is the embedded default Store: a bounded map guarded by a
-// mutex, for a single process. Expired entries are dropped when touched and
-// swept at most once per sweep interval (by the Manager's clock) from Create;
-// when the store is full, Create sweeps at once and otherwise fails with
-// ErrFull rather than evicting a live session.
+// mutex, for a single process and for development — production, and
+// anything with more than one instance, uses the Redis store. Expired
+// entries are dropped when touched and swept at most once per sweep
+// interval (by the Manager's clock) from Create; when the store is full,
+// Create sweeps at once and otherwise fails with ErrFull (a 503) rather
+// than evicting a live session, so another user's session is never
+// dropped to make room. One user holds at most WithMaxSessionsPerUser
+// sessions: signing in once more ends that user's oldest session, so no
+// single account can fill the store. Destroying sessions never needs room.
 type MemoryStore struct {
 	mu        sync.Mutex
 	cfg       memoryConfig
@@ -29,15 +34,24 @@ type memEntry struct {
 
 type memoryConfig struct {
 	maxSessions int
+	maxPerUser  int
 	sweepEvery  time.Duration
 }
 
 // MemoryOption configures a MemoryStore.
 type MemoryOption func(*memoryConfig)
 
-// WithMaxSessions caps how many live sessions the store holds.
+// WithMaxSessions caps how many live sessions the store holds; each costs
+// a few hundred bytes plus its values. When it is full, new sessions fail
+// with ErrFull (503) while existing ones, and logouts, keep working.
 // Default: 100000.
 func WithMaxSessions(n int) MemoryOption { return func(c *memoryConfig) { c.maxSessions = n } }
+
+// WithMaxSessionsPerUser caps how many live sessions one user (Record.UserID)
+// holds: binding one more session to the user ends that user's oldest
+// session (by CreatedAt). Anonymous sessions are not counted.
+// Default: 32.
+func WithMaxSessionsPerUser(n int) MemoryOption { return func(c *memoryConfig) { c.maxPerUser = n } }
 
 // WithSweepInterval sets how often Create sweeps out expired entries.
 // Default: 1m.
@@ -47,7 +61,7 @@ func WithSweepInterval(d time.Duration) MemoryOption {
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore(opts ...MemoryOption) (*MemoryStore, error) {
-	cfg := memoryConfig{maxSessions: 100_000, sweepEvery: time.Minute}
+	cfg := memoryConfig{maxSessions: 100_000, maxPerUser: 32, sweepEvery: time.Minute}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -55,6 +69,9 @@ func NewMemoryStore(opts ...MemoryOption) (*MemoryStore, error) {
 	}
 	if cfg.maxSessions <= 0 {
 		return nil, fmt.Errorf("%w: max sessions %d must be positive", ErrInvalidConfig, cfg.maxSessions)
+	}
+	if cfg.maxPerUser <= 0 {
+		return nil, fmt.Errorf("%w: max sessions per user %d must be positive", ErrInvalidConfig, cfg.maxPerUser)
 	}
 	if cfg.sweepEvery <= 0 {
 		return nil, fmt.Errorf("%w: sweep interval %v must be positive", ErrInvalidConfig, cfg.sweepEvery)
@@ -121,11 +138,12 @@ func (m *MemoryStore) Save(_ context.Context, h Hash, r *Record, p Policy) error
 	if !ok {
 		return ErrNotFound
 	}
-	if old := e.rec.UserID; old != r.UserID { // not reached through Manager; keep the index right anyway
+	old := e.rec.UserID
+	e.rec = r.clone()
+	if old != r.UserID { // not reached through Manager; keep the index right anyway
 		m.unindexLocked(old, h)
 		m.indexLocked(r.UserID, h)
 	}
-	e.rec = r.clone()
 	e.expires = p.Now.Add(p.TTL(r.CreatedAt))
 	return nil
 }
@@ -209,6 +227,8 @@ func (m *MemoryStore) deleteLocked(h Hash) {
 	m.unindexLocked(e.rec.UserID, h)
 }
 
+// indexLocked adds h to user's sessions, ending the user's oldest other
+// sessions beyond the per-user cap.
 func (m *MemoryStore) indexLocked(user string, h Hash) {
 	if user == "" {
 		return
@@ -219,6 +239,20 @@ func (m *MemoryStore) indexLocked(user string, h Hash) {
 		m.users[user] = set
 	}
 	set[h] = struct{}{}
+	for len(set) > m.cfg.maxPerUser {
+		var oldest Hash
+		var at time.Time
+		found := false
+		for o := range set {
+			if o == h {
+				continue
+			}
+			if c := m.entries[o].rec.CreatedAt; !found || c.Before(at) || (c.Equal(at) && string(o[:]) < string(oldest[:])) {
+				oldest, at, found = o, c, true
+			}
+		}
+		m.deleteLocked(oldest)
+	}
 }
 
 func (m *MemoryStore) unindexLocked(user string, h Hash) {
