@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,19 +26,29 @@ import (
 // Concurrent fetches are collapsed into one.
 //
 // Only keys that name their "alg" are used, so each stays pinned to one
-// algorithm. The token's own jku/x5u headers are never followed: the URL is
-// fixed here.
+// algorithm. A key of the set that cannot be used (too weak, such as a
+// 1024-bit RSA key, malformed, or of an unsupported kind) is skipped and
+// logged once through log/slog (kid and reason, never key material), so
+// one legacy key beside good ones does not make the whole set unusable; the
+// set fails only when no usable key remains. The token's own jku/x5u
+// headers are never followed: the URL is fixed here.
 type RemoteKeySet struct {
-	url   string
-	cfg   config
-	group singleflight.Group
+	url     string
+	safeURL string // url without credentials, for logs
+	cfg     config
+	group   singleflight.Group
 
 	mu          sync.Mutex
 	keys        []*Key
 	fetched     bool
 	expires     time.Time
 	lastAttempt time.Time
+	skipped     map[string]bool // kid + reason of skipped keys already logged
 }
+
+// maxSkippedLogged bounds the skipped-key log memory; past it, skipped keys
+// are no longer logged.
+const maxSkippedLogged = 64
 
 // loopbackHTTP reports whether u is plain http to a loopback host, which
 // tests may use.
@@ -91,7 +102,7 @@ func NewRemoteKeySet(jwksURL string, opts ...Option) (*RemoteKeySet, error) {
 		return nil, err
 	}
 	cfg.httpClient = withSafeRedirects(cfg.httpClient)
-	return &RemoteKeySet{url: u.String(), cfg: cfg}, nil
+	return &RemoteKeySet{url: u.String(), safeURL: u.Redacted(), cfg: cfg}, nil
 }
 
 // VerificationKeys implements KeySource.
@@ -162,7 +173,7 @@ func (r *RemoteKeySet) fetch() ([]*Key, time.Duration, error) {
 	if int64(len(body)) > r.cfg.maxResponseBytes {
 		return nil, 0, errors.New("JWKS fetch: response too large")
 	}
-	parsed, err := ParseJWKS(body, "")
+	parsed, err := parseJWKS(body, "", r.logSkipped)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -178,6 +189,23 @@ func (r *RemoteKeySet) fetch() ([]*Key, time.Duration, error) {
 		return nil, 0, errors.New("JWKS fetch: no asymmetric keys")
 	}
 	return keys, r.cacheTTL(resp.Header.Get("Cache-Control")), nil
+}
+
+// logSkipped logs an unusable key of the set, once per kid and reason.
+func (r *RemoteKeySet) logSkipped(kid string, err error) {
+	id := kid + "\x00" + err.Error()
+	r.mu.Lock()
+	if r.skipped == nil {
+		r.skipped = make(map[string]bool)
+	}
+	seen := r.skipped[id] || len(r.skipped) >= maxSkippedLogged
+	if !seen {
+		r.skipped[id] = true
+	}
+	r.mu.Unlock()
+	if !seen {
+		slog.Warn("authkit: JWKS key skipped", slog.String("jwks_url", r.safeURL), slog.String("kid", kid), slog.String("reason", err.Error()))
+	}
 }
 
 // cacheTTL reads max-age from a Cache-Control header and clamps it.

@@ -2,7 +2,15 @@ package token
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -188,3 +196,102 @@ func TestJWKSHandler(t *testing.T) {
 		t.Errorf("POST: %d", rec.Code)
 	}
 }
+
+// weakRSAJWK is the public JWK of testdata/keys/rsa1024.pem, a key too weak
+// to use, built here so it never needs to pass our own parser.
+func weakRSAJWK(t *testing.T, kid string) string {
+	t.Helper()
+	block, _ := pem.Decode(readTestdata(t, "keys", "rsa1024.pem"))
+	if block == nil {
+		t.Fatal("rsa1024.pem: no PEM block")
+	}
+	var pub *rsa.PublicKey
+	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		pub = &k.PublicKey
+	} else if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+		pub = &k.(*rsa.PrivateKey).PublicKey
+	} else {
+		t.Fatal(err)
+	}
+	if pub.N.BitLen() != 1024 {
+		t.Fatalf("rsa1024.pem holds a %d-bit key", pub.N.BitLen())
+	}
+	b64 := base64.RawURLEncoding
+	return fmt.Sprintf(`{"kty":"RSA","alg":"RS256","use":"sig","kid":%q,"n":%q,"e":%q}`,
+		kid, b64.EncodeToString(pub.N.Bytes()), b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()))
+}
+
+// Issue 9, finding 4: one unusable key in a remote set - a legacy 1024-bit
+// RSA key beside a valid ES256 key - is skipped and logged once, and the
+// good key keeps working. The same set configured locally still fails.
+func TestRemoteKeySetSkipsUnusableKeys(t *testing.T) {
+	ctx := context.Background()
+	es := testKey(t, ES256)
+	keys, _ := NewKeySet(es)
+	good, err := keys.PublicJWKS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(good, &set); err != nil {
+		t.Fatal(err)
+	}
+	set.Keys = append(set.Keys, json.RawMessage(weakRSAJWK(t, "legacy-rsa")), json.RawMessage(`{"kty":"EC","alg":"ES256","kid":"broken","crv":"P-256","x":"AAAA","y":"AAAA"}`))
+	body, _ := json.Marshal(set)
+	if _, err := ParseJWKS(body, ""); !errors.Is(err, ErrInvalidKey) {
+		t.Fatalf("ParseJWKS of the set (configured locally): %v, want ErrInvalidKey", err)
+	}
+
+	var logs strings.Builder
+	var logMu sync.Mutex
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		return logs.Write(p)
+	}), nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	srv := newJWKSServer(t, keys)
+	srv.set(http.StatusOK, body)
+	clk := clockAt(time.Unix(1764331200, 0))
+	remote, err := NewRemoteKeySet(srv.URL, WithClock(clk.Now), WithRefreshInterval(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := NewVerifier(remote, WithClock(clk.Now), WithoutMaxLifetime())
+	raw := forge(t, es, `{"alg":"ES256","kid":"`+es.KID()+`"}`, `{"sub":"u","exp":4102444800,"iat":1764331200}`)
+	for range 3 { // three fetches: the cache expires each time
+		if _, err := v.Verify(ctx, raw); err != nil {
+			t.Fatalf("token of the good key: %v", err)
+		}
+		clk.Advance(time.Hour)
+	}
+	if n := srv.hits.Load(); n < 2 {
+		t.Fatalf("%d fetches, want several", n)
+	}
+	logMu.Lock()
+	out := logs.String()
+	logMu.Unlock()
+	if c := strings.Count(out, "kid=legacy-rsa"); c != 1 {
+		t.Errorf("the weak key was logged %d times, want once:\n%s", c, out)
+	}
+	if c := strings.Count(out, "kid=broken"); c != 1 {
+		t.Errorf("the malformed key was logged %d times, want once:\n%s", c, out)
+	}
+	if strings.Contains(out, `"n"`) || strings.Contains(out, "AAAA") {
+		t.Errorf("the log carries key material:\n%s", out)
+	}
+	// A set of nothing but unusable keys still fails.
+	srv.set(http.StatusOK, []byte(`{"keys":[`+weakRSAJWK(t, "only")+`]}`))
+	remote2, _ := NewRemoteKeySet(srv.URL, WithClock(clk.Now))
+	if _, err := remote2.VerificationKeys(ctx, ""); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("set of unusable keys only: %v, want ErrUnavailable", err)
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
