@@ -81,11 +81,22 @@ func redisStore(t testing.TB) func(now func() time.Time) tokenstore.Store {
 	}
 }
 
-// forEachStore runs fn once on the memory store and once on Redis; fn gets
-// the store constructor for newIssuerFixture (nil means memory).
+// forEachStore runs fn on the memory store, on Redis and on a Redis
+// Cluster; fn gets the store constructor for newIssuerFixture (nil means
+// memory).
 func forEachStore(t *testing.T, fn func(t *testing.T, store func(func() time.Time) tokenstore.Store)) {
 	t.Run("memory", func(t *testing.T) { fn(t, nil) })
 	t.Run("redis", func(t *testing.T) { fn(t, redisStore(t)) })
+	t.Run("cluster", func(t *testing.T) {
+		c := redistest.ClusterClient(t)
+		fn(t, func(now func() time.Time) tokenstore.Store {
+			s, err := tokenstore.NewRedis(c, tokenstore.WithPrefix(redistest.PrefixFor(t, c)), tokenstore.WithClock(now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
 }
 
 func TestIssuePairAndAuthenticate(t *testing.T) {

@@ -43,6 +43,14 @@ func newTestRedis(t testing.TB, clk *fakeClock) *Redis {
 var factories = []factory{
 	{"memory", func(_ testing.TB, clk *fakeClock) Store { return NewMemory(WithClock(clk.Now)) }},
 	{"redis", func(t testing.TB, clk *fakeClock) Store { return newTestRedis(t, clk) }},
+	{"cluster", func(t testing.TB, clk *fakeClock) Store {
+		c := redistest.ClusterClient(t)
+		r, err := NewRedis(c, WithPrefix(redistest.PrefixFor(t, c)), WithClock(clk.Now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}},
 }
 
 func wantErr(t *testing.T, what string, err, want error) {
