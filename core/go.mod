@@ -4,6 +4,8 @@ go 1.25.0
 
 require github.com/redis/go-redis/v9 v9.22.0
 
+require golang.org/x/oauth2 v0.36.0
+
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1

@@ -1,0 +1,53 @@
+// Package oauth is authkit's OAuth 2.0 and OpenID Connect client, built on
+// golang.org/x/oauth2: sign-in with the authorization code flow and PKCE,
+// and client credentials tokens for service-to-service calls. It follows
+// RFC 9700 (the OAuth 2.0 Security BCP) and OpenID Connect Core.
+//
+// Sign-in takes two requests, and the package keeps no server-side state
+// for them:
+//
+//   - Begin makes a fresh state, nonce and PKCE verifier, seals them (with
+//     the return path) into a short-lived cookie of their own — HttpOnly,
+//     Secure, SameSite=Lax, "__Host-" — and returns the provider URL with
+//     the S256 challenge. Several attempts (tabs) live side by side.
+//   - Complete, at the callback, finds the attempt's cookie by the state,
+//     opens it, checks state (constant time), expiry and RFC 9207 iss,
+//     exchanges the code with the verifier, verifies the ID token through
+//     core/token's remote JWKS and returns a Result. Every refusal is an
+//     *Error with a stable Code word (state_mismatch, invalid_grant, ...).
+//     The attempt cookie is cleared whatever the outcome: an attempt is
+//     used once.
+//
+// Both take and return plain values — a query string, a cookie lookup,
+// *http.Cookie — so a framework adapter only translates:
+//
+//	provider, err := oauth.Discover(ctx, "https://accounts.example.com")
+//	if err != nil { ... }
+//	client, err := oauth.NewClient(provider, "my-client-id",
+//		[]string{"https://app.example.com/oauth/callback"}, appKey, // appKey: ≥ 32 random bytes
+//		oauth.WithClientSecret(secret), oauth.WithScopes("email"))
+//	if err != nil { ... }
+//
+//	// GET /oauth/login?next=/settings
+//	authURL, cookie, err := client.Begin(r.Context(), r.URL.Query().Get("next"))
+//	http.SetCookie(w, cookie)
+//	http.Redirect(w, r, authURL, http.StatusFound)
+//
+//	// GET /oauth/callback?code=...&state=...
+//	res, clear, err := client.Complete(r.Context(), r.URL.RawQuery, oauth.RequestCookies(r))
+//	if clear != nil { http.SetCookie(w, clear) }
+//	var oe *oauth.Error
+//	if errors.As(err, &oe) { /* answer oe.Status() with code oe.Code */ }
+//	// sign the user in as (res.Issuer, res.Subject), keep res.Tokens on the
+//	// server, then redirect to res.Next at once.
+//
+// Return paths: Begin accepts "next" only when SafeReturnPath does (a path
+// on this server starting with exactly one "/"); anything else becomes "/".
+//
+// Client credentials: NewClientCredentials caches its token, renews it
+// before expiry and lets one token request run for any number of callers;
+// its Transport and Client attach the token to outgoing requests.
+//
+// Provider tokens (Tokens) and the client secret print as "[redacted]"
+// through fmt and log/slog. Keep Tokens on the server.
+package oauth
