@@ -43,6 +43,7 @@ func commands() []command {
 		{"version", "print the authkit version", runVersion},
 		{"jwt", "make keys, sign, verify and inspect JWTs", runJWT},
 		{"password", "hash, verify and policy-check passwords", runPassword},
+		{"pkce", "make a PKCE code verifier and its S256 challenge", runPKCE},
 		{"help", "show this help", runHelp},
 	}
 }
