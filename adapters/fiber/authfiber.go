@@ -52,6 +52,27 @@ func FromGuard(g *guard.Guard) fiber.Handler {
 	}
 }
 
+// ErrorHandler wraps h, the app's fiber.Config.ErrorHandler, so that its
+// answers carry g's security headers too. fasthttp hands the requests it
+// refuses before any handler runs — a header over ReadBufferSize (431), a
+// body over BodyLimit (413), a read timeout (408), a malformed request
+// (400) — straight to the error handler, past every middleware; the other
+// frameworks' servers write such answers themselves, and no application
+// code can add headers to them. Pass the guard the middleware runs
+// (FromGuard(g)). A nil h is fiber.DefaultErrorHandler. This is fiber's
+// only adapter identifier the other three lack: only fasthttp lets the
+// application write these answers.
+func ErrorHandler(g *guard.Guard, h fiber.ErrorHandler) fiber.ErrorHandler {
+	if h == nil {
+		h = fiber.DefaultErrorHandler
+	}
+	return func(c *fiber.Ctx, err error) error {
+		herr := h(c, err)
+		g.RestoreHeaders(c.UserContext(), exchange{c})
+		return herr
+	}
+}
+
 // Require returns a route guard that lets a request through only when every
 // rule passes (see guard.Authenticated, guard.Role, guard.Scope, guard.MFA).
 func Require(rules ...guard.Rule) fiber.Handler {

@@ -27,3 +27,21 @@ func ExampleMiddleware() {
 	// /healthz 200 DENY ""
 	// /admin 401 DENY "Bearer"
 }
+
+// Behind a proxy at 10.0.0.2 that appends to X-Forwarded-For: log and
+// limit by the address the guard believes, not gin's c.ClientIP().
+func ExampleClientIP() {
+	gin.SetMode(gin.ReleaseMode)
+	g := guard.Must(guard.New(guard.WithTrustedProxies("10.0.0.0/8")))
+	r := gin.New()
+	r.Use(authgin.FromGuard(g))
+	r.GET("/", func(c *gin.Context) { c.String(200, authgin.ClientIP(g, c)) })
+	req := httptest.NewRequest("GET", "/", nil)
+	req.RemoteAddr = "10.0.0.2:41000"
+	req.Header.Add("X-Forwarded-For", "192.0.2.1")    // forged by the client
+	req.Header.Add("X-Forwarded-For", "198.51.100.7") // added by the proxy
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	fmt.Println(rec.Body.String())
+	// Output: 198.51.100.7
+}

@@ -202,7 +202,7 @@ func (p *Policy) ApplyHeader(ctx context.Context, h http.Header, secure bool) (c
 // Restore puts the policy's headers back when the framework reset the whole
 // response after the handler (fasthttp's NotModified and Error do): when
 // none of them is present, it sets them again, the CSP with the nonce
-// already in ctx. A response still holding any of them is left alone, so a
+// already in ctx (or a fresh one, for a request Apply never saw). A response still holding any of them is left alone, so a
 // handler that removed one header on purpose keeps it removed.
 func (p *Policy) Restore(ctx context.Context, get func(name string) string, set func(name, value string), secure bool) {
 	for _, f := range p.static {
@@ -220,7 +220,13 @@ func (p *Policy) Restore(ctx context.Context, get func(name string) string, set 
 		set(HSTS, p.hsts)
 	}
 	if p.nonceCSP != nil {
-		if nonce, ok := NonceFrom(ctx); ok {
+		nonce, ok := NonceFrom(ctx)
+		if !ok {
+			// Apply never ran: the server refused the request before any
+			// handler (fasthttp's 431, 413, 408). No page uses the nonce.
+			nonce, _ = newNonce()
+		}
+		if nonce != "" {
 			set(ContentSecurityPolicy, strings.Join(p.nonceCSP, nonce))
 		}
 	}

@@ -162,4 +162,26 @@ func TestRestore(t *testing.T) {
 	if len(h2) != 1 {
 		t.Errorf("a response holding one of the headers was changed: %v", h2)
 	}
+
+	// With nonces: the request's nonce, or, for a request Apply never saw
+	// (a server's own error answer), a fresh one rather than no CSP.
+	pn, err := headers.New(headers.WithNonce())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := pn.Apply(context.Background(), func(string, string) {}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce, _ := headers.NonceFrom(ctx)
+	h3 := http.Header{}
+	pn.Restore(ctx, h3.Get, h3.Set, false)
+	if got := h3.Get(headers.ContentSecurityPolicy); !strings.Contains(got, "'nonce-"+nonce+"'") {
+		t.Errorf("restored CSP = %q, want the request's nonce %q", got, nonce)
+	}
+	h4 := http.Header{}
+	pn.Restore(context.Background(), h4.Get, h4.Set, false)
+	if got := h4.Get(headers.ContentSecurityPolicy); !strings.Contains(got, "'nonce-") || strings.Contains(got, "'nonce-'") {
+		t.Errorf("restored CSP without a request nonce = %q, want one with a fresh nonce", got)
+	}
 }
