@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 
 	authfiber "github.com/authkit-go/authkit/adapters/fiber"
 	"github.com/authkit-go/authkit/examples/internal/app"
@@ -19,12 +20,28 @@ func main() {
 		f := fiber.New(fiber.Config{
 			DisableStartupMessage: true,
 			// app decides about sizes up to here, so its 413 is the same as
-			// on the other servers; fasthttp refuses anything bigger.
-			BodyLimit:     16 * app.MaxBodyBytes,
+			// on the other servers; fasthttp refuses anything bigger, and
+			// the error handler answers with the same 413.
+			BodyLimit: 16 * app.MaxBodyBytes,
+			// The request line and header must fit in the read buffer: the
+			// same limit as net/http's MaxHeaderBytes (plus its slop), 431
+			// beyond.
+			ReadBufferSize: app.MaxHeaderBytes + app.HeaderSlack,
+			// fasthttp has no header timeout of its own: its ReadTimeout
+			// covers the header, and HeaderReceived (below) gives the body
+			// app.ReadTimeout once the header is in — as on net/http for a
+			// header that comes at once, at most ReadHeaderTimeout more for
+			// one that crawls.
+			ReadTimeout:   app.ReadHeaderTimeout,
+			WriteTimeout:  app.WriteTimeout,
+			IdleTimeout:   app.IdleTimeout,
 			StrictRouting: true, // "/me/" is not "/me" on any of the four
 			CaseSensitive: true,
 			UnescapePath:  true, // route "/%68ealthz" as "/healthz", as net/http and gin do
-			ErrorHandler: func(c *fiber.Ctx, err error) error {
+			// fasthttp's own refusals (431, 413, 408, 400) reach this
+			// handler past the middleware; authfiber.ErrorHandler adds the
+			// security headers to them.
+			ErrorHandler: authfiber.ErrorHandler(a.Guard(), func(c *fiber.Ctx, err error) error {
 				var fe *fiber.Error
 				resp := app.Internal()
 				switch {
@@ -32,18 +49,29 @@ func main() {
 					resp = a.Fallback(c.Path())
 				case errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge:
 					resp = app.TooLarge()
+				case errors.As(err, &fe) && fe.Code == fiber.StatusRequestHeaderFieldsTooLarge:
+					resp = app.HeaderTooLarge()
+				case errors.As(err, &fe) && fe.Code == fiber.StatusRequestTimeout:
+					resp = app.Timeout()
+				case errors.As(err, &fe) && (fe.Code == fiber.StatusBadRequest || fe.Code == fiber.StatusBadGateway):
+					// fasthttp could not read the request (fiber says 502 for
+					// a broken connection); its message may quote the request.
+					resp = app.Malformed()
 				default:
 					slog.ErrorContext(c.UserContext(), "handler failed", "error", err)
 				}
 				return write(c, resp)
-			},
+			}),
 		})
+		f.Server().HeaderReceived = func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+			return fasthttp.RequestConfig{ReadTimeout: app.ReadTimeout}
+		}
 		f.Use(recover.New(), authfiber.FromGuard(a.Guard()))
 		for _, rt := range a.Routes() {
 			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), handle(a, rt.Handle))
 		}
 		app.OnSignal(f.Shutdown)
-		return f.Listener(ln)
+		return f.Listener(app.CloseGently(ln))
 	}))
 }
 

@@ -30,6 +30,10 @@ type Config struct {
 	// InsecureCookies drops Secure and the __Host- prefix from the session
 	// cookie (-insecure-cookies), for plain HTTP on a non-localhost address.
 	InsecureCookies bool
+	// TrustedProxies are the proxies (addresses or CIDR prefixes) whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed (-trusted-proxy,
+	// repeatable; guard.WithTrustedProxies). Default: none.
+	TrustedProxies []string
 	// DevFastHash hashes passwords with cheap argon2id parameters
 	// (-dev-fast-hash). NEVER FOR PRODUCTION: it makes stolen hashes cheap
 	// to crack. The end-to-end tests use it to stay fast.
@@ -72,6 +76,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	fs.StringVar(&cfg.KeyFile, "key", "", "PEM private key to sign tokens with (P-256 → ES256, Ed25519 → EdDSA, RSA → RS256); default: a generated ES256 key")
 	fs.Var(listFlag{&cfg.Admins}, "admin", "give this username the role admin (repeatable)")
 	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host- prefix from the session cookie (plain HTTP on a non-localhost address; development only)")
+	fs.Var(listFlag{&cfg.TrustedProxies}, "trusted-proxy", "believe X-Forwarded-For and X-Forwarded-Proto from this address or CIDR prefix (repeatable); only proxies you run")
 	fs.BoolVar(&cfg.DevFastHash, "dev-fast-hash", false, "cheap password hashing for tests and demos; NEVER IN PRODUCTION")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s [flags]\n\nServes authkit's reference API. Memory stores unless REDIS_URL is set\n(AUTHKIT_REDIS_PREFIX prefixes the keys; default %q).\n\n", name, DefaultRedisPrefix+name+":")
@@ -83,6 +88,9 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected arguments: %q\n", name, fs.Args())
 		return Config{}, fmt.Errorf("unexpected arguments")
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		cfg.GuardOptions = append(cfg.GuardOptions, guard.WithTrustedProxies(cfg.TrustedProxies...))
 	}
 	cfg.RedisURL = getenv("REDIS_URL")
 	cfg.RedisPrefix = getenv("AUTHKIT_REDIS_PREFIX")

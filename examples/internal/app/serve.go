@@ -11,8 +11,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/authkit-go/authkit/core/guard"
 )
 
 // Main runs an example server: parse flags, build the App, let wire turn it
@@ -53,16 +56,43 @@ func Main(name string, args []string, stderr io.Writer, serve func(a *App, ln ne
 	return 0
 }
 
-// ServeHTTP serves h on ln with sane timeouts until SIGINT or SIGTERM, then
-// shuts down gracefully.
+// Limits every example server applies, whatever its framework: net/http's
+// http.Server takes them in ServeHTTP, fiber's fasthttp in its config.
+const (
+	// ReadHeaderTimeout bounds reading a request's header: a client that
+	// sends half a request is cut off after it.
+	ReadHeaderTimeout = 5 * time.Second
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout = 15 * time.Second
+	// WriteTimeout bounds writing the response.
+	WriteTimeout = 15 * time.Second
+	// IdleTimeout bounds the wait for the next request on a kept-alive
+	// connection.
+	IdleTimeout = 60 * time.Second
+	// MaxHeaderBytes caps the request header; beyond it the server
+	// answers 431. net/http reads HeaderSlack bytes more before it
+	// refuses, so MaxHeaderBytes+HeaderSlack is the header size (request
+	// line included) that fits on every server.
+	MaxHeaderBytes = 64 << 10
+	// HeaderSlack is what net/http reads beyond MaxHeaderBytes (its bufio
+	// slop); fasthttp's read buffer is sized MaxHeaderBytes+HeaderSlack to
+	// match.
+	HeaderSlack = 4096
+	// lingerTime is how long a closing connection keeps reading what the
+	// client still sends, as net/http's rstAvoidanceDelay.
+	lingerTime = 500 * time.Millisecond
+)
+
+// ServeHTTP serves h on ln with the limits above until SIGINT or SIGTERM,
+// then shuts down gracefully.
 func ServeHTTP(h http.Handler, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -76,6 +106,47 @@ func ServeHTTP(h http.Handler, ln net.Listener) error {
 		defer cancel()
 		return srv.Shutdown(shutdown)
 	}
+}
+
+// CloseGently returns ln with connections that, when the server closes
+// them, first shut their sending side and read what the client still sends
+// for a moment (lingerTime), as net/http does after answering before the
+// request was read in full (a 413 before the body, a 431). Closing a
+// socket with unread data makes the kernel send a reset, and a client still
+// uploading then loses the answer it was sent. fasthttp closes at once, so
+// the fiber server listens through CloseGently.
+func CloseGently(ln net.Listener) net.Listener { return gentleListener{ln} }
+
+type gentleListener struct{ net.Listener }
+
+func (l gentleListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok && err == nil {
+		return &gentleConn{TCPConn: tc}, nil
+	}
+	return c, err
+}
+
+type gentleConn struct {
+	*net.TCPConn
+	once sync.Once
+}
+
+// Close half-closes and returns; the connection is drained and closed in
+// the background, so a server closing many connections (at shutdown) does
+// not wait lingerTime for each.
+func (c *gentleConn) Close() error {
+	c.once.Do(func() {
+		if c.TCPConn.CloseWrite() != nil || c.TCPConn.SetReadDeadline(time.Now().Add(lingerTime)) != nil {
+			_ = c.TCPConn.Close()
+			return
+		}
+		go func() {
+			_, _ = io.Copy(io.Discard, c.TCPConn) // until the client's EOF or the deadline
+			_ = c.TCPConn.Close()
+		}()
+	})
+	return nil
 }
 
 // OnSignal calls stop once SIGINT or SIGTERM arrives; for servers (fiber)
@@ -104,4 +175,31 @@ Try it:
   curl -s ` + base + `/me -H "Cookie: $(grep -o '` + cookie + `=[^;]*' headers.txt)"; echo
 
 `
+}
+
+// Problem type URIs of the answers a server gives before any handler runs.
+const (
+	TypeHeaderTooLarge = "urn:authkit:problem:header-too-large"
+	TypeTimeout        = "urn:authkit:problem:request-timeout"
+)
+
+// The answers to requests a server refuses before any handler runs. net/http
+// (so gin and echo too) writes its own plain-text ones, which no handler
+// sees; fasthttp hands them to fiber's error handler, so the fiber server
+// answers with these, security headers included.
+
+// HeaderTooLarge is the answer to a request header over MaxHeaderBytes.
+func HeaderTooLarge() Response {
+	return Response{Status: http.StatusRequestHeaderFieldsTooLarge, Body: guard.NewProblem(http.StatusRequestHeaderFieldsTooLarge, TypeHeaderTooLarge, fmt.Sprintf("the request header must be at most %d bytes", MaxHeaderBytes))}
+}
+
+// Timeout is the answer to a request not received within the read timeouts.
+func Timeout() Response {
+	return Response{Status: http.StatusRequestTimeout, Body: guard.NewProblem(http.StatusRequestTimeout, TypeTimeout, "the request was not received in time")}
+}
+
+// Malformed is the answer to a request that cannot be parsed. It never says
+// what the parser disliked (its message may quote the request).
+func Malformed() Response {
+	return Response{Status: http.StatusBadRequest, Body: guard.NewProblem(http.StatusBadRequest, guard.TypeInvalidRequest, "the request is malformed")}
 }
