@@ -9,6 +9,7 @@ import (
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/headers"
 	"github.com/authkit-go/authkit/core/session"
+	"github.com/authkit-go/authkit/core/token"
 )
 
 // Guard runs authkit's protections for one request, in a fixed order, each
@@ -55,7 +56,10 @@ type config struct {
 // handler and saves it after (see SessionFrom, StartSession, SignIn,
 // SignOut). A session bound to a user authenticates the request. Turning
 // sessions on also turns on the origin check for unsafe requests that no
-// bearer token authenticates. Default: no sessions.
+// bearer token authenticates. Given together with WithTokens(issuer), the
+// issuer and m are linked (token.Issuer.LinkSessions,
+// session.Manager.LinkTokens): a session signed in with a Principal.Family
+// and that refresh family end together. Default: no sessions.
 func WithSessions(m *session.Manager) Option {
 	return func(c *config) error {
 		if m == nil {
@@ -160,6 +164,9 @@ func New(opts ...Option) (*Guard, error) {
 	if g.audit == nil {
 		g.audit = audit.Default()
 	}
+	if c.sessions != nil && c.tokens != nil {
+		linkTokensAndSessions(c.tokens, c.sessions)
+	}
 	if g.cookieAuth() && !c.noCSRF {
 		o, err := newOriginCheck(c.trustedOrigins, c.csrfExempt)
 		if err != nil {
@@ -175,6 +182,20 @@ func New(opts ...Option) (*Guard, error) {
 		g.headers = p
 	}
 	return g, nil
+}
+
+// linkTokensAndSessions links an issuer (token.Issuer) and the session
+// manager both ways, so that a login's session and refresh family end
+// together: revoking the family destroys the sessions linked to it, and
+// destroying a linked session revokes its family. Authenticators that
+// cannot revoke (a bare Verifier) are left alone.
+func linkTokensAndSessions(a TokenAuthenticator, m *session.Manager) {
+	if l, ok := a.(interface{ LinkSessions(token.SessionLink) }); ok {
+		l.LinkSessions(m)
+	}
+	if t, ok := a.(session.TokenLink); ok {
+		m.LinkTokens(t)
+	}
 }
 
 // Must returns g, or panics with err. Adapters' Middleware functions use it so

@@ -18,6 +18,11 @@ type Principal struct {
 	AMR []string
 	// Via says how the request was authenticated: ViaToken or ViaSession.
 	Via string
+	// Family is the sign-in (refresh-token family) the credential belongs
+	// to: a token's "fam" claim, or the family the session is linked to.
+	// Give SignIn the Family of the login's token.Pair to link the session
+	// and the tokens, so that revoking either ends both.
+	Family string
 }
 
 // How a principal was authenticated.

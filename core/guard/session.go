@@ -98,7 +98,7 @@ func sessionPrincipalOf(s *session.Session) (Principal, bool) {
 		return Principal{}, false
 	}
 	sp, _ := session.Get[sessionPrincipal](s, principalKeyInSession)
-	return Principal{Subject: s.UserID(), Roles: sp.Roles, Scopes: sp.Scopes, AMR: sp.AMR, Via: ViaSession}, true
+	return Principal{Subject: s.UserID(), Roles: sp.Roles, Scopes: sp.Scopes, AMR: sp.AMR, Via: ViaSession, Family: s.Link()}, true
 }
 
 // SessionFrom returns the request's session: the one its cookie named, or
@@ -143,7 +143,11 @@ func StartSession(ctx context.Context) (*session.Session, error) {
 // session id planted before login is worthless after it. A session bound to
 // another user is destroyed first and p gets a fresh one, so nothing the
 // previous user stored carries over. Later requests
-// bearing the session cookie authenticate as p (Via ViaSession).
+// bearing the session cookie authenticate as p (Via ViaSession). A
+// non-empty p.Family links the session to that refresh-token family (the
+// login's token.Pair.Family): with WithTokens(issuer) and WithSessions,
+// destroying the session (SignOut) revokes the family, and revoking the
+// family (logout with a token, refresh-token reuse) destroys the session.
 func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
 	st := stateFrom(ctx)
 	if st == nil || st.g.sessions == nil {
@@ -164,6 +168,7 @@ func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
 		return nil, err
 	}
 	s.SetUser(p.Subject)
+	s.SetLink(p.Family)
 	if err := s.Set(principalKeyInSession, sessionPrincipal{Roles: p.Roles, Scopes: p.Scopes, AMR: p.AMR}); err != nil {
 		return nil, err
 	}
@@ -174,7 +179,8 @@ func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
 }
 
 // SignOut destroys the request's session, if it has one; Commit then clears
-// the cookie.
+// the cookie. A session linked to a refresh-token family (SignIn with
+// Principal.Family) revokes that family's tokens first.
 func SignOut(ctx context.Context) error {
 	st := stateFrom(ctx)
 	if st == nil || st.g.sessions == nil {

@@ -164,6 +164,7 @@ func (g *Guard) authenticateToken(ctx context.Context, x Exchange) (context.Cont
 			Scopes:  strings.Fields(claims.Scope),
 			AMR:     claims.AMR,
 			Via:     ViaToken,
+			Family:  claims.Family(),
 		}, raw), nil
 	case errors.Is(err, token.ErrUnavailable):
 		return ctx, deny(x, unavailableProblem(), "")

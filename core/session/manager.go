@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -23,7 +24,68 @@ const (
 // enforcing the idle timeout and absolute lifetime on the server. It is safe
 // for concurrent use.
 type Manager struct {
-	cfg config
+	cfg    config
+	tokens atomic.Pointer[tokenLink] // set by LinkTokens
+}
+
+// TokenLink revokes the refresh-token family linked to a destroyed session.
+// *token.Issuer implements it; the guard links the two when it is given
+// both (guard.WithTokens and guard.WithSessions).
+type TokenLink interface {
+	// RevokeLinked revokes family of sub without destroying sessions in
+	// turn (the caller is doing that).
+	RevokeLinked(ctx context.Context, sub, family string) error
+}
+
+type tokenLink struct{ l TokenLink }
+
+// LinkTokens makes every destruction of a linked session (Destroy,
+// DestroyByHint, DestroyAll) first revoke its refresh-token family through
+// l, so a login's session and tokens end together. Call it once at start-up;
+// the guard does when it has both tokens and sessions. A nil l unlinks.
+func (m *Manager) LinkTokens(l TokenLink) {
+	if l == nil {
+		m.tokens.Store(nil)
+		return
+	}
+	m.tokens.Store(&tokenLink{l})
+}
+
+// revokeLinked revokes the family rec is linked to, if tokens are linked.
+func (m *Manager) revokeLinked(ctx context.Context, rec *Record) error {
+	t := m.tokens.Load()
+	if t == nil || rec.Link == "" || rec.UserID == "" {
+		return nil
+	}
+	return t.l.RevokeLinked(ctx, rec.UserID, rec.Link)
+}
+
+// DestroyLinked destroys userID's sessions linked to family (see
+// Session.SetLink) and reports how many; it revokes no tokens in turn. The
+// token issuer calls it when the family is revoked — at logout with a
+// token, or on refresh-token reuse — so the login's session cookie stops
+// working too. It costs a List of the user's sessions, only at revocation,
+// never on an ordinary request.
+func (m *Manager) DestroyLinked(ctx context.Context, userID, family string) (int, error) {
+	if userID == "" || family == "" {
+		return 0, nil
+	}
+	stored, err := m.cfg.store.List(ctx, userID, m.policy())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, st := range stored {
+		if st.Record.Link != family {
+			continue
+		}
+		if err := m.cfg.store.Destroy(ctx, st.Hash, userID); err != nil {
+			return n, err
+		}
+		n++
+		m.cfg.audit.Emit(ctx, audit.Event{Kind: audit.SessionDestroyed, Time: m.cfg.now(), Subject: userID, Reason: "tokens_revoked", Family: st.Hash.Hint()})
+	}
+	return n, nil
 }
 
 // Meta describes the request that creates a session.
@@ -159,7 +221,7 @@ func (m *Manager) Rotate(ctx context.Context, s *Session) error {
 	case s.destroyed:
 		return ErrDestroyed
 	}
-	if len(s.rec.UserID) > maxUserID || !utf8.ValidString(s.rec.UserID) {
+	if len(s.rec.UserID) > maxUserID || !utf8.ValidString(s.rec.UserID) || len(s.rec.Link) > maxUserID {
 		return fmt.Errorf("%w: user id", ErrInvalidValue)
 	}
 	p := m.policy()
@@ -184,6 +246,11 @@ func (m *Manager) Destroy(ctx context.Context, s *Session) error {
 		return ErrNilSession
 	case s.destroyed:
 		return nil
+	}
+	// The linked tokens first: should that fail, the session still stands
+	// and the caller can try again.
+	if err := m.revokeLinked(ctx, s.rec); err != nil {
+		return err
 	}
 	if err := m.cfg.store.Destroy(ctx, s.hash, s.storedUser); err != nil {
 		return err
@@ -242,6 +309,9 @@ func (m *Manager) DestroyByHint(ctx context.Context, userID, hint string) (int, 
 		if st.Hash.Hint() != hint {
 			continue
 		}
+		if err := m.revokeLinked(ctx, st.Record); err != nil {
+			return n, err
+		}
 		if err := m.cfg.store.Destroy(ctx, st.Hash, userID); err != nil {
 			return n, err
 		}
@@ -269,6 +339,17 @@ func validHint(h string) bool {
 func (m *Manager) DestroyAll(ctx context.Context, userID string) (int, error) {
 	if userID == "" {
 		return 0, nil
+	}
+	if m.tokens.Load() != nil {
+		stored, err := m.cfg.store.List(ctx, userID, m.policy())
+		if err != nil {
+			return 0, err
+		}
+		for _, st := range stored {
+			if err := m.revokeLinked(ctx, st.Record); err != nil {
+				return 0, err
+			}
+		}
 	}
 	n, err := m.cfg.store.DestroyUser(ctx, userID)
 	if err != nil {

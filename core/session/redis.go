@@ -488,10 +488,11 @@ type recordBody struct {
 	IP        string                     `json:"ip,omitempty"`
 	UserAgent string                     `json:"ua,omitempty"`
 	Values    map[string]json.RawMessage `json:"v,omitempty"`
+	Link      string                     `json:"l,omitempty"`
 }
 
 func encodeRecord(rec *Record) ([]byte, error) {
-	body, err := json.Marshal(recordBody{UserID: rec.UserID, IP: rec.IP, UserAgent: rec.UserAgent, Values: rec.Values})
+	body, err := json.Marshal(recordBody{UserID: rec.UserID, IP: rec.IP, UserAgent: rec.UserAgent, Values: rec.Values, Link: rec.Link})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
 	}
@@ -532,7 +533,7 @@ func decodeRecord(v string) (*Record, error) {
 		return nil, errCorrupt
 	}
 	return &Record{
-		UserID: rb.UserID, IP: rb.IP, UserAgent: rb.UserAgent, Values: rb.Values,
+		UserID: rb.UserID, IP: rb.IP, UserAgent: rb.UserAgent, Values: rb.Values, Link: rb.Link,
 		CreatedAt: time.UnixMilli(cms), LastSeen: time.UnixMilli(lms),
 	}, nil
 }

@@ -70,6 +70,14 @@ func (s *Session) Destroyed() bool { return s.destroyed }
 // so an id known before login is never logged in: session fixation fails.
 func (s *Session) SetUser(userID string) { s.rec.UserID = userID }
 
+// Link returns the refresh-token family the session is linked to, or "".
+func (s *Session) Link() string { return s.rec.Link }
+
+// SetLink links the session to the refresh-token family of the same
+// sign-in (token.Pair.Family), or unlinks it with "". Saved with the next
+// Manager.Save or Rotate. From then on destroying either ends both.
+func (s *Session) SetLink(family string) { s.rec.Link, s.dirty = family, true }
+
 // Set stores v under key, JSON-encoded.
 func (s *Session) Set(key string, v any) error {
 	if key == "" {

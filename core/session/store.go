@@ -53,6 +53,10 @@ type Record struct {
 	UserAgent string
 	// Values holds the session's values, each JSON-encoded.
 	Values map[string]json.RawMessage
+	// Link names the refresh-token family of the same sign-in, or "".
+	// Destroying the session revokes that family and revoking the family
+	// destroys the session (see Manager.LinkTokens).
+	Link string
 	// Touched is set by Load when it rewrote LastSeen (the touch interval
 	// had passed), so the guard refreshes the cookie's Max-Age. Stores do
 	// not persist it.

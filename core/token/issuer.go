@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
@@ -33,7 +35,14 @@ type Pair struct {
 	RefreshToken string `json:"refresh_token"`
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int    `json:"expires_in"`
+
+	family string
 }
+
+// Family returns the refresh family (the sign-in) both tokens belong to;
+// link the login's session to it (guard.Principal.Family) so that the two
+// end together. It is not part of the JSON response.
+func (p Pair) Family() string { return p.family }
 
 // Purpose names what a single-use purpose token is for.
 type Purpose string
@@ -51,8 +60,46 @@ const (
 // another: both the typ header and the token_use claim are checked. It is
 // safe for concurrent use.
 type Issuer struct {
-	keys *KeySet
-	cfg  config
+	keys     *KeySet
+	cfg      config
+	sessions atomic.Pointer[sessionLink] // set by LinkSessions
+}
+
+// SessionLink destroys the server-side sessions linked to a refresh family.
+// *session.Manager implements it; the guard links the two when it is given
+// both (guard.WithTokens and guard.WithSessions).
+type SessionLink interface {
+	// DestroyLinked destroys userID's sessions linked to family without
+	// revoking tokens in turn (the caller is doing that).
+	DestroyLinked(ctx context.Context, userID, family string) (int, error)
+}
+
+type sessionLink struct{ l SessionLink }
+
+// LinkSessions makes every revocation of a family by this issuer — logout
+// with one of its tokens (Revoke, RevokeFamily) and refresh-token reuse —
+// also destroy the sessions linked to it through l, so a login's tokens and
+// its session cookie end together. Call it once at start-up; the guard does
+// when it has both tokens and sessions. A nil l unlinks.
+func (i *Issuer) LinkSessions(l SessionLink) {
+	if l == nil {
+		i.sessions.Store(nil)
+		return
+	}
+	i.sessions.Store(&sessionLink{l})
+}
+
+// destroyLinked destroys the sessions linked to family, if sessions are
+// linked.
+func (i *Issuer) destroyLinked(ctx context.Context, sub, family string) error {
+	s := i.sessions.Load()
+	if s == nil {
+		return nil
+	}
+	if _, err := s.l.DestroyLinked(ctx, sub, family); err != nil {
+		return fmt.Errorf("%w: destroying the linked session: %w", ErrUnavailable, err)
+	}
+	return nil
 }
 
 // NewIssuer returns an Issuer signing with keys' active key and verifying
@@ -120,6 +167,7 @@ func (i *Issuer) IssuePair(ctx context.Context, s Subject) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
+	pair.family = family
 	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenIssued, Subject: s.ID, Family: family})
 	return pair, nil
 }
@@ -259,8 +307,12 @@ func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
 	switch err := i.cfg.store.RotateFamily(ctx, rot); {
 	case err == nil:
 	case errors.As(err, &reuse):
-		// The store has revoked the family, access tokens included.
+		// The store has revoked the family, access tokens included; the
+		// login's session goes with it.
 		if n := reuse.Count; n <= 1 || n%reuseReportEvery == 0 {
+			if err := i.destroyLinked(ctx, c.Subject, c.family); err != nil {
+				slog.WarnContext(ctx, "authkit: refresh-token reuse: the linked session could not be destroyed", "error", err)
+			}
 			i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenReuseDetected, Subject: c.Subject, Family: c.family, Count: max(n, 1)})
 		}
 		return Pair{}, reject(ErrReused, "refresh token reused; family revoked")
@@ -269,6 +321,7 @@ func (i *Issuer) Refresh(ctx context.Context, raw string) (Pair, error) {
 	default:
 		return Pair{}, storeErr(err)
 	}
+	pair.family = c.family
 	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRefreshed, Subject: c.Subject, Family: c.family})
 	return pair, nil
 }
@@ -290,16 +343,39 @@ func (i *Issuer) Revoke(ctx context.Context, raw string) error {
 		return err
 	}
 	if c.family != "" {
-		// Ends every token of the family; needs no room in the store.
-		if err := i.cfg.store.RevokeFamily(ctx, c.Subject, c.family); err != nil {
-			return storeErr(err)
-		}
-	} else if err := i.cfg.store.RevokeToken(ctx, c.Subject, c.ID, c.ExpiresAt.Add(i.cfg.leeway)); err != nil {
-		// The verifier accepts a token until exp + leeway, so the
-		// revocation must outlive exp by the leeway too.
+		// Ends every token of the family, and the login's session.
+		return i.RevokeFamily(ctx, c.Subject, c.family)
+	}
+	// The verifier accepts a token until exp + leeway, so the revocation
+	// must outlive exp by the leeway too.
+	if err := i.cfg.store.RevokeToken(ctx, c.Subject, c.ID, c.ExpiresAt.Add(i.cfg.leeway)); err != nil {
 		return storeErr(err)
 	}
-	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: c.Subject, Family: c.family})
+	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: c.Subject})
+	return nil
+}
+
+// RevokeFamily ends the sign-in family of sub: every token carrying it
+// (refresh and access tokens alike) and, when sessions are linked
+// (LinkSessions), the login's session. It is idempotent.
+func (i *Issuer) RevokeFamily(ctx context.Context, sub, family string) error {
+	if err := i.RevokeLinked(ctx, sub, family); err != nil {
+		return err
+	}
+	return i.destroyLinked(ctx, sub, family)
+}
+
+// RevokeLinked revokes family's tokens without destroying linked sessions:
+// the session manager calls it when it destroys a linked session
+// (session.TokenLink). Revoking needs no room in the store.
+func (i *Issuer) RevokeLinked(ctx context.Context, sub, family string) error {
+	if sub == "" || family == "" {
+		return fmt.Errorf("%w: empty subject or family", ErrInvalidClaims)
+	}
+	if err := i.cfg.store.RevokeFamily(ctx, sub, family); err != nil {
+		return storeErr(err)
+	}
+	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: sub, Family: family})
 	return nil
 }
 
