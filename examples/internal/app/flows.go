@@ -258,7 +258,8 @@ func (a *App) login(r Request) Response {
 		slog.WarnContext(r.Ctx, "issuing tokens failed", "error", err)
 		return unavailable()
 	}
-	if _, err := guard.SignIn(r.Ctx, guard.Principal{Subject: name, Roles: roles, AMR: amr}); err != nil {
+	// The session is linked to the pair's family: revoking either ends both.
+	if _, err := guard.SignIn(r.Ctx, guard.Principal{Subject: name, Roles: roles, AMR: amr, Family: pair.Family()}); err != nil {
 		slog.WarnContext(r.Ctx, "starting a session failed", "error", err)
 		return unavailable()
 	}
