@@ -67,7 +67,16 @@ func (m *Manager) revokeLinked(ctx context.Context, rec *Record) error {
 // working too. It costs a List of the user's sessions, only at revocation,
 // never on an ordinary request.
 func (m *Manager) DestroyLinked(ctx context.Context, userID, family string) (int, error) {
-	if userID == "" || family == "" {
+	if family == "" {
+		return 0, nil
+	}
+	return m.destroyWhere(ctx, userID, false, "tokens_revoked", func(st Stored) bool { return st.Record.Link == family })
+}
+
+// destroyWhere destroys userID's sessions that match, revoking their linked
+// tokens first when revoke is set, and audits each with reason.
+func (m *Manager) destroyWhere(ctx context.Context, userID string, revoke bool, reason string, match func(Stored) bool) (int, error) {
+	if userID == "" {
 		return 0, nil
 	}
 	stored, err := m.cfg.store.List(ctx, userID, m.policy())
@@ -76,14 +85,19 @@ func (m *Manager) DestroyLinked(ctx context.Context, userID, family string) (int
 	}
 	n := 0
 	for _, st := range stored {
-		if st.Record.Link != family {
+		if !match(st) {
 			continue
+		}
+		if revoke {
+			if err := m.revokeLinked(ctx, st.Record); err != nil {
+				return n, err
+			}
 		}
 		if err := m.cfg.store.Destroy(ctx, st.Hash, userID); err != nil {
 			return n, err
 		}
 		n++
-		m.cfg.audit.Emit(ctx, audit.Event{Kind: audit.SessionDestroyed, Time: m.cfg.now(), Subject: userID, Reason: "tokens_revoked", Family: st.Hash.Hint()})
+		m.cfg.audit.Emit(ctx, audit.Event{Kind: audit.SessionDestroyed, Time: m.cfg.now(), Subject: userID, Reason: reason, Family: st.Hash.Hint()})
 	}
 	return n, nil
 }
@@ -297,28 +311,7 @@ func (m *Manager) DestroyByHint(ctx context.Context, userID, hint string) (int, 
 	if !validHint(hint) {
 		return 0, fmt.Errorf("%w: hint", ErrInvalidValue)
 	}
-	if userID == "" {
-		return 0, nil
-	}
-	stored, err := m.cfg.store.List(ctx, userID, m.policy())
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, st := range stored {
-		if st.Hash.Hint() != hint {
-			continue
-		}
-		if err := m.revokeLinked(ctx, st.Record); err != nil {
-			return n, err
-		}
-		if err := m.cfg.store.Destroy(ctx, st.Hash, userID); err != nil {
-			return n, err
-		}
-		n++
-		m.cfg.audit.Emit(ctx, audit.Event{Kind: audit.SessionDestroyed, Time: m.cfg.now(), Subject: userID, Reason: "logout_device", Family: hint})
-	}
-	return n, nil
+	return m.destroyWhere(ctx, userID, true, "logout_device", func(st Stored) bool { return st.Hash.Hint() == hint })
 }
 
 func validHint(h string) bool {
