@@ -17,22 +17,27 @@ type Kind string
 
 // The event kinds authkit emits.
 const (
-	LoginSucceeded      Kind = "login.succeeded"
-	LoginFailed         Kind = "login.failed"
-	TokenIssued         Kind = "token.issued"
-	TokenRefreshed      Kind = "token.refreshed"
-	TokenRevoked        Kind = "token.revoked"
-	TokenReuseDetected  Kind = "token.reuse_detected"
-	SessionCreated      Kind = "session.created"
-	SessionRotated      Kind = "session.rotated"
-	SessionDestroyed    Kind = "session.destroyed"
-	MFAEnrolled         Kind = "mfa.enrolled"
-	MFAFailed           Kind = "mfa.failed"
-	RecoveryCodeUsed    Kind = "mfa.recovery_code_used"
-	RateLimitHit        Kind = "ratelimit.hit"
-	PasswordRehashed    Kind = "password.rehashed"
-	PasswordRejected    Kind = "password.rejected"
-	CrossOriginRejected Kind = "csrf.rejected"
+	LoginSucceeded           Kind = "login.succeeded"
+	LoginFailed              Kind = "login.failed"
+	TokenIssued              Kind = "token.issued"
+	TokenRefreshed           Kind = "token.refreshed"
+	TokenRevoked             Kind = "token.revoked"
+	TokenReuseDetected       Kind = "token.reuse_detected"
+	SessionCreated           Kind = "session.created"
+	SessionRotated           Kind = "session.rotated"
+	SessionDestroyed         Kind = "session.destroyed"
+	MFAEnrollStarted         Kind = "mfa.enroll_started"
+	MFAEnrolled              Kind = "mfa.enrolled"
+	MFAVerified              Kind = "mfa.verified"
+	MFAFailed                Kind = "mfa.failed"
+	MFALocked                Kind = "mfa.locked"
+	MFADisabled              Kind = "mfa.disabled"
+	RecoveryCodeUsed         Kind = "mfa.recovery_code_used"
+	RecoveryCodesRegenerated Kind = "mfa.recovery_codes_regenerated"
+	RateLimitHit             Kind = "ratelimit.hit"
+	PasswordRehashed         Kind = "password.rehashed"
+	PasswordRejected         Kind = "password.rejected"
+	CrossOriginRejected      Kind = "csrf.rejected"
 )
 
 // Event is one authentication event.
@@ -119,7 +124,7 @@ func (s *SlogSink) Emit(ctx context.Context, e Event) {
 // failures, rejections and detected attacks, Info otherwise.
 func (k Kind) Level() slog.Level {
 	switch k {
-	case LoginFailed, TokenReuseDetected, MFAFailed, RateLimitHit, CrossOriginRejected, PasswordRejected:
+	case LoginFailed, TokenReuseDetected, MFAFailed, MFALocked, RateLimitHit, CrossOriginRejected, PasswordRejected:
 		return slog.LevelWarn
 	}
 	return slog.LevelInfo

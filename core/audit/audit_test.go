@@ -45,6 +45,10 @@ func TestKindLevel(t *testing.T) {
 		{audit.TokenReuseDetected, slog.LevelWarn},
 		{audit.SessionRotated, slog.LevelInfo},
 		{audit.RateLimitHit, slog.LevelWarn},
+		{audit.MFAFailed, slog.LevelWarn},
+		{audit.MFALocked, slog.LevelWarn},
+		{audit.MFAVerified, slog.LevelInfo},
+		{audit.RecoveryCodeUsed, slog.LevelInfo},
 	}
 	for _, tt := range tests {
 		if got := tt.kind.Level(); got != tt.want {

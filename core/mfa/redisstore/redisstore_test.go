@@ -1,0 +1,217 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authkit"
+	"github.com/authkit-go/authkit/core/internal/rediskey"
+	"github.com/authkit-go/authkit/core/internal/testclock"
+
+	"github.com/authkit-go/authkit/core/authtest/redistest"
+	"github.com/authkit-go/authkit/core/mfa"
+	"github.com/authkit-go/authkit/core/mfa/redisstore"
+	"github.com/authkit-go/authkit/core/mfa/storetest"
+)
+
+// TestConformance runs the store suite on a single server and on Cluster.
+func TestConformance(t *testing.T) {
+	redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
+		storetest.Run(t, func(t *testing.T) mfa.Store {
+			s, err := redisstore.New(b.Client, redisstore.WithPrefix(redistest.PrefixFor(t, b.Client)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	if _, err := redisstore.New(nil); !errors.Is(err, authkit.ErrInvalidConfig) {
+		t.Errorf("nil client: %v", err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer c.Close()
+	for _, p := range []string{"a{b", "a}b", "{x}:"} {
+		if _, err := redisstore.New(c, redisstore.WithPrefix(p)); !errors.Is(err, mfa.ErrInvalidConfig) {
+			t.Errorf("prefix %q: %v", p, err)
+		}
+	}
+	if redisstore.DefaultPrefix != "authkit:mfa:" {
+		t.Errorf("DefaultPrefix = %q", redisstore.DefaultPrefix)
+	}
+}
+
+var testKeys = func() *mfa.Keyring {
+	k, err := mfa.NewKeyring(mfa.Key{ID: "k", Secret: make([]byte, mfa.KeySize)})
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// newManager returns a Manager on a Redis store over c with a fake clock.
+func newManager(t *testing.T, c redis.UniversalClient, prefix string) (*mfa.Manager, *testclock.Clock) {
+	t.Helper()
+	s, err := redisstore.New(c, redisstore.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := testclock.New()
+	m, err := mfa.New("Example", s, testKeys, mfa.WithClock(clk.Now), mfa.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, clk
+}
+
+// enrol enrols user on m and returns the secret and recovery codes.
+func enrol(t *testing.T, m *mfa.Manager, clk *testclock.Clock, user string) ([]byte, []string) {
+	t.Helper()
+	e, err := m.Enroll(context.Background(), user, "account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := mfa.ParseSecret(e.Secret)
+	code, _ := m.Params().Code(secret, clk.Now())
+	codes, err := m.Confirm(context.Background(), user, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(m.Params().Period)
+	return secret, codes
+}
+
+// TestOneHashTagPerUser: every key of a user carries the user's one hash
+// tag, so Lua scripts over them work on Cluster.
+func TestOneHashTagPerUser(t *testing.T) {
+	prefix := redistest.Prefix(t)
+	m, clk := newManager(t, redistest.Client(t), prefix)
+	user := "alice{evil}\x00"
+	secret, _ := enrol(t, m, clk, user)
+	wrong, _ := m.Params().Code(secret, clk.Now().Add(time.Hour))
+	m.Verify(context.Background(), user, wrong) // leaves an attempt counter
+	keys, err := redistest.Client(t).Keys(context.Background(), prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := rediskey.Tag("mfa", user)
+	if len(keys) != 3 { // factor, attempts, recovery codes
+		t.Fatalf("keys %q, want 3", keys)
+	}
+	for _, k := range keys {
+		rest := strings.TrimPrefix(k, prefix)
+		if strings.Count(rest, "{") != 1 || !strings.HasSuffix(rest, tag) {
+			t.Fatalf("key %q does not end in the user's tag %s", k, tag)
+		}
+	}
+}
+
+// TestRoundTrips counts Redis round trips per operation: a successful
+// verification is two (read the sealed factor and charge the attempt; then
+// the step check-and-set), a wrong code and a recovery code are one.
+func TestRoundTrips(t *testing.T) {
+	redistest.Client(t) // skips (or fails) without Redis
+	opts, err := redis.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	m, clk := newManager(t, c, redistest.Prefix(t))
+	secret, codes := enrol(t, m, clk, "alice")
+	ctx := context.Background()
+	code := func(offset time.Duration) string { c, _ := m.Params().Code(secret, clk.Now().Add(offset)); return c }
+	// Warm the script cache, so that no EVALSHA falls back to EVAL below.
+	m.Verify(ctx, "alice", code(0))
+	m.UseRecoveryCode(ctx, "alice", codes[0])
+	clk.Advance(time.Minute)
+	rt := redistest.CountRoundTrips(c)
+	for _, tt := range []struct {
+		name string
+		op   func() error
+		want int64
+	}{
+		{"Verify, right code", func() error { return m.Verify(ctx, "alice", code(0)) }, 2},
+		{"Verify, replayed code", func() error { return expect(m.Verify(ctx, "alice", code(0)), mfa.ErrReplayed) }, 1},
+		{"Verify, wrong code", func() error { return expect(m.Verify(ctx, "alice", code(time.Hour)), mfa.ErrInvalidCode) }, 1},
+		{"Verify, malformed code", func() error { return expect(m.Verify(ctx, "alice", "12"), mfa.ErrMalformedCode) }, 0},
+		{"UseRecoveryCode", func() error { _, err := m.UseRecoveryCode(ctx, "alice", codes[1]); return err }, 1},
+		{"UseRecoveryCode, wrong", func() error {
+			_, err := m.UseRecoveryCode(ctx, "alice", codes[1])
+			return expect(err, mfa.ErrInvalidCode)
+		}, 1},
+		{"Enabled", func() error { _, err := m.Enabled(ctx, "alice"); return err }, 1},
+		{"RemainingRecoveryCodes", func() error { _, err := m.RemainingRecoveryCodes(ctx, "alice"); return err }, 1},
+	} {
+		rt.Reset()
+		if err := tt.op(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if n := rt.Count(); n != tt.want {
+			t.Errorf("%s: %d round trips, want %d", tt.name, n, tt.want)
+		}
+	}
+}
+
+func expect(err, want error) error {
+	if errors.Is(err, want) {
+		return nil
+	}
+	return fmt.Errorf("err = %v, want %v", err, want)
+}
+
+// TestUnavailable: with Redis down every operation fails with
+// ErrUnavailable, which is never read as success.
+func TestUnavailable(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: closedAddr(t), DialTimeout: 100 * time.Millisecond, MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
+	defer c.Close()
+	s, err := redisstore.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mfa.New("Example", s, testKeys, mfa.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, errEnroll := m.Enroll(ctx, "alice", "alice")
+	_, errConfirm := m.Confirm(ctx, "alice", "123456")
+	_, errUse := m.UseRecoveryCode(ctx, "alice", "0000-0000-0000-0000-0000-0000")
+	_, errRegen := m.RegenerateRecoveryCodes(ctx, "alice")
+	_, errEnabled := m.Enabled(ctx, "alice")
+	_, errLeft := m.RemainingRecoveryCodes(ctx, "alice")
+	for name, err := range map[string]error{
+		"Enroll": errEnroll, "Confirm": errConfirm, "Verify": m.Verify(ctx, "alice", "123456"),
+		"UseRecoveryCode": errUse, "RegenerateRecoveryCodes": errRegen, "Disable": m.Disable(ctx, "alice"),
+		"Enabled": errEnabled, "RemainingRecoveryCodes": errLeft,
+		"CommitStep": s.CommitStep(ctx, "alice", "id", 1, nil),
+	} {
+		if !errors.Is(err, mfa.ErrUnavailable) || !errors.Is(err, authkit.ErrUnavailable) {
+			t.Errorf("%s: %v, want ErrUnavailable", name, err)
+		}
+	}
+}
+
+// closedAddr returns a loopback address nothing listens on: a port the
+// kernel just handed out and that was closed again (a fixed port such as 1
+// may be taken on a shared machine).
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
