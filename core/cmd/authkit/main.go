@@ -1,5 +1,6 @@
 // Command authkit is authkit's command-line tool: it makes keys, signs and
-// verifies tokens, hashes and checks passwords.
+// verifies tokens, hashes and checks passwords, and makes and checks TOTP
+// codes and recovery codes.
 //
 // Exit codes are the same for every subcommand: 0 success, 1 a negative
 // answer (an invalid token, a mismatched password, a rejected policy check),
@@ -44,6 +45,8 @@ func commands() []command {
 		{"jwt", "make keys, sign, verify and inspect JWTs", runJWT},
 		{"password", "hash, verify and policy-check passwords", runPassword},
 		{"pkce", "make a PKCE code verifier and its S256 challenge", runPKCE},
+		{"totp", "make TOTP secrets, compute and check codes", runTOTP},
+		{"recovery", "generate MFA recovery codes", runRecovery},
 		{"help", "show this help", runHelp},
 	}
 }
