@@ -244,7 +244,10 @@ func (m *Manager) checkTOTP(ctx context.Context, userID string, att Attempt, cod
 		return 0, nil, false, err
 	}
 	p := att.Record.Params
-	if p.Validate() != nil || len(code) != p.Digits {
+	if p.Validate() != nil {
+		return 0, nil, false, fmt.Errorf("%w: stored factor has invalid parameters %+v", ErrUnavailable, p)
+	}
+	if len(code) != p.Digits {
 		err = ErrInvalidCode
 	} else {
 		step, _, err = p.match(encodeSecret(secret), code, p.Step(now), m.cfg.skew, att.Record.LastStep)

@@ -618,3 +618,24 @@ func TestAuditCarriesNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptRecordFailsClosed: a stored factor whose parameters make no
+// sense is a store failure (503), never a pass or a silent "wrong code".
+func TestCorruptRecordFailsClosed(t *testing.T) {
+	f := newFixture(t, storeKinds[0])
+	e, err := f.m.Enroll(ctx, "alice", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := f.store.Begin(ctx, "alice", mfa.TargetPending, mfa.Limits{MaxFailures: 100, Lockouts: []time.Duration{time.Minute}}, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := att.Record
+	bad.Params.Digits = 0
+	if err := f.store.SetPending(ctx, "alice", bad, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.m.Confirm(ctx, "alice", f.code(t, e.Secret, 0))
+	wantErr(t, "Confirm against a corrupt record", err, authkit.ErrUnavailable)
+}
