@@ -10,6 +10,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -110,9 +111,9 @@ func New(cfg Config) (*App, error) {
 		if strings.ContainsAny(cfg.RedisPrefix, "{}") {
 			return nil, fmt.Errorf("redis prefix %q must not contain '{' or '}'", cfg.RedisPrefix)
 		}
-		opts, err := redis.ParseURL(cfg.RedisURL)
+		opts, err := parseRedisURL(cfg.RedisURL)
 		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err) // go-redis never puts the password in this error
+			return nil, err
 		}
 		a.redis = redis.NewClient(opts)
 		if tokStore, err = tokenstore.NewRedis(a.redis, tokenstore.WithPrefix(cfg.RedisPrefix+"tok:")); err != nil {
@@ -167,6 +168,45 @@ func New(cfg Config) (*App, error) {
 	}
 	a.routes = a.buildRoutes()
 	return a, nil
+}
+
+// parseRedisURL parses REDIS_URL. Its errors never repeat a credential:
+// url.Parse puts the whole URL in its errors, and a password holding '/'
+// or '@' can land in the host, port or path that go-redis quotes. So an
+// error is explained from a copy of the URL in which everything that may
+// be user info (all before the last '@') is replaced.
+func parseRedisURL(raw string) (*redis.Options, error) {
+	opts, err := redis.ParseURL(raw)
+	if err == nil {
+		return opts, nil
+	}
+	at := strings.LastIndexByte(raw, '@')
+	if at < 0 {
+		return nil, fmt.Errorf("REDIS_URL: %w", err) // no user info, nothing to hide
+	}
+	redacted := "REDACTED@" + raw[at+1:]
+	if scheme, _, ok := strings.Cut(raw[:at], "://"); ok && isScheme(scheme) {
+		redacted = scheme + "://" + redacted
+	}
+	if _, err := redis.ParseURL(redacted); err != nil {
+		return nil, fmt.Errorf("REDIS_URL (user name and password hidden): %v", err)
+	}
+	return nil, errors.New("REDIS_URL: the user name or password part is malformed (percent-encode '/', '?', '#', '@', ':' and '%' in a password); the value is not shown")
+}
+
+// isScheme reports whether s is an RFC 3986 scheme (a letter, then
+// letters, digits, '+', '-' or '.'), which cannot hold user info.
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Close releases the App's Redis connection, if any.

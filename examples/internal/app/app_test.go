@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -265,5 +266,41 @@ func TestFallback(t *testing.T) {
 	}
 	if r := a.Fallback("/nope"); r.Status != 404 {
 		t.Fatalf("Fallback(/nope) = %+v", r)
+	}
+}
+
+// TestStartupHidesRedisPassword runs the servers' start-up path with
+// REDIS_URLs that go-redis cannot parse: the error names REDIS_URL and what
+// is wrong, but never a byte of the password.
+func TestStartupHidesRedisPassword(t *testing.T) {
+	const secret = "S3cr3t-pw"
+	for _, u := range []string{
+		"redis://default:" + secret + "@127.0.0.1:notaport/0",  // url.Parse: invalid port
+		"redis://default:" + secret + "/x@127.0.0.1:6379/0",    // '/' in the password: the host becomes "default:S3cr3t-pw"
+		"redis://default:12/" + secret + "@127.0.0.1:6379",     // the password lands in the path
+		"redis://default:" + secret + "@127.0.0.1:6379/notadb", // go-redis: invalid database number
+		"rediz://default:" + secret + "@127.0.0.1:6379",        // go-redis: invalid scheme
+		"redis://default:" + secret + "@[::1:6379",             // url.Parse: missing ']'
+		"redis://default:p@" + secret + "@127.0.0.1:x",         // '@' in the password
+		"%zz://default:" + secret + "@127.0.0.1",               // url.Parse: bad escape
+		"redis://default:" + secret + "%zz@127.0.0.1",          // url.Parse: bad escape in the password
+	} {
+		t.Run(u, func(t *testing.T) {
+			t.Setenv("REDIS_URL", u)
+			var stderr strings.Builder
+			code := Main("t", []string{"-addr", "127.0.0.1:0", "-dev-fast-hash"}, &stderr, func(*App, net.Listener) error {
+				t.Fatal("the server started")
+				return nil
+			})
+			out := stderr.String()
+			if code != 1 || !strings.Contains(out, "REDIS_URL") {
+				t.Fatalf("exit %d, stderr %q; want 1 and an error about REDIS_URL", code, out)
+			}
+			for _, part := range []string{secret, "S3cr3t", "3-pw"} {
+				if strings.Contains(out, part) {
+					t.Fatalf("stderr holds the password: %q", out)
+				}
+			}
+		})
 	}
 }
