@@ -9,6 +9,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,6 +86,7 @@ type App struct {
 	policy   *password.Policy
 	audit    audit.Sink
 	admins   map[string]bool
+	auditKey []byte        // keys the hash of unknown usernames in login.failed
 	redis    *redis.Client // nil on memory stores
 	routes   []Route
 }
@@ -93,9 +95,15 @@ type App struct {
 // cfg.RedisURL is set; the signing key from cfg.KeyFile, from Redis, or
 // freshly generated.
 func New(cfg Config) (*App, error) {
-	a := &App{cfg: cfg, audit: cfg.Audit, admins: make(map[string]bool)}
+	a := &App{cfg: cfg, audit: cfg.Audit, admins: make(map[string]bool), auditKey: cfg.AuditKey}
 	if a.audit == nil {
 		a.audit = audit.Default()
+	}
+	if len(a.auditKey) == 0 {
+		a.auditKey = make([]byte, 32)
+		if _, err := rand.Read(a.auditKey); err != nil {
+			return nil, err
+		}
 	}
 	for _, name := range cfg.Admins {
 		canon, ok := CanonicalUsername(name)

@@ -46,6 +46,10 @@ type Config struct {
 	GuardOptions []guard.Option
 	// Audit receives the authentication events; nil means audit.Default().
 	Audit audit.Sink
+	// AuditKey keys the HMAC that login.failed events name an unknown
+	// username by. Empty means a random key per process, so the hashes
+	// compare only within one run.
+	AuditKey []byte
 }
 
 // listFlag is a repeatable string flag.

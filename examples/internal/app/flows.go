@@ -2,6 +2,9 @@ package app
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -212,9 +215,13 @@ func (a *App) login(r Request) Response {
 		return badCredentials()
 	}
 	name, ok := CanonicalUsername(in.Username)
+	typed := name
+	if !ok {
+		typed = in.Username
+	}
 	if len(in.Password) > password.MaxPasswordBytes {
 		// Refused before any hashing, for known and unknown users alike.
-		return fail(name, "password_too_long")
+		return fail(a.typedName(typed), "password_too_long")
 	}
 	var u User
 	var err error
@@ -228,7 +235,7 @@ func (a *App) login(r Request) Response {
 		// Spend the same work as a real verification: the answer's timing
 		// must not tell which usernames exist.
 		_ = a.hasher.VerifyDummy(r.Ctx)
-		return fail(name, "unknown_user")
+		return fail(a.typedName(typed), "unknown_user")
 	case err != nil:
 		slog.WarnContext(r.Ctx, "reading a user failed", "error", err)
 		return unavailable()
@@ -265,6 +272,17 @@ func (a *App) login(r Request) Response {
 	}
 	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginSucceeded, Subject: name, IP: r.ClientIP, UserAgent: clip(r.Header("User-Agent"), 256)})
 	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
+}
+
+// typedName is how a login.failed event names a username that matched no
+// account: "hmac:" and the first 64 bits, in hex, of HMAC-SHA-256 under the
+// audit key. Such a "username" may be a password typed into the wrong
+// field, so it never reaches the log in clear; repeated attempts with one
+// name still carry one value.
+func (a *App) typedName(name string) string {
+	mac := hmac.New(sha256.New, a.auditKey)
+	mac.Write([]byte(name))
+	return "hmac:" + hex.EncodeToString(mac.Sum(nil)[:8])
 }
 
 // rehash stores a hash with the current parameters after a successful

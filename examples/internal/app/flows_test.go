@@ -1,11 +1,13 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
@@ -158,5 +160,57 @@ func TestContentType(t *testing.T) {
 	bearer := map[string]string{"Authorization": "Bearer " + pair.AccessToken}
 	if resp := s.call("POST", "/logout/all", "", bearer); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("/logout/all without a body: %d %s", resp.StatusCode, readAll(t, resp))
+	}
+}
+
+// TestLoginFailedHidesTypedName: a login.failed event names an existing
+// account, but never repeats a username that matched none (it may be a
+// password typed into the wrong field): that one is a keyed hash.
+func TestLoginFailedHidesTypedName(t *testing.T) {
+	var mu sync.Mutex
+	var failed []audit.Event
+	sink := audit.SinkFunc(func(_ context.Context, e audit.Event) {
+		if e.Kind == audit.LoginFailed {
+			mu.Lock()
+			failed = append(failed, e)
+			mu.Unlock()
+		}
+	})
+	s := newTestServer(t, Config{Audit: sink})
+	s.register("alice", testPass)
+	attempts := []struct{ user, pw string }{
+		{"Correct-Horse-42", "x"},                      // a password in the username field
+		{"correct-horse-42", "y"},                      // the same name again
+		{"Other-Secret-7", "x"},                        // another one
+		{"pass word!", "x"},                            // not even a valid username
+		{"Too-Long-Secret", strings.Repeat("a", 5000)}, // refused before any lookup
+		{"alice", "Wrong-Horse-42"},                    // an existing account
+	}
+	for _, at := range attempts {
+		b, _ := json.Marshal(map[string]string{"username": at.user, "password": at.pw})
+		if resp := s.call("POST", "/login", string(b), nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("login %q: %d", at.user, resp.StatusCode)
+		}
+	}
+	if len(failed) != len(attempts) {
+		t.Fatalf("%d login.failed events, want %d", len(failed), len(attempts))
+	}
+	for i, e := range failed[:5] {
+		typed := strings.ToLower(attempts[i].user)
+		if strings.Contains(strings.ToLower(e.Subject), typed) || !strings.HasPrefix(e.Subject, "hmac:") || len(e.Subject) != len("hmac:")+16 {
+			t.Errorf("attempt %q: subject %q, want hmac: and 16 hex digits", attempts[i].user, e.Subject)
+		}
+	}
+	if failed[0].Subject != failed[1].Subject || failed[0].Subject == failed[2].Subject {
+		t.Errorf("subjects %q, %q, %q: the same name must hash alike, another name differently", failed[0].Subject, failed[1].Subject, failed[2].Subject)
+	}
+	if e := failed[5]; e.Subject != "alice" || e.Reason != "bad_password" {
+		t.Errorf("wrong password for alice: subject %q reason %q, want alice, bad_password", e.Subject, e.Reason)
+	}
+	// Another process (another key) hashes the same name differently.
+	other := newTestServer(t, Config{Audit: sink})
+	other.call("POST", "/login", `{"username":"Correct-Horse-42","password":"x"}`, nil)
+	if got := failed[len(failed)-1].Subject; got == failed[0].Subject {
+		t.Errorf("two processes hashed a name alike (%q): the key must be per process", got)
 	}
 }
