@@ -235,6 +235,12 @@ func (g *Guard) Commit(ctx context.Context, x Exchange) {
 	}
 }
 
+// SessionUnavailable reports whether the request's session cookie could not
+// be read because the session store was unavailable. A flow that decides
+// on its own whether a request is authenticated (rather than with Require)
+// answers 503 then, not 401: the client may well be signed in.
+func SessionUnavailable(ctx context.Context) bool { return sessionUnavailable(ctx) }
+
 // sessionUnavailable reports whether the request's session could not be
 // loaded because the store was down.
 func sessionUnavailable(ctx context.Context) bool {

@@ -238,7 +238,8 @@ func (a *App) buildRoutes() []Route {
 		{Method: http.MethodPost, Path: "/register", Handle: a.register},
 		{Method: http.MethodPost, Path: "/login", Handle: a.login},
 		{Method: http.MethodPost, Path: "/token/refresh", Handle: a.refresh},
-		{Method: http.MethodPost, Path: "/logout", Rules: authed, Handle: a.logout},
+		// /logout checks for itself: a refresh token alone suffices.
+		{Method: http.MethodPost, Path: "/logout", Handle: a.logout},
 		{Method: http.MethodPost, Path: "/logout/all", Rules: authed, Handle: a.logoutAll},
 		{Method: http.MethodGet, Path: "/me", Rules: authed, Handle: a.me},
 		{Method: http.MethodGet, Path: "/sessions", Rules: authed, Handle: a.listSessions},

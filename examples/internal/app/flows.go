@@ -326,6 +326,13 @@ func (a *App) refresh(r Request) Response {
 	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
 }
 
+// logout ends the sign-in the request presents: a bearer token, the
+// session cookie, or a refresh token in the body. The refresh token alone
+// suffices (RFC 7009: holding it is proof enough), so a client whose access
+// token expired can still log out; a refresh token that verifies counts
+// even when it is already revoked or expired (logging out twice is not an
+// error). Each presented token is revoked with its family and the session
+// destroyed. Nothing valid presented is a 401.
 func (a *App) logout(r Request) Response {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
@@ -333,15 +340,28 @@ func (a *App) logout(r Request) Response {
 	if bad := decode(r, &in, true); bad != nil {
 		return *bad
 	}
-	if raw, ok := guard.BearerToken(r.Ctx); ok {
-		if err := a.issuer.Revoke(r.Ctx, raw); err != nil && !errors.Is(err, token.ErrInvalid) {
+	// A bearer token that failed never gets here (the guard answered 401),
+	// so a principal means a valid bearer token or signed-in session.
+	_, presented := guard.PrincipalFrom(r.Ctx)
+	if in.RefreshToken != "" {
+		switch err := a.issuer.Revoke(r.Ctx, in.RefreshToken); {
+		case err == nil:
+			presented = true
+		case errors.Is(err, token.ErrInvalid):
+			// Forged, malformed or not ours: it proves nothing.
+		default:
+			slog.WarnContext(r.Ctx, "revoking a refresh token failed", "error", err)
 			return unavailable()
 		}
 	}
-	if in.RefreshToken != "" {
-		// Holding a refresh token is enough to revoke it (as in RFC 7009);
-		// a token that is already invalid needs nothing.
-		if err := a.issuer.Revoke(r.Ctx, in.RefreshToken); err != nil && !errors.Is(err, token.ErrInvalid) {
+	if !presented {
+		if guard.SessionUnavailable(r.Ctx) {
+			return unavailable()
+		}
+		return unauthenticated()
+	}
+	if raw, ok := guard.BearerToken(r.Ctx); ok {
+		if err := a.issuer.Revoke(r.Ctx, raw); err != nil && !errors.Is(err, token.ErrInvalid) {
 			return unavailable()
 		}
 	}
@@ -350,6 +370,14 @@ func (a *App) logout(r Request) Response {
 		return unavailable()
 	}
 	return Response{Status: http.StatusNoContent}
+}
+
+// unauthenticated is the 401 of a flow that checks credentials itself, the
+// same answer Require(guard.Authenticated()) gives.
+func unauthenticated() Response {
+	r := problem(http.StatusUnauthorized, guard.TypeUnauthorized, "authentication required")
+	r.Header = map[string]string{"WWW-Authenticate": guard.BearerChallenge}
+	return r
 }
 
 func (a *App) logoutAll(r Request) Response {

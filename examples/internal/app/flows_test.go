@@ -12,6 +12,7 @@ import (
 
 	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
 
 // testServer is the reference API behind the net/http adapter, as the
@@ -212,5 +213,82 @@ func TestLoginFailedHidesTypedName(t *testing.T) {
 	other.call("POST", "/login", `{"username":"Correct-Horse-42","password":"x"}`, nil)
 	if got := failed[len(failed)-1].Subject; got == failed[0].Subject {
 		t.Errorf("two processes hashed a name alike (%q): the key must be per process", got)
+	}
+}
+
+func (s *testServer) login(name string) (access, refresh, cookie string) {
+	s.t.Helper()
+	b, _ := json.Marshal(map[string]string{"username": name, "password": testPass})
+	resp := s.call("POST", "/login", string(b), nil)
+	var pair struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.Unmarshal([]byte(readAll(s.t, resp)), &pair); err != nil || resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("login %s: %d %v", name, resp.StatusCode, err)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == s.app.sessions.CookieName() {
+			cookie = c.Value
+		}
+	}
+	return pair.AccessToken, pair.RefreshToken, cookie
+}
+
+// TestLogoutRefreshTokenAlone: a refresh token alone suffices to log out
+// (RFC 7009; a client whose access token expired), and revokes its sign-in;
+// nothing valid presented is a 401.
+func TestLogoutRefreshTokenAlone(t *testing.T) {
+	s := newTestServer(t, Config{})
+	s.register("alice", testPass)
+	access, refresh, _ := s.login("alice")
+	other, _, _ := s.login("alice")
+
+	resp := s.call("POST", "/logout", `{"refresh_token":"`+refresh+`"}`, nil)
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("logout with the refresh token alone: %d %s, want 204", resp.StatusCode, readAll(t, resp))
+	}
+	if resp := s.call("POST", "/token/refresh", `{"refresh_token":"`+refresh+`"}`, nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("refresh after logout: %d, want 401", resp.StatusCode)
+	}
+	bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+	if resp := s.call("GET", "/me", "", bearer(access)); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/me with the access token of the logged-out sign-in: %d, want 401", resp.StatusCode)
+	}
+	if resp := s.call("GET", "/me", "", bearer(other)); resp.StatusCode != http.StatusOK {
+		t.Errorf("/me with another sign-in's token: %d, want 200", resp.StatusCode)
+	}
+
+	forged := refresh[:strings.LastIndexByte(refresh, '.')+1] + "AAAA"
+	for _, tt := range []struct{ name, body, ct string }{
+		{"nothing", "", ""},
+		{"empty object", `{}`, "application/json"},
+		{"garbage refresh token", `{"refresh_token":"not-a-token"}`, "application/json"},
+		{"forged refresh token", `{"refresh_token":"` + forged + `"}`, "application/json"},
+	} {
+		resp := s.call("POST", "/logout", tt.body, map[string]string{"Content-Type": tt.ct})
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != "Bearer" ||
+			!strings.Contains(body, `"type":"urn:authkit:problem:unauthorized"`) {
+			t.Errorf("logout with %s: %d %q %s, want 401 with a Bearer challenge", tt.name, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
+		}
+	}
+	if resp := s.call("POST", "/logout", `{"refresh_token":"`+refresh+`"}`, map[string]string{"Content-Type": "text/plain"}); resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("logout with a text/plain body: %d, want 415", resp.StatusCode)
+	}
+}
+
+// TestLogoutSessionStoreDown: with the session store down, a logout that
+// presents only the session cookie is a 503 (the client may well be signed
+// in), not a 401.
+func TestLogoutSessionStoreDown(t *testing.T) {
+	srv := redistest.StartServer(t)
+	s := newTestServer(t, Config{RedisURL: "redis://" + srv.Addr() + "/0?dial_timeout=200ms&max_retries=-1", RedisPrefix: "t:"})
+	s.register("alice", testPass)
+	_, _, cookie := s.login("alice")
+	srv.Stop()
+	resp := s.call("POST", "/logout", "", map[string]string{"Cookie": s.app.sessions.CookieName() + "=" + cookie})
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("logout with the cookie while Redis is down: %d %s, want 503", resp.StatusCode, readAll(t, resp))
 	}
 }
