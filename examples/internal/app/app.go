@@ -15,9 +15,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -135,6 +137,8 @@ func New(cfg Config) (*App, error) {
 		a.users = NewMemoryUserStore()
 	}
 
+	a.warnMissingAdmins(context.Background())
+
 	key, err := a.signingKey(context.Background())
 	if err != nil {
 		return nil, err
@@ -176,6 +180,19 @@ func New(cfg Config) (*App, error) {
 	}
 	a.routes = a.buildRoutes()
 	return a, nil
+}
+
+// warnMissingAdmins logs, for each -admin name without an account yet,
+// that whoever registers it first gets the role admin. A store that cannot
+// be asked is left to the start-up steps that follow.
+func (a *App) warnMissingAdmins(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for _, name := range slices.Sorted(maps.Keys(a.admins)) {
+		if _, err := a.users.Get(ctx, name); errors.Is(err, ErrNoUser) {
+			slog.Warn("-admin names an account that does not exist yet: WHOEVER REGISTERS IT FIRST GETS THE ROLE admin; register it before others can reach the server", "username", name)
+		}
+	}
 }
 
 // parseRedisURL parses REDIS_URL. Its errors never repeat a credential:

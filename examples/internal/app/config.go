@@ -25,7 +25,10 @@ type Config struct {
 	// KeyFile is a PEM private key to sign tokens with (-key); empty means
 	// a generated ES256 key (kept in Redis when Redis is used).
 	KeyFile string
-	// Admins are usernames given the role admin (-admin, repeatable).
+	// Admins are usernames given the role admin at each sign-in while the
+	// flag is given (-admin, repeatable); the role is not written into the
+	// account. WHOEVER REGISTERS SUCH A NAME FIRST OWNS THAT ACCOUNT: New
+	// warns about each one that does not exist yet.
 	Admins []string
 	// InsecureCookies drops Secure and the __Host- prefix from the session
 	// cookie (-insecure-cookies), for plain HTTP on a non-localhost address.
@@ -78,7 +81,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	var cfg Config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&cfg.KeyFile, "key", "", "PEM private key to sign tokens with (P-256 → ES256, Ed25519 → EdDSA, RSA → RS256); default: a generated ES256 key")
-	fs.Var(listFlag{&cfg.Admins}, "admin", "give this username the role admin (repeatable)")
+	fs.Var(listFlag{&cfg.Admins}, "admin", "give this username the role admin at sign-in while the flag is given (repeatable); whoever registers the name first owns that account, so register it before others can reach the server")
 	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host- prefix from the session cookie (plain HTTP on a non-localhost address; development only)")
 	fs.Var(listFlag{&cfg.TrustedProxies}, "trusted-proxy", "believe X-Forwarded-For and X-Forwarded-Proto from this address or CIDR prefix (repeatable); only proxies you run")
 	fs.BoolVar(&cfg.DevFastHash, "dev-fast-hash", false, "cheap password hashing for tests and demos; NEVER IN PRODUCTION")

@@ -180,11 +180,9 @@ func (a *App) register(r Request) Response {
 		slog.WarnContext(r.Ctx, "hashing a password failed", "error", err)
 		return unavailable()
 	}
-	var roles []string
-	if a.admins[name] {
-		roles = []string{"admin"}
-	}
-	switch err := a.users.Create(r.Ctx, User{Name: name, Hash: hash, Roles: roles}); {
+	// -admin is not written into the account: login adds the role while
+	// the flag is given, so dropping the flag takes it away.
+	switch err := a.users.Create(r.Ctx, User{Name: name, Hash: hash}); {
 	case errors.Is(err, ErrUserExists):
 		return problem(http.StatusConflict, TypeConflict, "the username is taken")
 	case err != nil:

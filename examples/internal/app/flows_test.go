@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -290,5 +292,45 @@ func TestLogoutSessionStoreDown(t *testing.T) {
 	resp := s.call("POST", "/logout", "", map[string]string{"Cookie": s.app.sessions.CookieName() + "=" + cookie})
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("logout with the cookie while Redis is down: %d %s, want 503", resp.StatusCode, readAll(t, resp))
+	}
+}
+
+// TestAdminFlag: -admin NAME gives the role at sign-in while the flag is
+// given; it is not written into the account, so a server started without
+// the flag does not keep the role. A named account that does not exist yet
+// is warned about at start-up: whoever registers it first becomes admin.
+func TestAdminFlag(t *testing.T) {
+	_, prefix := testRedis(t)
+	var logs strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(prev)
+
+	cfg := Config{RedisURL: redistest.URL(), RedisPrefix: prefix, Admins: []string{"Root"}}
+	s := newTestServer(t, cfg)
+	if l := logs.String(); !strings.Contains(l, "WHOEVER REGISTERS IT FIRST") || !strings.Contains(l, "username=root") {
+		t.Errorf("no start-up warning about the missing admin account; logs:\n%s", logs.String())
+	}
+	s.register("root", testPass)
+	if u, err := s.app.users.Get(t.Context(), "root"); err != nil || slices.Contains(u.Roles, "admin") {
+		t.Errorf("stored account = %+v, %v; want no admin role written", u, err)
+	}
+	access, _, _ := s.login("root")
+	if resp := s.call("GET", "/admin", "", map[string]string{"Authorization": "Bearer " + access}); resp.StatusCode != http.StatusOK {
+		t.Errorf("/admin with -admin root: %d, want 200", resp.StatusCode)
+	}
+
+	logs.Reset()
+	cfg.Admins = nil
+	s2 := newTestServer(t, cfg)
+	access, _, _ = s2.login("root")
+	if resp := s2.call("GET", "/admin", "", map[string]string{"Authorization": "Bearer " + access}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("/admin after a restart without -admin: %d, want 403", resp.StatusCode)
+	}
+	cfg.Admins = []string{"root"}
+	logs.Reset()
+	newTestServer(t, cfg)
+	if strings.Contains(logs.String(), "-admin") {
+		t.Errorf("a warning although the account exists:\n%s", logs.String())
 	}
 }
