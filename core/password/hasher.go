@@ -303,8 +303,9 @@ func (h *Hasher) release() {
 }
 
 // Hash returns the encoded hash of password with the current algorithm and
-// parameters and a fresh random salt. It waits for a slot in the
-// concurrency limit, honouring ctx.
+// parameters and a fresh random salt. The password's bytes are hashed
+// exactly as given, without normalisation (see the package doc). It waits
+// for a slot in the concurrency limit, honouring ctx.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if password == "" {
 		return "", ErrEmptyPassword
@@ -332,7 +333,8 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // $pbkdf2-sha256$/$pbkdf2$/$pbkdf2-sha512$, Django pbkdf2_sha256/pbkdf2_sha1).
 // It returns nil on a match, ErrMismatch on a wrong password, and
 // ErrMalformedHash, ErrUnsupportedHash or ErrHashLimits for a hash it will
-// not compute. The comparison is constant-time.
+// not compute. The comparison is constant-time, and byte-exact: password
+// is not normalised, as the stored hash was made from the bytes as typed.
 //
 // needsRehash is true on a match whose hash uses another algorithm or weaker
 // parameters than the Hasher's current ones: the caller should then store
