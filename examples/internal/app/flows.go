@@ -329,8 +329,9 @@ func (a *App) refresh(r Request) Response {
 // suffices (RFC 7009: holding it is proof enough), so a client whose access
 // token expired can still log out; a refresh token that verifies counts
 // even when it is already revoked or expired (logging out twice is not an
-// error). Each presented token is revoked with its family and the session
-// destroyed. Nothing valid presented is a 401.
+// error). Each presented token is revoked with its family, which ends the
+// family's linked session too, and the request's session is destroyed.
+// Nothing valid presented is a 401.
 func (a *App) logout(r Request) Response {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`

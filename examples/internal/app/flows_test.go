@@ -243,8 +243,8 @@ func (s *testServer) login(name string) (access, refresh, cookie string) {
 func TestLogoutRefreshTokenAlone(t *testing.T) {
 	s := newTestServer(t, Config{})
 	s.register("alice", testPass)
-	access, refresh, _ := s.login("alice")
-	other, _, _ := s.login("alice")
+	access, refresh, cookie := s.login("alice")
+	other, _, otherCookie := s.login("alice")
 
 	resp := s.call("POST", "/logout", `{"refresh_token":"`+refresh+`"}`, nil)
 	if resp.StatusCode != http.StatusNoContent {
@@ -259,6 +259,15 @@ func TestLogoutRefreshTokenAlone(t *testing.T) {
 	}
 	if resp := s.call("GET", "/me", "", bearer(other)); resp.StatusCode != http.StatusOK {
 		t.Errorf("/me with another sign-in's token: %d, want 200", resp.StatusCode)
+	}
+	withCookie := func(c string) map[string]string {
+		return map[string]string{"Cookie": s.app.sessions.CookieName() + "=" + c}
+	}
+	if resp := s.call("GET", "/me", "", withCookie(cookie)); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/me with the session cookie of the logged-out sign-in: %d, want 401 (the linked session ends too)", resp.StatusCode)
+	}
+	if resp := s.call("GET", "/me", "", withCookie(otherCookie)); resp.StatusCode != http.StatusOK {
+		t.Errorf("/me with another sign-in's cookie: %d, want 200", resp.StatusCode)
 	}
 
 	forged := refresh[:strings.LastIndexByte(refresh, '.')+1] + "AAAA"
