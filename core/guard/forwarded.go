@@ -20,7 +20,8 @@ const (
 	// the element that names the client.
 	Forwarded
 	// XRealIP reads the single address of X-Real-IP (nginx's convention)
-	// and the scheme from X-Forwarded-Proto.
+	// and the scheme from X-Forwarded-Proto, which the proxy must then set
+	// as well (it only decides whether HSTS limited to TLS is sent).
 	XRealIP
 )
 
