@@ -13,7 +13,10 @@ require (
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
 )
 
-require golang.org/x/oauth2 v0.36.0
+require (
+	go.uber.org/goleak v1.3.0
+	golang.org/x/oauth2 v0.36.0
+)
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

@@ -3,6 +3,9 @@ package redistest_test
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
@@ -42,5 +45,19 @@ func ExampleForEachBackend() {
 				t.Fatalf("%s: %v", b.Name, err)
 			}
 		})
+	}
+}
+
+// A fault test puts a proxy between the store and Redis and freezes it.
+func ExampleNewProxy() {
+	_ = func(t *testing.T) {
+		p := redistest.NewProxy(t, "127.0.0.1:6379")
+		c := redis.NewClient(&redis.Options{Addr: p.Addr(), ReadTimeout: 200 * time.Millisecond})
+		defer c.Close()
+		p.Set(redistest.Freeze) // accepts, never answers
+		if c.Ping(context.Background()).Err() == nil {
+			t.Fatal("a frozen Redis answered")
+		}
+		p.Set(redistest.Pass)
 	}
 }

@@ -1,0 +1,186 @@
+package redistest
+
+import (
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Fault is what a Proxy does to the traffic passing through it.
+type Fault int
+
+// The faults a Proxy can inject.
+const (
+	// Pass forwards every byte (after the configured latency).
+	Pass Fault = iota
+	// Freeze accepts connections and reads requests but never answers, as
+	// a stalled server or a black-holed network does.
+	Freeze
+	// Refuse closes every new connection at once; open ones stay as they
+	// are until Reset.
+	Refuse
+)
+
+// Proxy is a loopback TCP proxy in front of a Redis server that can add
+// latency, freeze, refuse connections and reset open ones, so that tests can
+// see what a store does when Redis misbehaves. Start it with NewProxy; it is
+// closed, with every connection it holds, when the test ends.
+type Proxy struct {
+	target string
+	ln     net.Listener
+
+	mu      sync.Mutex
+	fault   Fault
+	latency time.Duration
+	conns   map[net.Conn]struct{}
+	wg      sync.WaitGroup
+	closed  bool
+}
+
+// NewProxy starts a proxy on a free loopback port forwarding to target
+// ("host:port").
+func NewProxy(tb testing.TB, target string) *Proxy {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &Proxy{target: target, ln: ln, conns: make(map[net.Conn]struct{})}
+	p.wg.Add(1)
+	go p.accept()
+	tb.Cleanup(p.Close)
+	return p
+}
+
+// Addr is the proxy's host:port; point the client under test at it.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
+
+// Set switches the fault for every byte from now on, on open connections
+// too. Set(Pass) heals a frozen proxy: what was held back is then delivered.
+func (p *Proxy) Set(f Fault) {
+	p.mu.Lock()
+	p.fault = f
+	p.mu.Unlock()
+}
+
+// SetLatency delays every chunk forwarded in either direction by d.
+func (p *Proxy) SetLatency(d time.Duration) {
+	p.mu.Lock()
+	p.latency = d
+	p.mu.Unlock()
+}
+
+// Reset closes every open connection with a TCP reset; the client sees
+// "connection reset by peer" on its next read or write.
+func (p *Proxy) Reset() {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = make(map[net.Conn]struct{})
+	p.mu.Unlock()
+	for c := range conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = c.Close()
+	}
+}
+
+// Conns returns the number of connections open through the proxy (each
+// client connection counts once).
+func (p *Proxy) Conns() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns) / 2
+}
+
+// Close stops the proxy and closes every connection, and waits for its
+// goroutines to end.
+func (p *Proxy) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+	_ = p.ln.Close()
+	p.Reset()
+	p.wg.Wait()
+}
+
+func (p *Proxy) state() (Fault, time.Duration, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fault, p.latency, p.closed
+}
+
+func (p *Proxy) track(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.conns[c] = struct{}{}
+	return true
+}
+
+func (p *Proxy) accept() {
+	defer p.wg.Done()
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		if f, _, _ := p.state(); f == Refuse {
+			_ = client.Close()
+			continue
+		}
+		server, err := net.DialTimeout("tcp", p.target, 2*time.Second)
+		if err != nil {
+			_ = client.Close()
+			continue
+		}
+		if !p.track(client) || !p.track(server) {
+			_ = client.Close()
+			_ = server.Close()
+			return
+		}
+		p.wg.Add(2)
+		go p.pipe(server, client)
+		go p.pipe(client, server)
+	}
+}
+
+// pipe copies from src to dst chunk by chunk, applying the fault in force
+// when each chunk arrives. A frozen chunk waits until the proxy heals or
+// closes.
+func (p *Proxy) pipe(dst, src net.Conn) {
+	defer p.wg.Done()
+	defer func() { _ = dst.Close(); _ = src.Close() }()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			for {
+				f, d, closed := p.state()
+				if closed {
+					return
+				}
+				if f != Freeze {
+					if d > 0 {
+						time.Sleep(d)
+					}
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return // EOF, a reset, or Close: either way this direction is done
+		}
+	}
+}

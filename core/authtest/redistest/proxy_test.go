@@ -1,0 +1,96 @@
+package redistest_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+
+	"github.com/authkit-go/authkit/core/authtest/redistest"
+)
+
+func proxied(t *testing.T) (*redistest.Proxy, *redis.Client) {
+	t.Helper()
+	opts, err := redis.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	redistest.Client(t) // skip (or fail under REQUIRE_REDIS=1) without Redis
+	p := redistest.NewProxy(t, opts.Addr)
+	c := redis.NewClient(&redis.Options{Addr: p.Addr(), DB: opts.DB, MaxRetries: -1,
+		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = c.Close() })
+	return p, c
+}
+
+func TestProxyFaults(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p, c := proxied(t)
+	ctx := context.Background()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("through a passing proxy: %v", err)
+	}
+
+	p.Set(redistest.Freeze)
+	start := time.Now()
+	err := c.Ping(ctx).Err()
+	if err == nil {
+		t.Fatal("a frozen proxy answered")
+	}
+	var ne interface{ Timeout() bool }
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("frozen: want a timeout, got %v", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("the client's 200ms read timeout took %v", waited)
+	}
+
+	p.Set(redistest.Pass)
+	if err := poll(func() error { return c.Ping(ctx).Err() }); err != nil {
+		t.Fatalf("healed proxy: %v", err)
+	}
+
+	p.Reset()
+	if p.Conns() != 0 {
+		t.Fatalf("%d connections survived Reset", p.Conns())
+	}
+	if err := poll(func() error { return c.Ping(ctx).Err() }); err != nil {
+		t.Fatalf("after a reset the client did not reconnect: %v", err)
+	}
+
+	p.Set(redistest.Refuse)
+	p.Reset()
+	if err := c.Ping(ctx).Err(); err == nil {
+		t.Fatal("a refusing proxy answered")
+	}
+	p.Set(redistest.Pass)
+	if err := poll(func() error { return c.Ping(ctx).Err() }); err != nil {
+		t.Fatalf("after refusing: %v", err)
+	}
+
+	p.SetLatency(50 * time.Millisecond)
+	start = time.Now()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 100*time.Millisecond {
+		t.Fatalf("a round trip through 50ms of latency each way took %v", took)
+	}
+	_ = c.Close()
+	p.Close()
+}
+
+// poll retries fn until it succeeds or a generous deadline passes.
+func poll(fn func() error) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := fn()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
