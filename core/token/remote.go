@@ -112,8 +112,11 @@ func (r *RemoteKeySet) VerificationKeys(ctx context.Context, kid string) ([]*Key
 	keys, fetched, stale, mayFetch := r.keys, r.fetched, now.After(r.expires), now.Sub(r.lastAttempt) >= r.cfg.refreshInterval
 	r.mu.Unlock()
 	if !fetched || stale {
-		if mayFetch {
-			keys, fetched, _ = r.refresh()
+		// Without keys a caller joins a fetch in flight (refresh starts
+		// none within the interval), so the callers that arrive while the
+		// first fetch runs wait for it instead of failing.
+		if mayFetch || !fetched {
+			keys, fetched, _ = r.refresh(!mayFetch)
 			mayFetch = false
 		}
 		if !fetched {
@@ -122,18 +125,28 @@ func (r *RemoteKeySet) VerificationKeys(ctx context.Context, kid string) ([]*Key
 	}
 	sel, err := selectKeys(keys, kid)
 	if err != nil && mayFetch && kid != "" {
-		keys, _, _ = r.refresh()
+		keys, _, _ = r.refresh(false)
 		sel, err = selectKeys(keys, kid)
 	}
 	return sel, err
 }
 
+// errRecentFetch is refresh's answer to a caller that may only join a
+// fetch when none is in flight and the last one is recent.
+var errRecentFetch = errors.New("JWKS fetched within the refresh interval")
+
 // refresh fetches the set once for all concurrent callers and returns the
-// keys to use (the previous ones when the fetch failed).
-func (r *RemoteKeySet) refresh() ([]*Key, bool, error) {
+// keys to use (the previous ones when the fetch failed). With joinOnly it
+// waits for a fetch in flight but starts none within the refresh interval
+// of the last attempt.
+func (r *RemoteKeySet) refresh(joinOnly bool) ([]*Key, bool, error) {
 	_, err, _ := r.group.Do("jwks", func() (any, error) {
 		now := r.cfg.now()
 		r.mu.Lock()
+		if joinOnly && now.Sub(r.lastAttempt) < r.cfg.refreshInterval {
+			r.mu.Unlock()
+			return nil, errRecentFetch
+		}
 		r.lastAttempt = now
 		r.mu.Unlock()
 		keys, ttl, err := r.fetch()
