@@ -94,7 +94,17 @@ func TestClientCredentialsRefreshBeforeExpiry(t *testing.T) {
 	wg.Wait()
 	for i, g := range got {
 		if g == "" || g == first.AccessToken || g != got[0] {
-			t.Fatalf("caller %d got %q (first token %q)", i, g, first.AccessToken)
+			distinct := map[string]int{}
+			for _, x := range got {
+				distinct[x]++
+			}
+			t.Fatalf("caller %d got %q (first token %q); %d token requests; tokens %v", i, g, first.AccessToken, p.TokenRequests("client_credentials"), distinct)
+		}
+	}
+	// The new token's lifetime counts on the client's clock too.
+	for range 3 {
+		if tok, err := cc.Token(ctx); err != nil || tok.AccessToken != got[0] {
+			t.Fatalf("after the refresh: %v, %v", tok, err)
 		}
 	}
 	if n := p.TokenRequests("client_credentials"); n != 2 {

@@ -159,13 +159,12 @@ func (c *ClientCredentials) fetch(ctx context.Context) (*oauth2.Token, error) {
 		c.mu.Unlock()
 		return nil, err
 	}
+	// x/oauth2 set Expiry to time.Now() + expires_in as the answer arrived;
+	// carry the time left over to our clock.
 	now := c.cfg.now()
-	exp := t.Expiry
-	if exp.IsZero() {
-		exp = now.Add(noExpiryTTL)
-	} else if t.ExpiresIn > 0 {
-		// x/oauth2 computed Expiry with the wall clock; recompute with ours.
-		exp = now.Add(time.Duration(t.ExpiresIn) * time.Second)
+	exp := now.Add(noExpiryTTL)
+	if !t.Expiry.IsZero() {
+		exp = now.Add(time.Until(t.Expiry))
 	}
 	c.mu.Lock()
 	c.current, c.expires = t, exp
