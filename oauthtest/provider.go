@@ -99,6 +99,7 @@ type Provider struct {
 
 	mu       sync.Mutex
 	requests map[string]int // token endpoint requests by grant_type
+	hits     map[string]int // requests by path
 }
 
 // Start starts a Provider for the test; it stops when the test ends. It
@@ -115,7 +116,7 @@ func Start(t testing.TB, opts ...Option) *Provider {
 		_, published = newKeyPair(t, o.alg)
 		published.id = signing.id
 	}
-	p := &Provider{storage: newStorage(signing, published, o.tokenTTL), opts: o, requests: map[string]int{}}
+	p := &Provider{storage: newStorage(signing, published, o.tokenTTL), opts: o, requests: map[string]int{}, hits: map[string]int{}}
 	p.AddUser(User{Subject: "user-1", Email: "alice@example.com", EmailVerified: true, Name: "Alice"})
 	p.subject.Store("user-1")
 
@@ -236,6 +237,14 @@ func (p *Provider) TokenRequests(grant string) int {
 	return p.requests[grant]
 }
 
+// Requests returns how many requests arrived for path, e.g. "/keys" (the
+// JWKS) or "/userinfo".
+func (p *Provider) Requests(path string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hits[path]
+}
+
 // login is the provider's login page: it signs the current user in (or
 // declines) without a form and sends the browser on.
 func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
@@ -256,10 +265,13 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, p.Issuer+"/authorize/callback?id="+url.QueryEscape(id), http.StatusFound)
 }
 
-// intercept counts token requests and, under WithIssParameter, announces
+// intercept counts requests and, under WithIssParameter, announces
 // and adds RFC 9207's iss.
 func (p *Provider) intercept(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.hits[r.URL.Path]++
+		p.mu.Unlock()
 		if r.URL.Path == "/oauth/token" && r.Method == http.MethodPost {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))

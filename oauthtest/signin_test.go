@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -246,6 +247,27 @@ func TestSignInUserinfo(t *testing.T) {
 	var info map[string]any
 	if err := json.Unmarshal(res.UserInfo, &info); err != nil || info["sub"] != "user-1" || info["email"] != "alice@example.com" || info["name"] != "Alice" {
 		t.Fatalf("userinfo %s (%v)", res.UserInfo, err)
+	}
+}
+
+// The provider's keys are fetched once for many sign-ins (core/token's
+// remote JWKS cache), also when they run at the same time.
+func TestSignInFetchesKeysOnce(t *testing.T) {
+	p := oauthtest.Start(t, oauthtest.WithAlgorithm(jose.EdDSA))
+	a := newApp(t, p, appConfig{})
+	t.Run("sign-ins", func(t *testing.T) {
+		for i := range 8 {
+			t.Run(fmt.Sprint(i), func(t *testing.T) {
+				t.Parallel()
+				b := oauthtest.NewBrowser(p.HTTPClient())
+				if resp := a.signIn(t, b, "/"); resp.StatusCode != 200 {
+					t.Fatalf("sign-in: %s", bodyOf(resp))
+				}
+			})
+		}
+	})
+	if n := p.Requests("/keys"); n != 1 {
+		t.Fatalf("%d JWKS fetches for 8 sign-ins, want 1", n)
 	}
 }
 
