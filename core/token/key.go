@@ -172,10 +172,14 @@ func newKey(alg Algorithm, kid string, material any) (*Key, error) {
 	bad := func(why string) (*Key, error) {
 		return nil, fmt.Errorf("%w: %s for %s", ErrInvalidKey, why, alg)
 	}
+	// mismatch says which kind of key was given and which alg needs.
+	mismatch := func(have string) (*Key, error) {
+		return nil, fmt.Errorf("%w: %s cannot be used with %s, which needs %s", ErrInvalidKey, have, alg, keyKindFor(alg, info.fam))
+	}
 	switch m := material.(type) {
 	case []byte:
 		if info.fam != famHMAC {
-			return bad("an HMAC secret")
+			return mismatch("an HMAC secret")
 		}
 		if len(m) < minHMACBytes {
 			return bad(fmt.Sprintf("an HMAC secret of %d bytes (minimum %d)", len(m), minHMACBytes))
@@ -183,7 +187,7 @@ func newKey(alg Algorithm, kid string, material any) (*Key, error) {
 		k.priv, k.pub = m, m
 	case *rsa.PrivateKey:
 		if info.fam != famRSA {
-			return bad("an RSA key")
+			return mismatch("an RSA key")
 		}
 		if err := m.Validate(); err != nil {
 			return bad("an inconsistent RSA key")
@@ -194,7 +198,7 @@ func newKey(alg Algorithm, kid string, material any) (*Key, error) {
 		k.priv, k.pub = m, &m.PublicKey
 	case *rsa.PublicKey:
 		if info.fam != famRSA {
-			return bad("an RSA key")
+			return mismatch("an RSA key")
 		}
 		if m.N == nil || m.N.BitLen() < minRSABits || m.N.BitLen() > maxRSABits {
 			return bad(fmt.Sprintf("an RSA key outside %d to %d bits", minRSABits, maxRSABits))
@@ -205,22 +209,28 @@ func newKey(alg Algorithm, kid string, material any) (*Key, error) {
 		k.pub = m
 	case *ecdsa.PrivateKey:
 		if info.fam != famEC || m.Curve != curveFor(alg) {
-			return bad("an ECDSA key on another curve")
+			return mismatch(ecdsaKind(m.Curve))
 		}
 		k.priv, k.pub = m, &m.PublicKey
 	case *ecdsa.PublicKey:
 		if info.fam != famEC || m.Curve != curveFor(alg) {
-			return bad("an ECDSA key on another curve")
+			return mismatch(ecdsaKind(m.Curve))
 		}
 		k.pub = m
 	case ed25519.PrivateKey:
-		if info.fam != famOKP || len(m) != ed25519.PrivateKeySize {
-			return bad("an Ed25519 key")
+		if info.fam != famOKP {
+			return mismatch("an Ed25519 key")
+		}
+		if len(m) != ed25519.PrivateKeySize {
+			return bad("an Ed25519 key of the wrong length")
 		}
 		k.priv, k.pub = m, m.Public().(ed25519.PublicKey)
 	case ed25519.PublicKey:
-		if info.fam != famOKP || len(m) != ed25519.PublicKeySize {
-			return bad("an Ed25519 key")
+		if info.fam != famOKP {
+			return mismatch("an Ed25519 key")
+		}
+		if len(m) != ed25519.PublicKeySize {
+			return bad("an Ed25519 key of the wrong length")
 		}
 		k.pub = m
 	case *ed25519.PrivateKey:
@@ -229,6 +239,27 @@ func newKey(alg Algorithm, kid string, material any) (*Key, error) {
 		return bad(fmt.Sprintf("a key of type %T", material))
 	}
 	return k, nil
+}
+
+// keyKindFor names the kind of key alg needs, for error messages.
+func keyKindFor(alg Algorithm, fam family) string {
+	switch fam {
+	case famHMAC:
+		return "an HMAC secret"
+	case famRSA:
+		return "an RSA key"
+	case famEC:
+		return ecdsaKind(curveFor(alg))
+	}
+	return "an Ed25519 key"
+}
+
+// ecdsaKind names an ECDSA key by its curve.
+func ecdsaKind(c elliptic.Curve) string {
+	if c == nil || c.Params() == nil {
+		return "an ECDSA key"
+	}
+	return "an ECDSA key on curve " + c.Params().Name
 }
 
 func curveFor(alg Algorithm) elliptic.Curve {
