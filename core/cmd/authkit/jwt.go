@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authkit-go/authkit/core/strictjson"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -26,14 +27,21 @@ const jwtUsage = `usage: authkit jwt <subcommand> [flags]
 subcommands:
   keygen  --alg ALG [--kid K] [--jwk]           print a new private key (PEM PKCS#8, JWK, or an HS* secret)
   sign    --alg ALG --key FILE --claims JSON [--kid K] [--typ T] [--exp D]
-                                                print a signed token (claims as given; --exp adds iat and exp)
+                                                print a signed token; adds iat and exp = now + D
+                                                (default 15m, the access-token lifetime; 0: neither)
   verify  --alg ALG --key FILE [--token T] [--iss I] [--aud A] [--leeway D] [--max-lifetime D] [--typ T]
                                                 verify a token (from --token or stdin); print its claims
   inspect [--token T]                           decode a token WITHOUT verifying it
 
+Run 'authkit jwt <subcommand> -h' for its flags.
 algorithms: HS256 HS384 HS512 RS256 RS384 RS512 PS256 ES256 ES384 EdDSA
 exit status: 0 valid/ok, 1 token rejected, 2 bad usage or unreadable input
+(no token at all, or for inspect one that cannot be decoded)
 `
+
+// defaultSignExp is jwt sign's default --exp: the Issuer's access-token
+// lifetime, so a token signed without --exp verifies.
+const defaultSignExp = 15 * time.Minute
 
 func runJWT(e env) int {
 	return dispatch(e, "jwt", jwtUsage, map[string]func(env) int{
@@ -41,35 +49,16 @@ func runJWT(e env) int {
 	})
 }
 
-// newFlags returns a flag set that reports to stderr and never exits.
-func newFlags(e env, name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("authkit jwt "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
-}
-
-// parseFlags parses and refuses stray arguments. It returns the exit code
-// to use when parsing failed, or -1.
-func parseFlags(fs *flag.FlagSet, e env) int {
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return exitUsage
-	}
-	return -1
-}
+// newFlags returns the flag set of "authkit jwt <name>".
+func newFlags(name string) *flag.FlagSet { return flag.NewFlagSet("jwt "+name, flag.ContinueOnError) }
 
 func jwtKeygen(e env) int {
-	fs := newFlags(e, "keygen")
+	fs := newFlags("keygen")
 	alg := fs.String("alg", "", "algorithm (required)")
 	kid := fs.String("kid", "", "key id (default: the RFC 7638 thumbprint)")
 	asJWK := fs.Bool("jwk", false, "print a private JWK instead of PEM")
-	if code := parseFlags(fs, e); code >= 0 {
+	if code, ok := parseFlagsOf(e, fs, "jwt keygen", "--alg ALG [--kid K] [--jwk]",
+		"Print a new private key: PEM PKCS#8, a private JWK with --jwk, or for HS* a\nrandom secret. Keep it out of source control: in a secret manager, or a file\nonly the service can read (mode 0600)."); !ok {
 		return code
 	}
 	a, err := token.ParseAlgorithm(*alg)
@@ -176,14 +165,15 @@ func optionalAlg(e env, cmd, s string, required bool) (token.Algorithm, bool) {
 }
 
 func jwtSign(e env) int {
-	fs := newFlags(e, "sign")
+	fs := newFlags("sign")
 	alg := fs.String("alg", "", "algorithm (required)")
 	keyPath := fs.String("key", "", "private key file: PEM, JWK, or the HS* secret")
 	claims := fs.String("claims", "", "claims as a JSON object (required)")
 	kid := fs.String("kid", "", "key id to put in the header")
 	typ := fs.String("typ", "JWT", "typ header (empty for none)")
-	exp := fs.Duration("exp", 0, "add iat (now) and exp (now + D)")
-	if code := parseFlags(fs, e); code >= 0 {
+	exp := fs.Duration("exp", defaultSignExp, "lifetime: add exp = now + D, and iat = now unless --claims has one; 0 adds neither")
+	if code, ok := parseFlagsOf(e, fs, "jwt sign", "--alg ALG --key FILE --claims JSON [--kid K] [--typ T] [--exp D]",
+		"Print a token signed with --key. The claims are signed as given, plus iat\nand exp unless --exp is 0 or --claims already holds exp."); !ok {
 		return code
 	}
 	a, ok := optionalAlg(e, "sign", *alg, true)
@@ -203,35 +193,14 @@ func jwtSign(e env) int {
 		fmt.Fprintln(e.stderr, "authkit jwt sign: --kid conflicts with the JWK's own kid")
 		return exitUsage
 	}
-	payload := []byte(*claims)
-	if *exp != 0 {
-		if *exp < 0 {
-			fmt.Fprintln(e.stderr, "authkit jwt sign: --exp must be positive")
-			return exitUsage
-		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(payload, &m); err != nil {
-			fmt.Fprintln(e.stderr, "authkit jwt sign: --claims is not a JSON object")
-			return exitUsage
-		}
-		if _, has := m["exp"]; has {
-			fmt.Fprintln(e.stderr, "authkit jwt sign: --claims already holds exp")
-			return exitUsage
-		}
-		now := time.Now()
-		trimmed := bytes.TrimSpace(payload)
-		inner := bytes.TrimSpace(trimmed[1 : len(trimmed)-1])
-		var b []byte
-		b = append(b, '{')
-		if len(inner) > 0 {
-			b = append(append(b, inner...), ',')
-		}
-		if _, has := m["iat"]; !has {
-			b = append(append(b, `"iat":`...), strconv.FormatInt(now.Unix(), 10)...)
-			b = append(b, ',')
-		}
-		b = append(append(b, `"exp":`...), strconv.FormatInt(now.Add(*exp).Unix(), 10)...)
-		payload = append(b, '}')
+	if *claims == "" {
+		fmt.Fprintln(e.stderr, "authkit jwt sign: --claims is required (a JSON object, e.g. '{\"sub\":\"alice\"}')")
+		return exitUsage
+	}
+	payload, msg := withLifetime(*claims, *exp, given(fs, "exp"), time.Now())
+	if msg != "" {
+		fmt.Fprintln(e.stderr, "authkit jwt sign:", msg)
+		return exitUsage
 	}
 	tok, err := token.Sign(k, *typ, payload)
 	if err != nil {
@@ -242,21 +211,60 @@ func jwtSign(e env) int {
 	return exitOK
 }
 
-// readToken takes --token or reads stdin, trimming surrounding whitespace.
-func readToken(e env, cmd, flagValue string) (string, bool) {
-	if flagValue != "" {
-		return strings.TrimSpace(flagValue), true
+// withLifetime returns the payload jwt sign signs: claims as given, plus
+// exp = now + lifetime and, unless claims has one, iat = now. A lifetime of
+// 0, or claims that hold exp themselves (when --exp was not given), add
+// nothing. msg says what is wrong.
+func withLifetime(claims string, lifetime time.Duration, explicit bool, now time.Time) (payload []byte, msg string) {
+	var ms strictjson.Members
+	if err := strictjson.Scan(claims, &ms); err != nil {
+		return nil, "invalid claims: --claims must be one JSON object: " + err.Error()
 	}
-	data, err := io.ReadAll(io.LimitReader(e.stdin, maxInput))
-	if err != nil {
-		fmt.Fprintf(e.stderr, "authkit jwt %s: reading stdin: %v\n", cmd, err)
+	_, hasExp := ms.Lookup("exp")
+	switch {
+	case lifetime < 0:
+		return nil, "--exp must not be negative"
+	case hasExp && explicit && lifetime != 0:
+		return nil, "--claims already holds exp; drop it or --exp"
+	case hasExp || lifetime == 0:
+		return []byte(claims), ""
+	}
+	trimmed := strings.TrimSpace(claims)
+	inner := strings.TrimSpace(trimmed[1 : len(trimmed)-1])
+	b := []byte{'{'}
+	if inner != "" {
+		b = append(append(b, inner...), ',')
+	}
+	if _, has := ms.Lookup("iat"); !has {
+		b = strconv.AppendInt(append(b, `"iat":`...), now.Unix(), 10)
+		b = append(b, ',')
+	}
+	b = strconv.AppendInt(append(b, `"exp":`...), now.Add(lifetime).Unix(), 10)
+	return append(b, '}'), ""
+}
+
+// readToken takes --token or reads stdin, trimming surrounding whitespace.
+// No token at all is unreadable input (exit 2), for verify and inspect
+// alike.
+func readToken(e env, cmd, flagValue string) (string, bool) {
+	tok := strings.TrimSpace(flagValue)
+	if flagValue == "" {
+		data, err := io.ReadAll(io.LimitReader(e.stdin, maxInput))
+		if err != nil {
+			fmt.Fprintf(e.stderr, "authkit jwt %s: reading stdin: %v\n", cmd, err)
+			return "", false
+		}
+		tok = strings.TrimSpace(string(data))
+	}
+	if tok == "" {
+		fmt.Fprintf(e.stderr, "authkit jwt %s: no token: give --token or pipe one to stdin\n", cmd)
 		return "", false
 	}
-	return strings.TrimSpace(string(data)), true
+	return tok, true
 }
 
 func jwtVerify(e env) int {
-	fs := newFlags(e, "verify")
+	fs := newFlags("verify")
 	alg := fs.String("alg", "", "algorithm the key is pinned to (required except for JWK files carrying alg)")
 	keyPath := fs.String("key", "", "key file: PEM (key or certificate), JWK, JWKS, or the HS* secret (required)")
 	raw := fs.String("token", "", "the token (default: read from stdin)")
@@ -265,7 +273,8 @@ func jwtVerify(e env) int {
 	typ := fs.String("typ", "", "required typ header (e.g. at+jwt)")
 	leeway := fs.Duration("leeway", token.DefaultLeeway, "clock-skew tolerance for exp, nbf, iat")
 	maxLifetime := fs.Duration("max-lifetime", 0, "maximum exp - iat (default: unbounded)")
-	if code := parseFlags(fs, e); code >= 0 {
+	if code, ok := parseFlagsOf(e, fs, "jwt verify", "--alg ALG --key FILE [--token T] [--iss I] [--aud A] [--leeway D] [--max-lifetime D] [--typ T]",
+		"Verify a token (from --token, else stdin) and print its claims. Exit 0 when\nvalid, 1 when rejected (the reason on stderr), 2 for bad usage or no token."); !ok {
 		return code
 	}
 	a, ok := optionalAlg(e, "verify", *alg, false)
@@ -328,9 +337,10 @@ func publicKeys(keys []*token.Key) []*token.Key {
 }
 
 func jwtInspect(e env) int {
-	fs := newFlags(e, "inspect")
+	fs := newFlags("inspect")
 	raw := fs.String("token", "", "the token (default: read from stdin)")
-	if code := parseFlags(fs, e); code >= 0 {
+	if code, ok := parseFlagsOf(e, fs, "jwt inspect", "[--token T]",
+		"Decode a token's header and claims WITHOUT verifying it. Exit 2 when there is\nno token or it cannot be decoded."); !ok {
 		return code
 	}
 	tok, ok := readToken(e, "inspect", *raw)

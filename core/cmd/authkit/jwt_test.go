@@ -51,7 +51,8 @@ func TestJWTVerifyInterop(t *testing.T) {
 }
 
 // TestJWTVerifyHostile feeds token/testdata/hostile.json to the CLI: every
-// case must exit 1, never 0 and never 2.
+// case must exit 1, never 0 and never 2 — except the empty token, which is
+// no input at all and exits 2, as jwt inspect does.
 func TestJWTVerifyHostile(t *testing.T) {
 	var cases []struct {
 		Name, Alg, Key, Token, Iss, Aud string
@@ -69,8 +70,12 @@ func TestJWTVerifyHostile(t *testing.T) {
 				args = append(args, "--aud", tc.Aud)
 			}
 			code, stdout, stderr := runCLI(t, tc.Token, args...)
-			if code != exitNegative || stdout != "" {
-				t.Fatalf("exit %d stdout %q stderr %q, want exit 1", code, stdout, stderr)
+			want := exitNegative
+			if strings.TrimSpace(tc.Token) == "" {
+				want = exitUsage
+			}
+			if code != want || stdout != "" {
+				t.Fatalf("exit %d stdout %q stderr %q, want exit %d", code, stdout, stderr, want)
 			}
 			if strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 				t.Errorf("reason is not one line: %q", stderr)
@@ -142,6 +147,8 @@ func TestJWTUsage(t *testing.T) {
 		{"verify unreadable key", "x", []string{"jwt", "verify", "--alg", "ES256", "--key", "/nonexistent"}, exitUsage, "", "--key"},
 		{"verify short secret", "x", []string{"jwt", "verify", "--alg", "HS256", "--key", interopFile("../rfc8037-a.jwk")}, exitUsage, "", "--key"},
 		{"verify PEM as HMAC secret", "x", []string{"jwt", "verify", "--alg", "HS256", "--key", interopFile("RS256.pub.pem")}, exitUsage, "", "HMAC"},
+		{"verify RS256 with an EC key", "x", []string{"jwt", "verify", "--alg", "RS256", "--key", interopFile("ES256.pub.pem")}, exitUsage, "", "an ECDSA key on curve P-256 cannot be used with RS256, which needs an RSA key"},
+		{"sign ES384 with a P-256 key", "", []string{"jwt", "sign", "--alg", "ES384", "--key", interopFile("ES256.key.pem"), "--claims", "{}"}, exitUsage, "", "an ECDSA key on curve P-256 cannot be used with ES384, which needs an ECDSA key on curve P-384"},
 		{"verify alg none", "x", []string{"jwt", "verify", "--alg", "none", "--key", hsKey}, exitUsage, "", "unsupported algorithm"},
 		{"verify bad flag", "x", []string{"jwt", "verify", "--frob"}, exitUsage, "", "flag provided but not defined"},
 		{"sign with a public key", "", []string{"jwt", "sign", "--alg", "ES256", "--key", interopFile("ES256.pub.pem"), "--claims", "{}"}, exitUsage, "", "no private key"},

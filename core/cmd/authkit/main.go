@@ -8,10 +8,14 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 )
 
 // Exit codes shared by every subcommand.
@@ -97,6 +101,61 @@ func dispatch(e env, group, usage string, subs map[string]func(env) int) int {
 	return run(env{args: e.args[1:], stdin: e.stdin, stdout: e.stdout, stderr: e.stderr})
 }
 
+// parseSubFlags parses the flags of "authkit <name>"; ok is false when the
+// caller should return code: 0 after -h (usage on stdout), 2 after a bad
+// flag or a stray argument (the error and usage on stderr). Every
+// subcommand parses its flags with it, so -h and bad flags behave alike.
+func parseSubFlags(e env, name, usage string, fs *flag.FlagSet) (code int, ok bool) {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(e.args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, usage)
+			return exitOK, false
+		}
+		fmt.Fprintf(e.stderr, "authkit %s: %v\n\n%s", name, err, usage)
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "authkit %s: unexpected argument %q\n\n%s", name, fs.Arg(0), usage)
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// given reports whether the flag name was on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+// usageError prints "authkit <name>: <msg>" and returns exitUsage.
+func usageError(e env, name string, msg any) int {
+	fmt.Fprintf(e.stderr, "authkit %s: %v\n", name, msg)
+	return exitUsage
+}
+
+// flagUsage is the usage of "authkit <path>": the synopsis, what the
+// subcommand does, and its flags as the flag package lists them.
+func flagUsage(fs *flag.FlagSet, path, synopsis, about string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: %s\n\n%s\n", strings.TrimSpace("authkit "+path+" "+synopsis), about)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		b.WriteString("\nflags:\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+	}
+	return b.String()
+}
+
+// parseFlagsOf parses the flags of "authkit <path>" with parseSubFlags and
+// the usage flagUsage makes.
+func parseFlagsOf(e env, fs *flag.FlagSet, path, synopsis, about string) (code int, ok bool) {
+	return parseSubFlags(e, path, flagUsage(fs, path, synopsis, about), fs)
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: authkit <command> [arguments]")
 	fmt.Fprintln(w)
@@ -109,9 +168,11 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Exit status: 0 success, 1 negative answer, 2 bad usage or unreadable input.")
 }
 
+// runHelp prints the usage of the command (and subcommand) it names, as
+// "authkit <command> [<subcommand>] -h" does.
 func runHelp(e env) int {
 	if len(e.args) > 0 {
-		return run(env{args: []string{e.args[0], "-h"}, stdin: e.stdin, stdout: e.stdout, stderr: e.stdout})
+		return run(env{args: append(slices.Clone(e.args), "-h"), stdin: e.stdin, stdout: e.stdout, stderr: e.stderr})
 	}
 	usage(e.stdout)
 	return exitOK
@@ -122,9 +183,9 @@ func runHelp(e env) int {
 var version string
 
 func runVersion(e env) int {
-	if len(e.args) > 0 {
-		fmt.Fprintln(e.stderr, "usage: authkit version")
-		return exitUsage
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if code, ok := parseFlagsOf(e, fs, "version", "", "Print the authkit version."); !ok {
+		return code
 	}
 	fmt.Fprintln(e.stdout, "authkit", buildVersion())
 	return exitOK

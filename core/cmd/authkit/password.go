@@ -34,23 +34,6 @@ func runPassword(e env) int {
 	})
 }
 
-// passwordFlags parses a subcommand's flags; ok is false when the caller
-// should return code.
-func passwordFlags(e env, fs *flag.FlagSet) (code int, ok bool) {
-	fs.SetOutput(e.stderr)
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "authkit password %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return exitUsage, false
-	}
-	return 0, true
-}
-
 // readPasswordLine reads one line from r without its "\n" or "\r\n". It
 // refuses a line longer than password.MaxPasswordBytes instead of
 // truncating it.
@@ -86,9 +69,10 @@ func readPasswordLine(r io.Reader) (string, error) {
 }
 
 func runPasswordHash(e env) int {
-	fs := flag.NewFlagSet("hash", flag.ContinueOnError)
+	fs := flag.NewFlagSet("password hash", flag.ContinueOnError)
 	algo := fs.String("algo", "argon2id", "algorithm: argon2id, bcrypt or pbkdf2-sha256")
-	if code, ok := passwordFlags(e, fs); !ok {
+	if code, ok := parseFlagsOf(e, fs, "password hash", "[--algo argon2id|bcrypt|pbkdf2-sha256]",
+		"Read a password (one line) from stdin and print its encoded hash, with\nauthkit's default parameters for the algorithm."); !ok {
 		return code
 	}
 	var opt password.Option
@@ -123,9 +107,10 @@ func runPasswordHash(e env) int {
 }
 
 func runPasswordVerify(e env) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs := flag.NewFlagSet("password verify", flag.ContinueOnError)
 	encoded := fs.String("hash", "", "the encoded hash to verify against (required)")
-	if code, ok := passwordFlags(e, fs); !ok {
+	if code, ok := parseFlagsOf(e, fs, "password verify", "--hash H",
+		"Read a password from stdin and check it against H: exit 0 on a match, 1 on a\nmismatch, 2 when H is malformed, unsupported or over the cost limits."); !ok {
 		return code
 	}
 	// Tolerate a newline or spaces pasted around the hash; no supported
@@ -156,16 +141,41 @@ func runPasswordVerify(e env) int {
 	}
 	fmt.Fprintln(e.stdout, "match")
 	if needsRehash {
-		fmt.Fprintln(e.stderr, "authkit password verify: note: the hash is weaker than the current default and should be upgraded")
+		fmt.Fprintf(e.stderr, "authkit password verify: note: this %s hash should be upgraded to %s, authkit's default: store what 'authkit password hash' prints for this password (applications rehash at the next sign-in)\n",
+			hashKind(*encoded), defaultHash)
 	}
 	return exitOK
 }
 
+// defaultHash describes what password.NewHasher() produces; the tests
+// check it against a fresh hash.
+const defaultHash = "argon2id (m=65536 KiB, t=3, p=4)"
+
+// hashKind names the scheme of an encoded hash for messages.
+func hashKind(enc string) string {
+	for _, k := range []struct{ prefix, name string }{
+		{"$argon2id$", "argon2id (weaker parameters)"},
+		{"$argon2i$", "argon2i"},
+		{"$2", "bcrypt"},
+		{"$pbkdf2-sha256$", "PBKDF2-SHA256"},
+		{"$pbkdf2-sha512$", "PBKDF2-SHA512"},
+		{"$pbkdf2$", "PBKDF2-SHA1"},
+		{"pbkdf2_sha256$", "Django PBKDF2-SHA256"},
+		{"pbkdf2_sha1$", "Django PBKDF2-SHA1"},
+	} {
+		if strings.HasPrefix(enc, k.prefix) {
+			return k.name
+		}
+	}
+	return "older"
+}
+
 func runPasswordCheck(e env) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs := flag.NewFlagSet("password check", flag.ContinueOnError)
 	user := fs.String("user", "", "the user name the password must not contain")
 	email := fs.String("email", "", "the email address the password must not contain")
-	if code, ok := passwordFlags(e, fs); !ok {
+	if code, ok := parseFlagsOf(e, fs, "password check", "[--user U] [--email E]",
+		"Read a password from stdin: exit 0 when the default policy (with the offline\ncommon-password list) accepts it, 1 listing \"code: message\" for every\nfailed rule."); !ok {
 		return code
 	}
 	p, err := password.NewPolicy()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -28,17 +29,17 @@ func TestPasswordCLI(t *testing.T) {
 		{"no subcommand", "", []string{"password"}, exitUsage, "", "usage: authkit password"},
 		{"unknown subcommand", "", []string{"password", "frob"}, exitUsage, "", `unknown subcommand "frob"`},
 		{"help goes to stdout, as for jwt and the top level", "", []string{"password", "-h"}, exitOK, "usage: authkit password", ""},
-		{"verify bcrypt match", "U*U\n", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", "should be upgraded"},
+		{"verify bcrypt match", "U*U\n", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", "this bcrypt hash should be upgraded to argon2id (m=65536 KiB, t=3, p=4)"},
 		{"verify CRLF stripped", "U*U\r\n", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", ""},
 		{"verify no newline", "U*U", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", ""},
 		{"verify only first line", "U*U\nsecond\n", []string{"password", "verify", "--hash", bcryptUU}, exitOK, "match", ""},
 		{"verify hash with a trailing newline", "U*U\n", []string{"password", "verify", "--hash", bcryptUU + "\n"}, exitOK, "match", ""},
 		{"verify mismatch", "U*V\n", []string{"password", "verify", "--hash", bcryptUU}, exitNegative, "mismatch", ""},
 		{"verify trailing space is part of the password", "U*U \n", []string{"password", "verify", "--hash", bcryptUU}, exitNegative, "mismatch", ""},
-		{"verify argon2id reference", "password\n", []string{"password", "verify", "--hash", argonRef}, exitOK, "match", ""},
+		{"verify argon2id reference", "password\n", []string{"password", "verify", "--hash", argonRef}, exitOK, "match", "this argon2id (weaker parameters) hash should be upgraded to argon2id (m=65536 KiB, t=3, p=4)"},
 		{"verify argon2id without v=", "password\n", []string{"password", "verify", "--hash", argonNoV}, exitOK, "match", ""},
-		{"verify django", "correct horse battery staple\n", []string{"password", "verify", "--hash", django}, exitOK, "match", ""},
-		{"verify passlib", "correct horse battery staple\n", []string{"password", "verify", "--hash", passlib}, exitOK, "match", ""},
+		{"verify django", "correct horse battery staple\n", []string{"password", "verify", "--hash", django}, exitOK, "match", "this Django PBKDF2-SHA256 hash should be upgraded to argon2id (m=65536 KiB, t=3, p=4)"},
+		{"verify passlib", "correct horse battery staple\n", []string{"password", "verify", "--hash", passlib}, exitOK, "match", "this PBKDF2-SHA256 hash should be upgraded to argon2id"},
 		{"verify hostile memory", "password\n", []string{"password", "verify", "--hash", hostileM}, exitUsage, "", "exceed limits"},
 		{"verify bcrypt cost 31", "password\n", []string{"password", "verify", "--hash", bcrypt31}, exitUsage, "", "exceed limits"},
 		{"verify argon2d unsupported", "password\n", []string{"password", "verify", "--hash", argon2d}, exitUsage, "", "unsupported"},
@@ -108,5 +109,25 @@ func TestPasswordHashRoundTrip(t *testing.T) {
 				t.Fatalf("verify wrong password: code %d", code)
 			}
 		})
+	}
+}
+
+// TestDefaultHashDescription: the parameters the rehash note names are
+// the ones password hash uses.
+func TestDefaultHashDescription(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "Vq7-lantern-Orbit\n", "password", "hash")
+	if code != exitOK {
+		t.Fatalf("hash: %d %s", code, stderr)
+	}
+	var m, tc, p int
+	if _, err := fmt.Sscanf(stdout, "$argon2id$v=19$m=%d,t=%d,p=%d$", &m, &tc, &p); err != nil {
+		t.Fatalf("hash %q: %v", stdout, err)
+	}
+	if want := fmt.Sprintf("argon2id (m=%d KiB, t=%d, p=%d)", m, tc, p); defaultHash != want {
+		t.Fatalf("defaultHash = %q, but password hash makes %q", defaultHash, want)
+	}
+	// A hash made with the defaults needs no upgrade.
+	if code, _, stderr := runCLI(t, "Vq7-lantern-Orbit\n", "password", "verify", "--hash", strings.TrimSpace(stdout)); code != exitOK || stderr != "" {
+		t.Fatalf("verify own hash: %d, stderr %q", code, stderr)
 	}
 }

@@ -26,7 +26,8 @@ func runRecoveryGenerate(e env) int {
 	const name = "recovery generate"
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
 	count := fs.Int("count", mfa.DefaultRecoveryCodes, "how many codes, 1 to 1000")
-	if code, ok := parseSubFlags(e, name, recoveryUsage, fs); !ok {
+	if code, ok := parseFlagsOf(e, fs, name, "[--count N]",
+		"Print N fresh recovery codes (default 10, at most 1000), one a line."); !ok {
 		return code
 	}
 	if *count < 1 || *count > 1000 {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -41,39 +40,6 @@ func runTOTP(e env) int {
 	return dispatch(e, "totp", totpUsage, map[string]func(env) int{
 		"secret": runTOTPSecret, "code": runTOTPCode, "verify": runTOTPVerify,
 	})
-}
-
-// parseSubFlags parses the flags of "authkit <name>"; ok is false when the
-// caller should return code: 0 after -h (usage on stdout), 2 after a bad
-// flag or a stray argument.
-func parseSubFlags(e env, name, usage string, fs *flag.FlagSet) (code int, ok bool) {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, usage)
-			return exitOK, false
-		}
-		fmt.Fprintf(e.stderr, "authkit %s: %v\n\n%s", name, err, usage)
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "authkit %s: unexpected argument %q\n\n%s", name, fs.Arg(0), usage)
-		return exitUsage, false
-	}
-	return 0, true
-}
-
-// given reports whether the flag name was on the command line.
-func given(fs *flag.FlagSet, name string) bool {
-	found := false
-	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
-	return found
-}
-
-// usageError prints "authkit <name>: <msg>" and returns exitUsage.
-func usageError(e env, name string, msg any) int {
-	fmt.Fprintf(e.stderr, "authkit %s: %v\n", name, msg)
-	return exitUsage
 }
 
 // totpFlags are the flags code and verify share.
@@ -125,7 +91,8 @@ func runTOTPCode(e env) int {
 	const name = "totp code"
 	fs := flag.NewFlagSet("code", flag.ContinueOnError)
 	f := addTOTPFlags(fs)
-	if code, ok := parseSubFlags(e, name, totpUsage, fs); !ok {
+	if code, ok := parseFlagsOf(e, fs, name, "--secret S [--time UNIX] [--digits N] [--period P] [--algorithm A]",
+		"Print the code of S at Unix time UNIX (default: now)."); !ok {
 		return code
 	}
 	secret, p, at, msg := f.resolve()
@@ -146,7 +113,8 @@ func runTOTPVerify(e env) int {
 	f := addTOTPFlags(fs)
 	code := fs.String("code", "", "the code to check (required)")
 	skew := fs.Int("skew", mfa.DefaultSkew, "steps of clock drift accepted either side: 0 or 1")
-	if c, ok := parseSubFlags(e, name, totpUsage, fs); !ok {
+	if c, ok := parseFlagsOf(e, fs, name, "--secret S --code C [--time UNIX] [--digits N] [--period P] [--algorithm A] [--skew 1]",
+		"Print \"valid\" and exit 0 when C is S's code at UNIX or within --skew steps of\nit; print \"invalid\" and exit 1 otherwise (spaces and dashes in C are ignored)."); !ok {
 		return c
 	}
 	if !given(fs, "code") {
@@ -176,7 +144,8 @@ func runTOTPSecret(e env) int {
 	issuer := fs.String("issuer", "", "the issuer the app shows (required)")
 	account := fs.String("account", "", "the account name the app shows (required)")
 	qr := fs.String("qr", "", "write the QR code PNG to this file")
-	if c, ok := parseSubFlags(e, name, totpUsage, fs); !ok {
+	if c, ok := parseFlagsOf(e, fs, name, "--issuer I --account A [--qr FILE.png]",
+		"Make a 160-bit secret and print \"secret <S>\" (base32) and \"uri <U>\" (its\notpauth:// URI); --qr also writes the URI's QR code as a PNG (mode 0600: it\nholds the secret)."); !ok {
 		return c
 	}
 	if *issuer == "" || *account == "" {
