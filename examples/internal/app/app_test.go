@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -20,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/authkit-go/authkit/core/authtest/redistest"
+	"github.com/authkit-go/authkit/core/strictjson"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -303,4 +305,34 @@ func TestStartupHidesRedisPassword(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecode: no body or Content-Type makes decode panic or answer
+// anything but 400, 413 or 415; what it accepts, strictjson accepts, and
+// only as application/json.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"username":"a","password":"b"}`), "application/json")
+	f.Add([]byte(`{"username":"first","username":"last"}`), "application/json")
+	f.Add([]byte(`{"USERNAME":"alice"}`), "application/json; charset=utf-8")
+	f.Add([]byte(`{"username":"a"}`), "text/plain")
+	f.Add([]byte(`{"username":"a"}`), "")
+	f.Add([]byte(`{"username":"a"}`), "application/json;;")
+	f.Add([]byte(" "), "")
+	f.Add([]byte("\ufeff{}"), "application/json")
+	f.Add([]byte(`{"username":`+strings.Repeat("[", 100)), "application/json")
+	f.Fuzz(func(t *testing.T, body []byte, ct string) {
+		var in credentials
+		bad := decode(Request{Body: body, Header: func(string) string { return ct }}, &in, len(body)%2 == 0)
+		if bad == nil {
+			if len(bytes.TrimSpace(body)) > 0 && (!isJSON(ct) || strictjson.Unmarshal(body, &credentials{}) != nil) {
+				t.Fatalf("accepted %q as %q", body, ct)
+			}
+			return
+		}
+		switch bad.Status {
+		case 400, 413, 415:
+		default:
+			t.Fatalf("decode(%q, %q) = %d", body, ct, bad.Status)
+		}
+	})
 }
