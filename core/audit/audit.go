@@ -61,6 +61,14 @@ type Event struct {
 	// Count is how many occurrences the event stands for when it sums up a
 	// burst, such as replays of one refresh family (0 when not counted).
 	Count int64
+	// Limit names the rate limit (its policy name) a RateLimitHit concerns.
+	// core/ratelimit coalesces those: one event per key per window of the
+	// limit, with Limit, Key and Count set.
+	Limit string
+	// Key identifies a rate-limit key by its kind and a keyed hash of its
+	// value ("account:Qm9fZXhhbXBsZQ"), never by the value: a username can
+	// be a password typed into the wrong field.
+	Key string
 }
 
 // Sink receives events. Implementations must be safe for concurrent use and
@@ -104,11 +112,11 @@ func (s *SlogSink) Emit(ctx context.Context, e Event) {
 	if e.Time.IsZero() {
 		e.Time = s.now()
 	}
-	attrs := make([]slog.Attr, 0, 8)
+	attrs := make([]slog.Attr, 0, 10)
 	attrs = append(attrs, slog.String("event", string(e.Kind)), slog.Time("at", e.Time))
 	for _, f := range [...]struct{ k, v string }{
 		{"subject", e.Subject}, {"ip", e.IP}, {"user_agent", e.UserAgent},
-		{"reason", e.Reason}, {"family", e.Family},
+		{"reason", e.Reason}, {"family", e.Family}, {"limit", e.Limit}, {"key", e.Key},
 	} {
 		if f.v != "" {
 			attrs = append(attrs, slog.String(f.k, f.v))

@@ -35,6 +35,36 @@ func TestSlogSinkWritesStructuredRecord(t *testing.T) {
 	}
 }
 
+func TestSlogSinkWritesCoalescedRateLimitHit(t *testing.T) {
+	var buf bytes.Buffer
+	sink := audit.NewSlogSink(slog.New(slog.NewJSONHandler(&buf, nil)))
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	sink.Emit(context.Background(), audit.Event{Kind: audit.RateLimitHit, Time: at, Limit: "account", Key: "account:3q2-7w", Count: 7})
+
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("record is not JSON: %v: %s", err, buf.Bytes())
+	}
+	want := map[string]any{"level": "WARN", "event": "ratelimit.hit", "limit": "account", "key": "account:3q2-7w", "count": float64(7)}
+	for k, v := range want {
+		if rec[k] != v {
+			t.Errorf("%s = %v, want %v", k, rec[k], v)
+		}
+	}
+
+	buf.Reset()
+	sink.Emit(context.Background(), audit.Event{Kind: audit.LoginFailed, Time: at})
+	rec = nil
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, absent := range []string{"limit", "key", "count"} {
+		if _, ok := rec[absent]; ok {
+			t.Errorf("empty field %q was written", absent)
+		}
+	}
+}
+
 func TestKindLevel(t *testing.T) {
 	tests := []struct {
 		kind audit.Kind
