@@ -6,9 +6,10 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 MODULES     := $(shell $(GO) list -m -f '{{.Dir}}' 2>/dev/null)
 FUZZTIME    ?= 10s
 BENCHTIME   ?= 1s
+BENCHCOUNT  ?= 10
 ADDR        ?= 127.0.0.1:8080
 
-.PHONY: all test test-short lint fmt vet staticcheck fence modules run bench fuzz redis-cluster redis-cluster-stop
+.PHONY: all test test-short lint fmt vet staticcheck fence modules run bench bench-peers fuzz redis-cluster redis-cluster-stop
 
 all: lint test
 
@@ -47,6 +48,11 @@ run:
 ## bench: every benchmark, with allocations.
 bench:
 	./scripts/with-redis.sh $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) work
+
+## bench-peers: authkit against peer libraries (bench/), $(BENCHCOUNT) runs each,
+## summarised as medians; bench/README.md holds the table.
+bench-peers:
+	NO_REDIS_CLUSTER=1 ./scripts/with-redis.sh sh -c 'cd bench && $(GO) test -run "^$$" -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./... | tee /dev/stderr | awk -f median.awk'
 
 ## fuzz: a short run ($(FUZZTIME)) of every fuzz target.
 fuzz:
