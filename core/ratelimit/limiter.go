@@ -112,6 +112,12 @@ func (l *Limiter) Check(key Key, cost int) Check { return Check{Limiter: l, Key:
 // limiter that fails closed (the guard answers 503). A refusal by the limit
 // is a Decision with Allowed false and no error.
 func (l *Limiter) Allow(ctx context.Context, key Key, cost int) (Decision, error) {
+	if ms, ok := l.store.(*MemoryStore); ok {
+		if err := l.check(key, cost); err != nil {
+			return Decision{}, err
+		}
+		return l.takeMemory(ctx, ms, key, cost), nil
+	}
 	checks := [1]Check{{Limiter: l, Key: key, Cost: cost}}
 	var ds [1]Decision
 	err := decide(ctx, checks[:], ds[:])
@@ -225,14 +231,18 @@ func decideMemory(ctx context.Context, checks []Check, ds []Decision) error {
 		}
 	}
 	for i, c := range checks {
-		l := c.Limiter
-		r := l.store.(*MemoryStore).takeParts(l.name, c.Key, l.interval, l.burst, c.Cost)
-		ds[i] = l.decision(r, c.Cost)
-		if !r.Allowed {
-			l.hits.note(ctx, l.name, l.limit.Period, c.Key, r.Now)
-		}
+		ds[i] = c.Limiter.takeMemory(ctx, c.Limiter.store.(*MemoryStore), c.Key, c.Cost)
 	}
 	return nil
+}
+
+// takeMemory decides a checked request on a memory store.
+func (l *Limiter) takeMemory(ctx context.Context, ms *MemoryStore, key Key, cost int) Decision {
+	now, tat, allowed := ms.takeParts(l.name, key, l.interval.Microseconds(), l.burst, cost)
+	if !allowed {
+		l.hits.note(ctx, l.name, l.limit.Period, key, time.UnixMicro(now))
+	}
+	return l.decisionMicros(now, tat, allowed, cost)
 }
 
 func seen(checks []Check, id uintptr) bool {
@@ -303,17 +313,22 @@ func (l *Limiter) storeKey(key Key) string {
 
 // decision turns a store's Result into the Decision for a request of cost.
 func (l *Limiter) decision(r Result, cost int) Decision {
+	return l.decisionMicros(r.Now.UnixMicro(), r.TAT.UnixMicro(), r.Allowed, cost)
+}
+
+// decisionMicros is decision from the store's time and the TAT in
+// microseconds.
+func (l *Limiter) decisionMicros(now, tat int64, allowed bool, cost int) Decision {
 	iv := l.interval.Microseconds()
-	now, tat := r.Now.UnixMicro(), r.TAT.UnixMicro()
 	tol := int64(l.burst) * iv
 	d := Decision{
 		Policy:     l.name,
 		Limit:      l.limit,
-		Allowed:    r.Allowed,
+		Allowed:    allowed,
 		Remaining:  int(min(max((now+tol-tat)/iv, 0), int64(l.burst))),
 		ResetAfter: time.Duration(max(tat-now, 0)) * time.Microsecond,
 	}
-	if !r.Allowed {
+	if !allowed {
 		d.RetryAfter = time.Duration(max(tat+int64(cost)*iv-tol-now, 1)) * time.Microsecond
 	}
 	return d

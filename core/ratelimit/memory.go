@@ -24,7 +24,7 @@ type MemoryStore struct {
 	shards   []memShard
 	mask     uint64
 	seed     maphash.Seed
-	now      func() time.Time
+	now      func() int64 // microseconds since 1970
 	perShard int
 }
 
@@ -37,8 +37,9 @@ type memShard struct {
 }
 
 type memoryConfig struct {
-	maxKeys int
-	now     func() time.Time
+	maxKeys  int
+	now      func() time.Time
+	clockSet bool
 }
 
 // MemoryOption configures a MemoryStore.
@@ -51,16 +52,16 @@ func WithMaxKeys(n int) MemoryOption { return func(c *memoryConfig) { c.maxKeys 
 // WithClock sets the store's clock; tests pass a settable one to reach
 // exact boundaries. Default: the wall clock at NewMemoryStore advanced by
 // the monotonic clock, so stepping the system clock moves no bucket.
-func WithClock(now func() time.Time) MemoryOption { return func(c *memoryConfig) { c.now = now } }
+func WithClock(now func() time.Time) MemoryOption {
+	return func(c *memoryConfig) { c.now, c.clockSet = now, true }
+}
 
 // memSweepEvery is how often a shard sweeps out passed keys on a write.
 const memSweepEvery = int64(time.Minute / time.Microsecond)
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore(opts ...MemoryOption) (*MemoryStore, error) {
-	base := time.Now()
-	// time.Since reads only the monotonic clock: half the cost of time.Now.
-	cfg := memoryConfig{maxKeys: 100_000, now: func() time.Time { return base.Add(time.Since(base)) }}
+	cfg := memoryConfig{maxKeys: 100_000}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -69,8 +70,16 @@ func NewMemoryStore(opts ...MemoryOption) (*MemoryStore, error) {
 	if cfg.maxKeys <= 0 {
 		return nil, fmt.Errorf("%w: max keys %d must be positive", ErrInvalidConfig, cfg.maxKeys)
 	}
-	if cfg.now == nil {
+	if cfg.clockSet && cfg.now == nil {
 		return nil, fmt.Errorf("%w: nil clock", ErrInvalidConfig)
+	}
+	now := func() int64 { return cfg.now().UnixMicro() }
+	if !cfg.clockSet {
+		// time.Since reads only the monotonic clock: half the cost of
+		// time.Now, and immune to steps of the system clock.
+		base := time.Now()
+		baseMicro := base.UnixMicro()
+		now = func() int64 { return baseMicro + int64(time.Since(base)/time.Microsecond) }
 	}
 	// 64 shards keep contention negligible on any core count we meet; a
 	// tiny store gets fewer so its cap stays close to what was asked.
@@ -82,7 +91,7 @@ func NewMemoryStore(opts ...MemoryOption) (*MemoryStore, error) {
 		shards:   make([]memShard, n),
 		mask:     uint64(n - 1),
 		seed:     maphash.MakeSeed(),
-		now:      cfg.now,
+		now:      now,
 		perShard: (cfg.maxKeys + n - 1) / n,
 	}
 	for i := range s.shards {
@@ -109,9 +118,8 @@ func (s *MemoryStore) Take(_ context.Context, reqs []Request, res []Result) erro
 	if len(res) != len(reqs) {
 		return fmt.Errorf("%w: %d results for %d requests", ErrInvalidConfig, len(res), len(reqs))
 	}
-	t := s.now()
-	now := t.UnixMicro()
-	t = time.UnixMicro(now)
+	now := s.now()
+	t := time.UnixMicro(now)
 	for i := range reqs {
 		r := &reqs[i]
 		sh := &s.shards[maphash.String(s.seed, r.Key)&s.mask]
@@ -126,16 +134,16 @@ func (s *MemoryStore) Take(_ context.Context, reqs []Request, res []Result) erro
 // takeParts is Take for one request whose key is name NUL kind NUL value
 // (Limiter.storeKey), without building the key string unless the key is
 // new: the Limiter's fast path.
-func (s *MemoryStore) takeParts(name string, k Key, interval time.Duration, burst, cost int) Result {
+// It returns the store's time and the TAT in microseconds.
+func (s *MemoryStore) takeParts(name string, k Key, interval int64, burst, cost int) (now, tat int64, allowed bool) {
 	var buf [128]byte
 	key := append(append(append(append(append(buf[:0], name...), 0), k.Kind...), 0), k.Value...)
-	t := s.now()
-	now := t.UnixMicro()
+	now = s.now()
 	sh := &s.shards[maphash.Bytes(s.seed, key)&s.mask]
 	sh.mu.Lock()
-	tat, allowed := sh.stepBytes(key, now, interval.Microseconds(), burst, cost, s.perShard)
+	tat, allowed = sh.stepBytes(key, now, interval, burst, cost, s.perShard)
 	sh.mu.Unlock()
-	return Result{Allowed: allowed, Now: time.UnixMicro(now), TAT: time.UnixMicro(tat)}
+	return now, tat, allowed
 }
 
 // step applies the GCRA step to key; the shard is locked.
