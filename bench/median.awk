@@ -1,5 +1,5 @@
-# Summarises `go test -bench -count N` output: the median ns/op, B/op,
-# allocs/op (and roundtrips/op where reported) of each benchmark.
+# Summarises `go test -bench -count N` output: the median ns/op,
+# cpu-ns/op, B/op, allocs/op and roundtrips/op of each benchmark.
 /^Benchmark/ {
 	name = $1; runs[name]++; n = runs[name]
 	for (i = 3; i < NF; i += 2) { v[name, $(i + 1), n] = $i; units[$(i + 1)] = 1 }
@@ -13,9 +13,9 @@ function median(name, unit,    k, m, a, i, j, t) {
 	return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
 }
 END {
-	printf "%-62s %12s %8s %10s %12s  (median of runs)\n", "benchmark", "ns/op", "B/op", "allocs/op", "roundtrips/op"
+	printf "%-56s %10s %11s %6s %9s %13s  (medians of %d runs)\n", "benchmark", "ns/op", "cpu-ns/op", "B/op", "allocs/op", "roundtrips/op", runs[order[1]]
 	for (c = 1; c <= count; c++) {
 		name = order[c]
-		printf "%-62s %12s %8s %10s %12s\n", name, median(name, "ns/op"), median(name, "B/op"), median(name, "allocs/op"), median(name, "roundtrips/op")
+		printf "%-56s %10s %11s %6s %9s %13s\n", name, median(name, "ns/op"), median(name, "cpu-ns/op"), median(name, "B/op"), median(name, "allocs/op"), median(name, "roundtrips/op")
 	}
 }

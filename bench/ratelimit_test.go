@@ -98,11 +98,13 @@ func BenchmarkMemoryOneKey(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
+			start := cpuTime(b)
 			for b.Loop() {
 				if !p.allow(ctx, "alice") {
 					b.Fatal("refused")
 				}
 			}
+			reportCPU(b, start)
 		})
 	}
 }
@@ -119,6 +121,7 @@ func BenchmarkMemoryManyKeysParallel(b *testing.B) {
 			var seed atomic.Int64
 			b.ReportAllocs()
 			b.ResetTimer()
+			start := cpuTime(b)
 			b.RunParallel(func(pb *testing.PB) {
 				i := int(seed.Add(7919))
 				for pb.Next() {
@@ -129,6 +132,7 @@ func BenchmarkMemoryManyKeysParallel(b *testing.B) {
 					i++
 				}
 			})
+			reportCPU(b, start)
 		})
 	}
 }
@@ -211,11 +215,13 @@ func BenchmarkRedis(b *testing.B) {
 			}
 			rt.Reset()
 			b.ReportAllocs()
+			start := cpuTime(b)
 			for b.Loop() {
 				if err := tc.op(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, start)
 			b.ReportMetric(float64(rt.Count())/float64(b.N), "roundtrips/op")
 		})
 	}
