@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authkit"
@@ -343,4 +344,92 @@ func TestScriptLoadAndOutage(t *testing.T) {
 	}
 	srv.Start()
 	check("restarted server")
+}
+
+// Through a proxy that misbehaves, every limiter fails as it says it does
+// (closed: refused with ErrUnavailable; open: admitted, marked Unavailable),
+// never by admitting silently, and decides again once Redis is back.
+func TestFaults(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	redistest.Client(t) // skip (or fail under REQUIRE_REDIS=1) without Redis
+	opts, err := redis.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := redistest.NewProxy(t, opts.Addr)
+	defer p.Close() // before goleak looks
+	c := redis.NewClient(&redis.Options{Addr: p.Addr(), DB: opts.DB, Password: opts.Password, MaxRetries: -1,
+		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
+	defer c.Close()
+	s, err := redisstore.New(c, redisstore.WithPrefix(redistest.Prefix(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := newLimiter(t, "login", ratelimit.PerMinute(5), s)
+	open := newLimiter(t, "pages", ratelimit.PerMinute(600), s, ratelimit.WithFailOpen())
+	throttle, err := ratelimit.NewLoginThrottle(s, ratelimit.PerMinute(5), ratelimit.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := ratelimit.UserKey("alice")
+	decides := func() error {
+		d, err := closed.Allow(context.Background(), ratelimit.UserKey(fmt.Sprint("probe-", time.Now().UnixNano())), 1)
+		if err == nil && (!d.Allowed || d.Unavailable) {
+			err = fmt.Errorf("decision %+v", d)
+		}
+		return err
+	}
+	if err := decides(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		fault func()
+		ctx   func() (context.Context, context.CancelFunc)
+	}{
+		{"frozen", func() { p.Set(redistest.Freeze) }, nil},
+		{"connections reset and refused", func() { p.Set(redistest.Refuse); p.Reset() }, nil},
+		{"slower than the caller's deadline", func() { p.SetLatency(100 * time.Millisecond) }, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 20*time.Millisecond)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fault()
+			ctx, cancel := context.Background(), context.CancelFunc(func() {})
+			if tt.ctx != nil {
+				ctx, cancel = tt.ctx()
+			}
+			defer cancel()
+			d, err := closed.Allow(ctx, key, 1)
+			if !errors.Is(err, ratelimit.ErrUnavailable) || d.Allowed || !d.Unavailable {
+				t.Errorf("fail-closed limiter: %+v, %v", d, err)
+			}
+			d, err = open.Allow(ctx, key, 1)
+			if err != nil || !d.Allowed || !d.Unavailable {
+				t.Errorf("fail-open limiter: %+v, %v", d, err)
+			}
+			if a, err := throttle.Begin(ctx, "alice", "device"); !errors.Is(err, authkit.ErrUnavailable) || a.Allowed() {
+				t.Errorf("login throttle: allowed %v, %v", a.Allowed(), err)
+			}
+			p.SetLatency(0)
+			p.Set(redistest.Pass)
+			if err := poll(decides); err != nil {
+				t.Fatalf("after the fault healed: %v", err)
+			}
+		})
+	}
+}
+
+// poll retries fn until it succeeds or a generous deadline passes (the
+// client reconnects on its own schedule).
+func poll(fn func() error) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := fn()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond) // waiting for a reconnect, not timing the code under test
+	}
 }
