@@ -52,7 +52,10 @@ func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 // Client returns a new client for the server that fails fast while it is
 // down (no retries, short dial timeout). The test owns it.
 func (s *Server) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr(), DialTimeout: 200 * time.Millisecond,
+	// A stopped server refuses at once, so the dial timeout only matters
+	// for a live one: generous, so that a loaded CI machine does not read
+	// a slow accept as an outage.
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), DialTimeout: 2 * time.Second,
 		MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
 	s.tb.Cleanup(func() { _ = c.Close() })
 	return c
