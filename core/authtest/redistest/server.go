@@ -50,7 +50,7 @@ func StartServer(tb testing.TB) *Server {
 func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
 // Client returns a new client for the server that fails fast while it is
-// down (no retries, short dial timeout). The test owns it.
+// down (no retries; a refused dial fails at once). The test owns it.
 func (s *Server) Client() *redis.Client {
 	// A stopped server refuses at once, so the dial timeout only matters
 	// for a live one: generous, so that a loaded CI machine does not read
