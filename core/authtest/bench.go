@@ -12,6 +12,7 @@ import (
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/session"
+	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -72,7 +73,7 @@ func memoryStore(b *testing.B) session.Store {
 }
 
 func redisStore(b *testing.B) session.Store {
-	store, err := session.NewRedisStore(redistest.Client(b), session.WithKeyPrefix(redistest.Prefix(b)))
+	store, err := sessionredis.New(redistest.Client(b), sessionredis.WithPrefix(redistest.Prefix(b)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
+	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -408,7 +409,7 @@ func runSessionCases(t *testing.T, f Factory) {
 
 	t.Run("store outage and recovery", func(t *testing.T) {
 		srv := redistest.StartServer(t)
-		store, err := session.NewRedisStore(srv.Client())
+		store, err := sessionredis.New(srv.Client())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -439,7 +440,7 @@ func runSessionCases(t *testing.T, f Factory) {
 	t.Run("store unavailable: 503 where a session is needed, open routes work", func(t *testing.T) {
 		client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1})
 		t.Cleanup(func() { client.Close() })
-		store, err := session.NewRedisStore(client)
+		store, err := sessionredis.New(client)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/session"
+	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
@@ -53,7 +54,7 @@ func newLinkFixture(t *testing.T, onRedis bool) *linkFixture {
 		if tokStore, err = tokenstore.NewRedis(tc, tokenstore.WithPrefix(prefix+"tok:")); err != nil {
 			t.Fatal(err)
 		}
-		if sessionStore, err = session.NewRedisStore(sc, session.WithKeyPrefix(prefix+"sess:")); err != nil {
+		if sessionStore, err = sessionredis.New(sc, sessionredis.WithPrefix(prefix+"sess:")); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,9 +1,10 @@
 // Package session implements server-side sessions: a Manager over a Store,
-// with an in-memory store (the embedded default) and a Redis store.
+// with an in-memory store (the embedded default); the Redis store is
+// core/session/redisstore.
 //
 // # Wiring
 //
-//	store, err := session.NewRedisStore(redisClient) // or leave out WithStore for memory
+//	store, err := redisstore.New(redisClient) // or leave out WithStore for memory
 //	if err != nil { ... }
 //	sessions, err := session.New(
 //		session.WithStore(store),
@@ -62,44 +63,26 @@
 // is never lost (the old id is dead the moment the new one exists) and a
 // destroyed session never comes back.
 //
-// # Redis layout and Cluster
-//
-// With the default prefix "authkit:session:":
-//
-//	authkit:session:s:{<sha256(id) hex>}    string: "<created ms>:<last seen ms>:<JSON>"
-//	authkit:session:u:{<sha256(user) hex>}  sorted set: member sha256(id) hex, score absolute deadline ms
-//
-// Each session key and each user index is its own hash tag, so any
-// operation that needs only the id (Load, Save) finds its key from the id
-// alone, whether or not a user is bound. Operations that touch a session and
-// an index together (Create, Rotate, Destroy) are one MULTI or Lua script
-// on a single server or Sentinel: atomic, one round trip. On Redis Cluster
-// those keys sit in different slots, so the store runs them as ordered
-// single-slot steps instead: the index entry is written before the record
-// and removed after it, the old id is deleted before the new one is written
-// (a failure in between logs the user out rather than leaving two live ids),
-// and the index is treated as a hint that List prunes. DestroyAll drains the
-// index in batches until it is empty, so a session indexed while it runs is
-// caught too. On Cluster, DestroyAll bumps a per-user generation (beside
-// the index, same slot) before and after its work; a Create or Rotate reads
-// it when indexing and again after writing its record, and deletes the
-// record if it moved, so a record written in the middle of "log out
-// everywhere" cannot survive it, while a concurrent List that pruned the
-// not-yet-written record only makes the write index it again (one or two
-// more round trips each, on Cluster only).
-//
-// Round trips (single server): Load 1, Save 1, Create 1, Rotate 1, Destroy 1,
-// List 2 (+1 to prune), DestroyAll 2 per 500 sessions + 1.
-//
 // List and DestroyByHint back an "active devices" page; DestroyAll is "log
 // out everywhere".
 //
+// # Stores
+//
+// MemoryStore (NewMemoryStore) is the embedded default, for one process
+// and for development. The Redis store lives in its own package,
+// core/session/redisstore, so that an application without Redis never
+// links go-redis; it documents its key layout and the cost of each
+// operation. Any Store, a third-party one included, proves itself with the
+// conformance suite core/session/storetest.
+//
 // # Failures
 //
-// Every Redis failure is returned wrapped in ErrUnavailable (the guard maps
-// it to 503); it is never read as "no session" or "allowed". The memory
-// store refuses new sessions with ErrFull (which matches ErrUnavailable)
-// when it holds its maximum rather than evicting live ones.
+// Every store failure is returned wrapped in ErrUnavailable, which wraps
+// authkit.ErrUnavailable (the guard maps it to 503); it is never read as
+// "no session" or "allowed". The memory store refuses new sessions with
+// ErrFull (which matches ErrUnavailable) when it holds its maximum rather
+// than evicting live ones. A bad option is ErrInvalidConfig, which wraps
+// authkit.ErrInvalidConfig.
 //
 // # Cookies
 //

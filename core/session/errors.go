@@ -1,6 +1,10 @@
 package session
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/authkit-go/authkit/core/authkit"
+)
 
 // Sentinel errors. Match them with errors.Is; a store error always wraps one
 // of them.
@@ -24,8 +28,9 @@ var (
 	ErrDestroyed error = &childError{"session: destroyed", ErrNotFound}
 
 	// ErrUnavailable reports that the store could not be reached or failed.
-	// The guard maps it to 503; it never means "allowed".
-	ErrUnavailable = errors.New("session: store unavailable")
+	// The guard maps it to 503; it never means "allowed". It wraps
+	// authkit.ErrUnavailable.
+	ErrUnavailable error = &childError{"session: store unavailable", authkit.ErrUnavailable}
 
 	// ErrFull reports that the memory store holds its maximum number of live
 	// sessions. It matches ErrUnavailable too.
@@ -34,8 +39,10 @@ var (
 	// ErrNilSession reports a nil *Session passed to a Manager method.
 	ErrNilSession = errors.New("session: nil session")
 
-	// ErrInvalidConfig reports a bad option or argument to a constructor.
-	ErrInvalidConfig = errors.New("session: invalid configuration")
+	// ErrInvalidConfig reports a bad option or argument to a constructor
+	// (New, NewMemoryStore, redisstore.New). It wraps
+	// authkit.ErrInvalidConfig.
+	ErrInvalidConfig error = &childError{"session: invalid configuration", authkit.ErrInvalidConfig}
 
 	// ErrInvalidValue reports a session value that cannot be JSON-encoded or
 	// an empty key.

@@ -81,8 +81,8 @@ func (h Hash) String() string { return hex.EncodeToString(h[:]) }
 // useless for taking one over.
 func (h Hash) Hint() string { return h.String()[:hintLength] }
 
-// parseHash decodes the hex form written by String.
-func parseHash(s string) (Hash, bool) {
+// ParseHash decodes the hex form written by String, as stores keep it.
+func ParseHash(s string) (Hash, bool) {
 	var h Hash
 	if len(s) != 2*len(h) {
 		return h, false

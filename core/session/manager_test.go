@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authkit"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
 )
 
@@ -18,7 +20,7 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := newClock()
+	clk := testclock.New()
 	m := newManager(t, st, clk)
 	ctx := context.Background()
 	for range 2 {
@@ -26,8 +28,8 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := m.Create(ctx, meta); !errors.Is(err, session.ErrFull) || !errors.Is(err, session.ErrUnavailable) {
-		t.Fatalf("third Create: %v, want ErrFull (an ErrUnavailable)", err)
+	if _, err := m.Create(ctx, meta); !errors.Is(err, session.ErrFull) || !errors.Is(err, session.ErrUnavailable) || !errors.Is(err, authkit.ErrUnavailable) {
+		t.Fatalf("third Create: %v, want ErrFull (an ErrUnavailable, an authkit.ErrUnavailable)", err)
 	}
 	clk.Advance(31 * time.Minute) // both idle out; a full store sweeps at once
 	if _, err := m.Create(ctx, meta); err != nil {
@@ -61,7 +63,7 @@ func TestMemoryStoreCapsSessionsPerUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := newClock()
+	clk := testclock.New()
 	m := newManager(t, st, clk)
 	ctx := context.Background()
 	alice := signIn(t, m, "alice")
@@ -112,7 +114,7 @@ func TestMemoryStoreSweepsPeriodically(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := newClock()
+	clk := testclock.New()
 	m := newManager(t, st, clk)
 	ctx := context.Background()
 	for range 10 {
@@ -147,8 +149,8 @@ func TestNewValidates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := session.New(tt.opts...); !errors.Is(err, session.ErrInvalidConfig) {
-				t.Fatalf("err = %v, want ErrInvalidConfig", err)
+			if _, err := session.New(tt.opts...); !errors.Is(err, session.ErrInvalidConfig) || !errors.Is(err, authkit.ErrInvalidConfig) {
+				t.Fatalf("err = %v, want ErrInvalidConfig (an authkit.ErrInvalidConfig)", err)
 			}
 		})
 	}
@@ -174,7 +176,7 @@ func TestCookie(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := newClock()
+			clk := testclock.New()
 			m := newManager(t, memoryStore(t), clk, tt.opts...)
 			s, err := m.Create(context.Background(), meta)
 			if err != nil {
@@ -206,7 +208,7 @@ func TestCookie(t *testing.T) {
 
 func TestAuditEventsCarryNoID(t *testing.T) {
 	var got events
-	clk := newClock()
+	clk := testclock.New()
 	m := newManager(t, memoryStore(t), clk, session.WithAudit(&got))
 	ctx := context.Background()
 	s, err := m.Create(ctx, meta)
@@ -247,7 +249,7 @@ func TestAuditEventsCarryNoID(t *testing.T) {
 }
 
 func TestCreateClipsMetadata(t *testing.T) {
-	m := newManager(t, memoryStore(t), newClock())
+	m := newManager(t, memoryStore(t), testclock.New())
 	ctx := context.Background()
 	s, err := m.Create(ctx, session.Meta{ClientIP: strings.Repeat("1", 1000), UserAgent: strings.Repeat("é", 1000) + "\xff"})
 	if err != nil {

@@ -35,8 +35,9 @@ type config struct {
 // Option configures a Manager.
 type Option func(*config)
 
-// WithStore sets where sessions live. Use a RedisStore when more than one
-// process serves the same users.
+// WithStore sets where sessions live. Use a Redis store
+// (core/session/redisstore) when more than one process serves the same
+// users.
 // Default: a MemoryStore with its defaults.
 func WithStore(s Store) Option { return func(c *config) { c.store = s } }
 

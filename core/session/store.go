@@ -8,7 +8,8 @@ import (
 )
 
 // Store keeps session records by the hash of their id. MemoryStore and
-// RedisStore implement it; the Manager is the only intended caller, and it
+// redisstore.Store implement it, and storetest.Run checks any
+// implementation against the contract below; the Manager is the only intended caller, and it
 // passes the lifetime rules in a Policy so every store enforces the same
 // ones on the server side.
 //
@@ -106,5 +107,6 @@ func (p Policy) Expired(r *Record) bool {
 		!p.Now.Before(r.LastSeen.Add(p.Idle+p.TouchEvery))
 }
 
-// deadline is the absolute end of a record's life.
-func (p Policy) deadline(r *Record) time.Time { return r.CreatedAt.Add(p.Absolute) }
+// Deadline is the absolute end of r's life: CreatedAt plus the absolute
+// lifetime.
+func (p Policy) Deadline(r *Record) time.Time { return r.CreatedAt.Add(p.Absolute) }

@@ -27,6 +27,7 @@ import (
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/password"
 	"github.com/authkit-go/authkit/core/session"
+	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
@@ -129,7 +130,7 @@ func New(cfg Config) (*App, error) {
 		if tokStore, err = tokenstore.NewRedis(a.redis, tokenstore.WithPrefix(cfg.RedisPrefix+"tok:")); err != nil {
 			return nil, err
 		}
-		if sessStore, err = session.NewRedisStore(a.redis, session.WithKeyPrefix(cfg.RedisPrefix+"session:")); err != nil {
+		if sessStore, err = sessionredis.New(a.redis, sessionredis.WithPrefix(cfg.RedisPrefix+"session:")); err != nil {
 			return nil, err
 		}
 		a.users = NewRedisUserStore(a.redis, cfg.RedisPrefix+"user:")

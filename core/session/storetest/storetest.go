@@ -1,18 +1,92 @@
-package session_test
+// Package storetest is the conformance suite for session.Store
+// implementations, as testing/slogtest is for slog handlers: the memory
+// store and the Redis store both pass it, and so must a third-party store.
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) session.Store { return newMyStore(t) })
+//	}
+//
+// newStore must return an empty store for each call. The suite drives the
+// store through a session.Manager on a test clock (every time a store sees
+// comes in a session.Policy) and through the Store methods themselves; times
+// are whole milliseconds, the precision a store must keep.
+package storetest
 
 import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
 )
 
+// Run runs every conformance test against stores made by newStore, each
+// test on a fresh store.
+func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
+	t.Helper()
+	for _, tt := range behaviours {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := testclock.New()
+			cs := &countingStore{Store: newStore(t)}
+			e := &env{m: newManager(t, cs, clk), clk: clk, store: cs, ctx: context.Background()}
+			tt.run(t, e)
+		})
+	}
+	for _, tt := range concurrency {
+		t.Run(tt.name, func(t *testing.T) {
+			for range rounds {
+				tt.run(t, newManager(t, newStore(t), testclock.New()))
+			}
+		})
+	}
+}
+
+// t0 is the suite clock's start, on a millisecond boundary.
+var t0 = testclock.Start
+
+var ctx = context.Background()
+
+var meta = session.Meta{ClientIP: "192.0.2.7", UserAgent: "Mozilla/5.0 test"}
+
+func newManager(t testing.TB, st session.Store, clk *testclock.Clock) *session.Manager {
+	t.Helper()
+	m, err := session.New(session.WithStore(st), session.WithClock(clk.Now), session.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// countingStore counts calls to the store it wraps.
+type countingStore struct {
+	session.Store
+	calls atomic.Int64
+}
+
+func (c *countingStore) Create(ctx context.Context, h session.Hash, r *session.Record, p session.Policy) error {
+	c.calls.Add(1)
+	return c.Store.Create(ctx, h, r, p)
+}
+
+func (c *countingStore) Load(ctx context.Context, h session.Hash, p session.Policy) (*session.Record, error) {
+	c.calls.Add(1)
+	return c.Store.Load(ctx, h, p)
+}
+
+func (c *countingStore) Save(ctx context.Context, h session.Hash, r *session.Record, p session.Policy) error {
+	c.calls.Add(1)
+	return c.Store.Save(ctx, h, r, p)
+}
+
 type env struct {
 	m     *session.Manager
-	clk   *fakeClock
+	clk   *testclock.Clock
 	store *countingStore
 	ctx   context.Context
 }
@@ -334,17 +408,145 @@ var behaviours = []struct {
 	}},
 }
 
-func TestBehaviour(t *testing.T) {
-	for _, kind := range storeKinds {
-		t.Run(kind.name, func(t *testing.T) {
-			for _, tt := range behaviours {
-				t.Run(tt.name, func(t *testing.T) {
-					clk := newClock()
-					cs := &countingStore{Store: kind.new(t)}
-					e := &env{m: newManager(t, cs, clk), clk: clk, store: cs, ctx: context.Background()}
-					tt.run(t, e)
-				})
+// rounds and writers size the concurrency tests: each runs rounds times on
+// a fresh store, with writers concurrent copies of one session.
+const rounds, writers = 15, 4
+
+var concurrency = []struct {
+	name string
+	run  func(t *testing.T, m *session.Manager)
+}{
+	{"two rotations: exactly one wins", func(t *testing.T, m *session.Manager) {
+		s, err := m.Create(ctx, session.Meta{UserID: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := m.Load(ctx, s.ID().Secret())
+		b, _ := m.Load(ctx, s.ID().Secret())
+		var errA, errB error
+		race(func() { errA = m.Rotate(ctx, a) }, func() { errB = m.Rotate(ctx, b) })
+		if (errA == nil) == (errB == nil) {
+			t.Fatalf("Rotate results %v, %v: want exactly one success", errA, errB)
+		}
+		winner, loserErr := a, errB
+		if errA != nil {
+			winner, loserErr = b, errA
+		}
+		if !errors.Is(loserErr, session.ErrNotFound) {
+			t.Fatalf("losing Rotate: %v", loserErr)
+		}
+		if _, err := m.Load(ctx, winner.ID().Secret()); err != nil {
+			t.Fatalf("winner's id: %v", err)
+		}
+		for _, dead := range []*session.Session{s, loserOf(a, b, winner)} {
+			if _, err := m.Load(ctx, dead.ID().Secret()); !errors.Is(err, session.ErrNotFound) {
+				t.Fatalf("old id still loads: %v", err)
 			}
+		}
+		if list, err := m.List(ctx, "alice", nil); err != nil || len(list) != 1 || list[0].Hint != winner.Hint() {
+			t.Fatalf("List = %+v, %v", list, err)
+		}
+	}},
+	{"a rotation is never lost to concurrent saves", func(t *testing.T, m *session.Manager) {
+		s, copies := withCopies(t, m)
+		var unexpected atomic.Value
+		fns := []func(){func() {
+			if err := m.Rotate(ctx, s); err != nil {
+				unexpected.Store(err)
+			}
+		}}
+		for i, c := range copies {
+			fns = append(fns, func() {
+				for j := range 3 {
+					_ = c.Set("w", i*10+j)
+					if err := m.Save(ctx, c); err != nil && !errors.Is(err, session.ErrNotFound) {
+						unexpected.Store(err)
+					}
+				}
+			})
+		}
+		race(fns...)
+		if err := unexpected.Load(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Load(ctx, copies[0].ID().Secret()); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("the rotated-away id came back: %v", err)
+		}
+		if _, err := m.Load(ctx, s.ID().Secret()); err != nil {
+			t.Fatalf("the rotated id was lost: %v", err)
+		}
+		if list, err := m.List(ctx, "alice", nil); err != nil || len(list) != 1 {
+			t.Fatalf("List = %+v, %v", list, err)
+		}
+	}},
+	{"a destroyed session never comes back", func(t *testing.T, m *session.Manager) {
+		s, copies := withCopies(t, m)
+		fns := []func(){func() { _ = m.Destroy(ctx, s) }}
+		for i, c := range copies {
+			fns = append(fns, func() {
+				for j := range 3 {
+					_ = c.Set("w", i*10+j)
+					_ = m.Save(ctx, c)
+				}
+				if i == 0 {
+					_ = m.Rotate(ctx, c)
+				}
+			})
+		}
+		race(fns...)
+		if _, err := m.Load(ctx, s.ID().Secret()); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("destroyed id loads: %v", err)
+		}
+		// A rotation that won the race against Destroy is a new session; one
+		// that lost must have created nothing.
+		list, err := m.List(ctx, "alice", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := 0
+		if copies[0].Rotated() {
+			live = 1
+		}
+		if len(list) != live {
+			t.Fatalf("List has %d sessions, want %d", len(list), live)
+		}
+	}},
+}
+
+// withCopies creates a session of alice and loads writers copies of it, as
+// concurrent requests would.
+func withCopies(t *testing.T, m *session.Manager) (*session.Session, []*session.Session) {
+	t.Helper()
+	s, err := m.Create(ctx, session.Meta{UserID: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies := make([]*session.Session, writers)
+	for i := range copies {
+		if copies[i], err = m.Load(ctx, s.ID().Secret()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, copies
+}
+
+// race runs fns at once, after a common start signal.
+func race(fns ...func()) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, fn := range fns {
+		wg.Go(func() {
+			<-start
+			fn()
 		})
 	}
+	close(start)
+	wg.Wait()
+}
+
+func loserOf(a, b, winner *session.Session) *session.Session {
+	if winner == a {
+		return b
+	}
+	return a
 }

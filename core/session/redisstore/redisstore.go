@@ -1,9 +1,7 @@
-package session
+package redisstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,66 +10,76 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/authkit-go/authkit/core/internal/rediskey"
+	"github.com/authkit-go/authkit/core/session"
 )
 
-// RedisStore keeps sessions in Redis through a redis.UniversalClient, so a
+// DefaultPrefix starts every key the store writes unless WithPrefix says
+// otherwise.
+const DefaultPrefix = "authkit:session:"
+
+// Store keeps sessions in Redis through a redis.UniversalClient, so a
 // single server, Sentinel and Cluster all work. With a *redis.Client (single
 // server or Sentinel) multi-key updates are atomic Lua or MULTI; with a
 // ClusterClient or Ring they run as ordered single-slot steps. See the
 // package documentation for the key layout and the cost of each operation.
-type RedisStore struct {
+type Store struct {
 	client  redis.UniversalClient
 	prefix  string
 	cluster bool
 }
 
-type redisConfig struct {
+var _ session.Store = (*Store)(nil)
+
+type config struct {
 	prefix string
 }
 
-// RedisOption configures a RedisStore.
-type RedisOption func(*redisConfig)
+// Option configures New.
+type Option func(*config)
 
-// WithKeyPrefix sets the prefix of every key the store writes. It must not
-// contain '{' or '}', which would change the keys' Cluster hash slots.
+// WithPrefix sets the prefix of every key the store writes, so several
+// applications can share one Redis. It must not contain '{' or '}', which
+// would break Cluster hash tags; New rejects such a prefix.
 // Default: "authkit:session:".
-func WithKeyPrefix(prefix string) RedisOption {
-	return func(c *redisConfig) { c.prefix = prefix }
+func WithPrefix(prefix string) Option {
+	return func(c *config) { c.prefix = prefix }
 }
 
-// NewRedisStore returns a store using client, which the caller keeps and
-// closes.
-func NewRedisStore(client redis.UniversalClient, opts ...RedisOption) (*RedisStore, error) {
-	if client == nil {
-		return nil, fmt.Errorf("%w: nil Redis client", ErrInvalidConfig)
+// New returns a Store using c, which the caller keeps and closes. A nil
+// client or a prefix with a brace is session.ErrInvalidConfig.
+func New(c redis.UniversalClient, opts ...Option) (*Store, error) {
+	if c == nil {
+		return nil, fmt.Errorf("%w: nil Redis client", session.ErrInvalidConfig)
 	}
-	cfg := redisConfig{prefix: "authkit:session:"}
+	cfg := config{prefix: DefaultPrefix}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
 		}
 	}
-	if strings.ContainsAny(cfg.prefix, "{}") {
-		return nil, fmt.Errorf("%w: key prefix %q contains a brace", ErrInvalidConfig, cfg.prefix)
+	if err := rediskey.CheckPrefix(cfg.prefix); err != nil {
+		return nil, fmt.Errorf("%w: %w", session.ErrInvalidConfig, err)
 	}
 	// Multi-key Lua and MULTI are only safe where every key lives on one
 	// server: a *redis.Client (single server or Sentinel). A ClusterClient, a
 	// Ring or anything else gets the single-slot steps.
-	_, single := client.(*redis.Client)
-	return &RedisStore{client: client, prefix: cfg.prefix, cluster: !single}, nil
+	_, single := c.(*redis.Client)
+	return &Store{client: c, prefix: cfg.prefix, cluster: !single}, nil
 }
 
-// sessionKey is where the record of h lives: its own hash slot.
-func (r *RedisStore) sessionKey(h Hash) string {
-	return r.prefix + "s:{" + h.String() + "}"
+// sessionKey is where the record of h lives: its own hash slot, the hash
+// hex-encoded (it is a SHA-256 already, so it needs no tag derivation).
+func (r *Store) sessionKey(h session.Hash) string {
+	return r.prefix + "id:{" + h.String() + "}"
 }
 
 // userKey is the sorted set indexing userID's sessions (member: the hex hash,
-// score: the absolute deadline in Unix ms). The user id is hashed so that
+// score: the absolute deadline in Unix ms), under the user's hash tag, so
 // any user id makes a well-formed key.
-func (r *RedisStore) userKey(userID string) string {
-	sum := sha256.Sum256([]byte(userID))
-	return r.prefix + "u:{" + hex.EncodeToString(sum[:]) + "}"
+func (r *Store) userKey(userID string) string {
+	return r.prefix + "u:" + rediskey.Tag("session", userID)
 }
 
 // loadScript returns the record and slides its TTL in one round trip. It
@@ -116,16 +124,17 @@ end
 return 1
 `)
 
-// Create implements Store: one MULTI round trip (Cluster: index first, then
-// the record, so the index is always a superset of the live sessions).
-func (r *RedisStore) Create(ctx context.Context, h Hash, rec *Record, p Policy) error {
+// Create implements session.Store: one MULTI round trip (Cluster: index
+// first, then the record, so the index is always a superset of the live
+// sessions).
+func (r *Store) Create(ctx context.Context, h session.Hash, rec *session.Record, p session.Policy) error {
 	val, ttl, err := encodeLive(rec, p)
 	if err != nil {
 		return err
 	}
 	key := r.sessionKey(h)
 	if r.cluster {
-		gen, err := r.indexForWrite(ctx, rec.UserID, h, p.deadline(rec), p.Absolute)
+		gen, err := r.indexForWrite(ctx, rec.UserID, h, p.Deadline(rec), p.Absolute)
 		if err != nil {
 			return wrapRedis(err)
 		}
@@ -134,15 +143,15 @@ func (r *RedisStore) Create(ctx context.Context, h Hash, rec *Record, p Policy) 
 			return wrapRedis(err)
 		}
 		if !ok {
-			return fmt.Errorf("%w: id collision", ErrUnavailable)
+			return fmt.Errorf("%w: id collision", session.ErrUnavailable)
 		}
-		return r.confirmWrite(ctx, rec.UserID, h, gen)
+		return r.confirmWrite(ctx, rec.UserID, h, p.Deadline(rec), gen)
 	}
 	var set *redis.BoolCmd
 	_, err = r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 		set = pipe.SetNX(ctx, key, val, ttl)
 		if rec.UserID != "" {
-			return r.index(ctx, pipe, rec.UserID, h, p.deadline(rec), p.Absolute)
+			return r.index(ctx, pipe, rec.UserID, h, p.Deadline(rec), p.Absolute)
 		}
 		return nil
 	})
@@ -150,14 +159,14 @@ func (r *RedisStore) Create(ctx context.Context, h Hash, rec *Record, p Policy) 
 		return wrapRedis(err)
 	}
 	if !set.Val() {
-		return fmt.Errorf("%w: id collision", ErrUnavailable)
+		return fmt.Errorf("%w: id collision", session.ErrUnavailable)
 	}
 	return nil
 }
 
 // index adds h to userID's index; the index lives as long as its newest
 // possible member.
-func (r *RedisStore) index(ctx context.Context, c redis.Cmdable, userID string, h Hash, deadline time.Time, abs time.Duration) error {
+func (r *Store) index(ctx context.Context, c redis.Cmdable, userID string, h session.Hash, deadline time.Time, abs time.Duration) error {
 	key := r.userKey(userID)
 	if err := c.ZAdd(ctx, key, redis.Z{Score: float64(deadline.UnixMilli()), Member: h.String()}).Err(); err != nil {
 		return err
@@ -165,8 +174,8 @@ func (r *RedisStore) index(ctx context.Context, c redis.Cmdable, userID string, 
 	return c.PExpire(ctx, key, abs).Err()
 }
 
-// Load implements Store: one round trip (EVALSHA of loadScript).
-func (r *RedisStore) Load(ctx context.Context, h Hash, p Policy) (*Record, error) {
+// Load implements session.Store: one round trip (EVALSHA of loadScript).
+func (r *Store) Load(ctx context.Context, h session.Hash, p session.Policy) (*session.Record, error) {
 	v, err := loadScript.Run(ctx, r.client, []string{r.sessionKey(h)},
 		p.Now.UnixMilli(), p.Idle.Milliseconds(), p.Absolute.Milliseconds(), p.TouchEvery.Milliseconds()).Text()
 	if err != nil {
@@ -183,9 +192,9 @@ func (r *RedisStore) Load(ctx context.Context, h Hash, p Policy) (*Record, error
 	return rec, nil
 }
 
-// Save implements Store: one SET XX, which fails if the key vanished, so a
-// destroyed or rotated-away session is never written back.
-func (r *RedisStore) Save(ctx context.Context, h Hash, rec *Record, p Policy) error {
+// Save implements session.Store: one SET XX, which fails if the key
+// vanished, so a destroyed or rotated-away session is never written back.
+func (r *Store) Save(ctx context.Context, h session.Hash, rec *session.Record, p session.Policy) error {
 	val, ttl, err := encodeLive(rec, p)
 	if err != nil {
 		return err
@@ -196,10 +205,10 @@ func (r *RedisStore) Save(ctx context.Context, h Hash, rec *Record, p Policy) er
 	return nil
 }
 
-// Rotate implements Store: one Lua round trip; in Cluster mode the keys live
-// in different slots, so it runs as steps ordered to fail closed (see the
-// package documentation).
-func (r *RedisStore) Rotate(ctx context.Context, old, new Hash, oldUser string, rec *Record, p Policy) error {
+// Rotate implements session.Store: one Lua round trip; in Cluster mode the
+// keys live in different slots, so it runs as steps ordered to fail closed
+// (see the package documentation).
+func (r *Store) Rotate(ctx context.Context, old, new session.Hash, oldUser string, rec *session.Record, p session.Policy) error {
 	val, ttl, err := encodeLive(rec, p)
 	if err != nil {
 		return err
@@ -210,19 +219,19 @@ func (r *RedisStore) Rotate(ctx context.Context, old, new Hash, oldUser string, 
 	keys := []string{r.sessionKey(old), r.sessionKey(new), r.userKey(oldUser), r.userKey(rec.UserID)}
 	n, err := rotateScript.Run(ctx, r.client, keys,
 		val, ttl.Milliseconds(), old.String(), new.String(),
-		p.deadline(rec).UnixMilli(), p.Absolute.Milliseconds(),
+		p.Deadline(rec).UnixMilli(), p.Absolute.Milliseconds(),
 		flag(oldUser != ""), flag(rec.UserID != "")).Int()
 	if err != nil {
 		return wrapRedis(err)
 	}
 	if n == 0 {
-		return ErrNotFound
+		return session.ErrNotFound
 	}
 	return nil
 }
 
-func (r *RedisStore) rotateCluster(ctx context.Context, old, new Hash, oldUser string, val []byte, rec *Record, ttl time.Duration, p Policy) error {
-	gen, err := r.indexForWrite(ctx, rec.UserID, new, p.deadline(rec), p.Absolute)
+func (r *Store) rotateCluster(ctx context.Context, old, new session.Hash, oldUser string, val []byte, rec *session.Record, ttl time.Duration, p session.Policy) error {
+	gen, err := r.indexForWrite(ctx, rec.UserID, new, p.Deadline(rec), p.Absolute)
 	if err != nil {
 		return wrapRedis(err)
 	}
@@ -234,7 +243,7 @@ func (r *RedisStore) rotateCluster(ctx context.Context, old, new Hash, oldUser s
 		if rec.UserID != "" {
 			_ = r.client.ZRem(ctx, r.userKey(rec.UserID), new.String()).Err() // a hint; List prunes it anyway
 		}
-		return ErrNotFound
+		return session.ErrNotFound
 	}
 	if err := r.client.Set(ctx, r.sessionKey(new), val, ttl).Err(); err != nil {
 		return wrapRedis(err) // the old id is dead already: fail closed, the user logs in again
@@ -242,7 +251,7 @@ func (r *RedisStore) rotateCluster(ctx context.Context, old, new Hash, oldUser s
 	if oldUser != "" {
 		_ = r.client.ZRem(ctx, r.userKey(oldUser), old.String()).Err() // a hint; List prunes it anyway
 	}
-	return r.confirmWrite(ctx, rec.UserID, new, gen)
+	return r.confirmWrite(ctx, rec.UserID, new, p.Deadline(rec), gen)
 }
 
 // genTTL bounds how long a user's log-out generation is kept: it only has
@@ -252,12 +261,12 @@ const genTTL = time.Hour
 
 // genKey counts userID's "log out everywhere" runs, beside the index (same
 // hash tag). Only the Cluster-mode steps use it.
-func (r *RedisStore) genKey(userID string) string { return r.userKey(userID) + ":gen" }
+func (r *Store) genKey(userID string) string { return r.userKey(userID) + ":gen" }
 
 // indexForWrite, the first Cluster-mode step of a Create or Rotate for a
 // user, indexes h and reads the user's log-out generation, atomically in the
 // index's slot.
-func (r *RedisStore) indexForWrite(ctx context.Context, userID string, h Hash, deadline time.Time, abs time.Duration) (string, error) {
+func (r *Store) indexForWrite(ctx context.Context, userID string, h session.Hash, deadline time.Time, abs time.Duration) (string, error) {
 	if userID == "" {
 		return "", nil
 	}
@@ -280,9 +289,10 @@ func (r *RedisStore) indexForWrite(ctx context.Context, userID string, h Hash, d
 // everywhere" running meanwhile may have missed it. DestroyUser bumps the
 // user's generation before and after its work; if the generation moved
 // since indexForWrite, the fresh record is deleted and the call fails with
-// ErrNotFound (the user signs in again). Otherwise h is indexed once more,
-// in case a concurrent List pruned it while the record did not exist yet.
-func (r *RedisStore) confirmWrite(ctx context.Context, userID string, h Hash, gen string) error {
+// session.ErrNotFound (the user signs in again). Otherwise h is indexed
+// once more (with its absolute deadline, as index does), in case a
+// concurrent List pruned it while the record did not exist yet.
+func (r *Store) confirmWrite(ctx context.Context, userID string, h session.Hash, deadline time.Time, gen string) error {
 	if userID == "" {
 		return nil
 	}
@@ -302,7 +312,7 @@ func (r *RedisStore) confirmWrite(ctx context.Context, userID string, h Hash, ge
 			return wrapRedis(err)
 		}
 		_ = r.client.ZRem(ctx, ukey, h.String()).Err() // a hint; List prunes it anyway
-		return ErrNotFound
+		return session.ErrNotFound
 	}
 	if errors.Is(score.Err(), redis.Nil) { // pruned by a List that ran before the record existed
 		rec, err := r.client.PTTL(ctx, r.sessionKey(h)).Result()
@@ -310,7 +320,6 @@ func (r *RedisStore) confirmWrite(ctx context.Context, userID string, h Hash, ge
 			return wrapRedis(err)
 		}
 		if rec > 0 {
-			deadline := time.Now().Add(rec)
 			if err := r.client.ZAdd(ctx, ukey, redis.Z{Score: float64(deadline.UnixMilli()), Member: h.String()}).Err(); err != nil {
 				return wrapRedis(err)
 			}
@@ -319,9 +328,9 @@ func (r *RedisStore) confirmWrite(ctx context.Context, userID string, h Hash, ge
 	return nil
 }
 
-// Destroy implements Store: one MULTI round trip (a plain pipeline in Cluster
-// mode).
-func (r *RedisStore) Destroy(ctx context.Context, h Hash, userID string) error {
+// Destroy implements session.Store: one MULTI round trip (a plain pipeline
+// in Cluster mode).
+func (r *Store) Destroy(ctx context.Context, h session.Hash, userID string) error {
 	_, err := r.pipelined(ctx, func(pipe redis.Pipeliner) error {
 		pipe.Del(ctx, r.sessionKey(h))
 		if userID != "" {
@@ -332,16 +341,16 @@ func (r *RedisStore) Destroy(ctx context.Context, h Hash, userID string) error {
 	return wrapRedis(err)
 }
 
-func (r *RedisStore) pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error) {
+func (r *Store) pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error) {
 	if r.cluster {
 		return r.client.Pipelined(ctx, fn)
 	}
 	return r.client.TxPipelined(ctx, fn)
 }
 
-// List implements Store: two round trips, plus one to prune index entries
-// whose record is gone.
-func (r *RedisStore) List(ctx context.Context, userID string, p Policy) ([]Stored, error) {
+// List implements session.Store: two round trips, plus one to prune index
+// entries whose record is gone.
+func (r *Store) List(ctx context.Context, userID string, p session.Policy) ([]session.Stored, error) {
 	ukey := r.userKey(userID)
 	var members *redis.StringSliceCmd
 	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error { // one key: fine in Cluster too
@@ -352,10 +361,10 @@ func (r *RedisStore) List(ctx context.Context, userID string, p Policy) ([]Store
 	if err != nil {
 		return nil, wrapRedis(err)
 	}
-	hashes := make([]Hash, 0, len(members.Val()))
+	hashes := make([]session.Hash, 0, len(members.Val()))
 	var stale []any
 	for _, m := range members.Val() {
-		if h, ok := parseHash(m); ok {
+		if h, ok := session.ParseHash(m); ok {
 			hashes = append(hashes, h)
 		} else {
 			stale = append(stale, m)
@@ -373,7 +382,7 @@ func (r *RedisStore) List(ctx context.Context, userID string, p Policy) ([]Store
 			return nil, wrapRedis(err)
 		}
 	}
-	var out []Stored
+	var out []session.Stored
 	for i, g := range gets {
 		v, err := g.Result()
 		if errors.Is(err, redis.Nil) {
@@ -390,7 +399,7 @@ func (r *RedisStore) List(ctx context.Context, userID string, p Policy) ([]Store
 		if rec.UserID != userID || p.Expired(rec) {
 			continue
 		}
-		out = append(out, Stored{Hash: hashes[i], Record: rec})
+		out = append(out, session.Stored{Hash: hashes[i], Record: rec})
 	}
 	if len(stale) > 0 {
 		if err := r.client.ZRem(ctx, ukey, stale...).Err(); err != nil {
@@ -403,10 +412,10 @@ func (r *RedisStore) List(ctx context.Context, userID string, p Policy) ([]Store
 // destroyBatch bounds how many sessions DestroyUser deletes per round trip.
 const destroyBatch = 500
 
-// DestroyUser implements Store. It drains the index in batches, removing
-// only the members it deleted, so a session a concurrent Create or Rotate
-// indexes meanwhile is caught by the next batch.
-func (r *RedisStore) DestroyUser(ctx context.Context, userID string) (int, error) {
+// DestroyUser implements session.Store. It drains the index in batches,
+// removing only the members it deleted, so a session a concurrent Create or
+// Rotate indexes meanwhile is caught by the next batch.
+func (r *Store) DestroyUser(ctx context.Context, userID string) (int, error) {
 	ukey := r.userKey(userID)
 	if r.cluster {
 		// Bump the generation before and after: a Cluster-mode Create or
@@ -435,7 +444,7 @@ func (r *RedisStore) DestroyUser(ctx context.Context, userID string) (int, error
 			rem := make([]any, len(members))
 			for i, m := range members {
 				rem[i] = m
-				if h, ok := parseHash(m); ok {
+				if h, ok := session.ParseHash(m); ok {
 					dels = append(dels, pipe.Del(ctx, r.sessionKey(h)))
 				}
 			}
@@ -451,7 +460,7 @@ func (r *RedisStore) DestroyUser(ctx context.Context, userID string) (int, error
 	}
 }
 
-func (r *RedisStore) bumpGen(ctx context.Context, userID string) error {
+func (r *Store) bumpGen(ctx context.Context, userID string) error {
 	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 		pipe.Incr(ctx, r.genKey(userID))
 		pipe.PExpire(ctx, r.genKey(userID), genTTL)
@@ -467,16 +476,16 @@ func flag(b bool) string {
 	return "0"
 }
 
-// wrapRedis maps redis.Nil to ErrNotFound and every other failure to
-// ErrUnavailable, keeping the cause in the chain.
+// wrapRedis maps redis.Nil to session.ErrNotFound and every other failure to
+// session.ErrUnavailable, keeping the cause in the chain.
 func wrapRedis(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, redis.Nil):
-		return ErrNotFound
+		return session.ErrNotFound
 	default:
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return rediskey.Unavailable(session.ErrUnavailable, err)
 	}
 }
 
@@ -491,10 +500,10 @@ type recordBody struct {
 	Link      string                     `json:"l,omitempty"`
 }
 
-func encodeRecord(rec *Record) ([]byte, error) {
+func encodeRecord(rec *session.Record) ([]byte, error) {
 	body, err := json.Marshal(recordBody{UserID: rec.UserID, IP: rec.IP, UserAgent: rec.UserAgent, Values: rec.Values, Link: rec.Link})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
+		return nil, fmt.Errorf("%w: %w", session.ErrInvalidValue, err)
 	}
 	b := make([]byte, 0, len(body)+30)
 	b = strconv.AppendInt(b, rec.CreatedAt.UnixMilli(), 10)
@@ -504,20 +513,20 @@ func encodeRecord(rec *Record) ([]byte, error) {
 	return append(b, body...), nil
 }
 
-var errCorrupt = fmt.Errorf("%w: corrupt session record", ErrUnavailable)
+var errCorrupt = fmt.Errorf("%w: corrupt session record", session.ErrUnavailable)
 
 // encodeLive encodes rec for storage with the expiry it has left under p,
-// or fails with ErrExpired when it has none.
-func encodeLive(rec *Record, p Policy) ([]byte, time.Duration, error) {
+// or fails with session.ErrExpired when it has none.
+func encodeLive(rec *session.Record, p session.Policy) ([]byte, time.Duration, error) {
 	ttl := p.TTL(rec.CreatedAt)
 	if ttl < time.Millisecond {
-		return nil, 0, ErrExpired
+		return nil, 0, session.ErrExpired
 	}
 	val, err := encodeRecord(rec)
 	return val, ttl, err
 }
 
-func decodeRecord(v string) (*Record, error) {
+func decodeRecord(v string) (*session.Record, error) {
 	c, rest, ok1 := strings.Cut(v, ":")
 	l, body, ok2 := strings.Cut(rest, ":")
 	if !ok1 || !ok2 {
@@ -532,7 +541,7 @@ func decodeRecord(v string) (*Record, error) {
 	if err := json.Unmarshal([]byte(body), &rb); err != nil {
 		return nil, errCorrupt
 	}
-	return &Record{
+	return &session.Record{
 		UserID: rb.UserID, IP: rb.IP, UserAgent: rb.UserAgent, Values: rb.Values, Link: rb.Link,
 		CreatedAt: time.UnixMilli(cms), LastSeen: time.UnixMilli(lms),
 	}, nil

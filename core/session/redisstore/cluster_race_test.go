@@ -1,4 +1,4 @@
-package session_test
+package redisstore_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/session"
+	"github.com/authkit-go/authkit/core/session/redisstore"
 )
 
 // afterHook runs fn after each command the client sends.
@@ -40,8 +41,8 @@ func (h afterHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 // store on the same keys playing the other request.
 type clusterRace struct {
 	ring   *redis.Ring
-	racing *session.RedisStore
-	other  *session.RedisStore
+	racing *redisstore.Store
+	other  *redisstore.Store
 	policy session.Policy
 }
 
@@ -55,15 +56,15 @@ func newClusterRace(t *testing.T) clusterRace {
 	}
 	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": opts.Addr}, DB: opts.DB, Password: opts.Password})
 	t.Cleanup(func() { ring.Close() })
-	racing, err := session.NewRedisStore(ring, session.WithKeyPrefix(prefix))
+	racing, err := redisstore.New(ring, redisstore.WithPrefix(prefix))
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := session.NewRedisStore(redistest.Client(t), session.WithKeyPrefix(prefix))
+	other, err := redisstore.New(redistest.Client(t), redisstore.WithPrefix(prefix))
 	if err != nil {
 		t.Fatal(err)
 	}
-	session.ForceClusterSteps(other)
+	redisstore.ForceClusterSteps(other)
 	now := time.Now()
 	return clusterRace{ring: ring, racing: racing, other: other,
 		policy: session.Policy{Now: now, Idle: 30 * time.Minute, Absolute: 12 * time.Hour, TouchEvery: time.Minute}}

@@ -1,4 +1,4 @@
-package session_test
+package redisstore_test
 
 import (
 	"context"
@@ -10,24 +10,23 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
+	"github.com/authkit-go/authkit/core/session/redisstore"
 )
 
-func newRedis(t *testing.T) (*session.RedisStore, *redis.Client, string) {
+func newRedis(t *testing.T) (*redisstore.Store, *redis.Client, string) {
 	t.Helper()
 	c := redistest.Client(t)
 	prefix := redistest.Prefix(t)
-	st, err := session.NewRedisStore(c, session.WithKeyPrefix(prefix))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, c, prefix
+	return newStore(t, c, prefix), c, prefix
 }
 
 func TestRedisTTL(t *testing.T) {
 	st, c, _ := newRedis(t)
-	clk := newClock()
+	clk := testclock.New()
 	m := newManager(t, st, clk)
 	ctx := context.Background()
 	pttl := func(s *session.Session) time.Duration {
@@ -87,7 +86,7 @@ func TestRedisTTL(t *testing.T) {
 // TestRedisHoldsNoID checks that a copy of Redis hands out no session id.
 func TestRedisHoldsNoID(t *testing.T) {
 	st, c, prefix := newRedis(t)
-	m := newManager(t, st, newClock())
+	m := newManager(t, st, testclock.New())
 	ctx := context.Background()
 	s, err := m.Create(ctx, session.Meta{UserID: "alice", ClientIP: "192.0.2.1"})
 	if err != nil {
@@ -138,8 +137,8 @@ func everyOperation(ctx context.Context, m *session.Manager, s *session.Session)
 func wantUnavailable(t *testing.T, errs map[string]error) {
 	t.Helper()
 	for op, err := range errs {
-		if !errors.Is(err, session.ErrUnavailable) {
-			t.Errorf("%s: err = %v, want ErrUnavailable", op, err)
+		if !errors.Is(err, session.ErrUnavailable) || !errors.Is(err, authkit.ErrUnavailable) {
+			t.Errorf("%s: err = %v, want session.ErrUnavailable (an authkit.ErrUnavailable)", op, err)
 		}
 	}
 }
@@ -147,13 +146,17 @@ func wantUnavailable(t *testing.T, errs map[string]error) {
 func TestRedisUnreachable(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
 	t.Cleanup(func() { _ = c.Close() })
-	st, err := session.NewRedisStore(c)
+	st, err := redisstore.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newManager(t, st, newClock())
+	m := newManager(t, st, testclock.New())
 	// A session value as if loaded earlier, from a working store.
-	mem := newManager(t, memoryStore(t), newClock())
+	memStore, err := session.NewMemoryStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := newManager(t, memStore, testclock.New())
 	s, err := mem.Create(context.Background(), session.Meta{UserID: "alice"})
 	if err != nil {
 		t.Fatal(err)
@@ -166,11 +169,11 @@ func TestRedisUnreachable(t *testing.T) {
 func TestRedisRestart(t *testing.T) {
 	srv := redistest.StartServer(t)
 	c := srv.Client()
-	st, err := session.NewRedisStore(c)
+	st, err := redisstore.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newManager(t, st, newClock())
+	m := newManager(t, st, testclock.New())
 	ctx := context.Background()
 	working := func(phase string) {
 		t.Helper()
@@ -202,21 +205,26 @@ func TestRedisRestart(t *testing.T) {
 	}
 }
 
-func TestNewRedisStoreValidates(t *testing.T) {
+func TestNewValidates(t *testing.T) {
 	tests := []struct {
 		name   string
 		client redis.UniversalClient
-		opts   []session.RedisOption
+		opts   []redisstore.Option
 	}{
 		{"nil client", nil, nil},
-		{"brace in prefix", redis.NewClient(&redis.Options{}), []session.RedisOption{session.WithKeyPrefix("app{1}:")}},
+		{"brace in prefix", redis.NewClient(&redis.Options{}), []redisstore.Option{redisstore.WithPrefix("app{1}:")}},
+		{"close brace in prefix", redis.NewClient(&redis.Options{}), []redisstore.Option{redisstore.WithPrefix("app}:")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := session.NewRedisStore(tt.client, tt.opts...); !errors.Is(err, session.ErrInvalidConfig) {
-				t.Fatalf("err = %v, want ErrInvalidConfig", err)
+			_, err := redisstore.New(tt.client, tt.opts...)
+			if !errors.Is(err, session.ErrInvalidConfig) || !errors.Is(err, authkit.ErrInvalidConfig) {
+				t.Fatalf("err = %v, want session.ErrInvalidConfig (an authkit.ErrInvalidConfig)", err)
 			}
 		})
+	}
+	if redisstore.DefaultPrefix != "authkit:session:" {
+		t.Errorf("DefaultPrefix = %q", redisstore.DefaultPrefix)
 	}
 }
 
@@ -224,7 +232,7 @@ func TestNewRedisStoreValidates(t *testing.T) {
 // closed with ErrUnavailable instead of panicking or loading.
 func TestRedisCorruptRecord(t *testing.T) {
 	st, c, _ := newRedis(t)
-	m := newManager(t, st, newClock())
+	m := newManager(t, st, testclock.New())
 	ctx := context.Background()
 	tests := []struct {
 		name, value string
@@ -254,7 +262,7 @@ func FuzzDecodeRecord(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		rec, err := session.DecodeRecord(v)
+		rec, err := redisstore.DecodeRecord(v)
 		if err != nil {
 			if !errors.Is(err, session.ErrUnavailable) {
 				t.Fatalf("error %v is not ErrUnavailable", err)
@@ -265,4 +273,32 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatal("nil record without an error")
 		}
 	})
+}
+
+// TestOldLayoutIsNotRead: a record under the key layout before this
+// package (s:{hash}, indexed under a hex tag of the user) is not loaded,
+// so a session from before the upgrade, which the new per-user index does
+// not hold, cannot escape "log out everywhere": its user signs in again.
+func TestOldLayoutIsNotRead(t *testing.T) {
+	st, c, prefix := newRedis(t)
+	m := newManager(t, st, testclock.New())
+	ctx := context.Background()
+	s, err := m.Create(ctx, session.Meta{UserID: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, err := c.Get(ctx, st.SessionKey(s)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := prefix + "s:{" + s.ID().Hash().String() + "}"
+	if err := c.Del(ctx, st.SessionKey(s)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(ctx, old, val, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Load(ctx, s.ID().Secret()); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("Load of a session under the old layout: %v, want ErrNotFound", err)
+	}
 }

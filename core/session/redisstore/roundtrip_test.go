@@ -1,4 +1,4 @@
-package session_test
+package redisstore_test
 
 import (
 	"context"
@@ -8,7 +8,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/authkit-go/authkit/core/authtest/redistest"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
+	"github.com/authkit-go/authkit/core/session/redisstore"
 )
 
 func TestRedisRoundTrips(t *testing.T) {
@@ -20,11 +22,11 @@ func TestRedisRoundTrips(t *testing.T) {
 	c := redis.NewClient(opts)
 	t.Cleanup(func() { _ = c.Close() })
 	hook := redistest.CountRoundTrips(c)
-	st, err := session.NewRedisStore(c, session.WithKeyPrefix(redistest.Prefix(t)))
+	st, err := redisstore.New(c, redisstore.WithPrefix(redistest.Prefix(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := newClock()
+	clk := testclock.New()
 	m := newManager(t, st, clk)
 	ctx := context.Background()
 	s, err := m.Create(ctx, session.Meta{UserID: "alice"}) // also loads the scripts
