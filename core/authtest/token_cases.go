@@ -13,7 +13,7 @@ import (
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/token"
-	"github.com/authkit-go/authkit/core/token/tokenstore"
+	tokenredis "github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
 // tokenApp is the app every token case runs against.
@@ -249,7 +249,7 @@ func runTokenCases(t *testing.T, f Factory) {
 	t.Run("revocation store unavailable: 503", func(t *testing.T) {
 		client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1})
 		t.Cleanup(func() { client.Close() })
-		store, err := tokenstore.NewRedis(client)
+		store, err := tokenredis.New(client)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,7 @@ import (
 	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
+	tokenredis "github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
 // linkFixture is an issuer and a session manager linked by a guard, on
@@ -35,7 +36,7 @@ type linkFixture struct {
 func newLinkFixture(t *testing.T, onRedis bool) *linkFixture {
 	t.Helper()
 	f := &linkFixture{}
-	tokStore := tokenstore.Store(tokenstore.NewMemory())
+	tokStore := tokenstore.Store(tokenstore.NewMemoryStore())
 	sessStore, err := session.NewMemoryStore()
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,7 @@ func newLinkFixture(t *testing.T, onRedis bool) *linkFixture {
 		}
 		tc, sc := client(), client()
 		f.tokTrips, f.sessTrips = redistest.CountRoundTrips(tc), redistest.CountRoundTrips(sc)
-		if tokStore, err = tokenstore.NewRedis(tc, tokenstore.WithPrefix(prefix+"tok:")); err != nil {
+		if tokStore, err = tokenredis.New(tc, tokenredis.WithPrefix(prefix+"tok:")); err != nil {
 			t.Fatal(err)
 		}
 		if sessionStore, err = sessionredis.New(sc, sessionredis.WithPrefix(prefix+"sess:")); err != nil {

@@ -17,7 +17,7 @@
 //	iss, err := token.NewIssuer(keys,
 //		token.WithIssuer("https://auth.example.com"),
 //		token.WithAudience("api"),
-//		token.WithStore(store), // tokenstore.NewRedis(client) when running more than one instance
+//		token.WithStore(store), // redisstore.New(client) (tokenstore/redisstore) for more than one instance
 //	)
 //	if err != nil { ... }
 //	http.Handle("GET /.well-known/jwks.json", keys.JWKSHandler())

@@ -1,6 +1,11 @@
 package token
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/authkit-go/authkit/core/authkit"
+)
 
 // Sentinel errors. Every verification failure wraps one of the specific
 // sentinels below and also ErrInvalid, so a caller can branch on the cause
@@ -52,8 +57,8 @@ var (
 
 	// ErrUnavailable reports that the revocation store or the remote key
 	// set could not be reached; the caller should answer 503, not 401. It
-	// does not wrap ErrInvalid.
-	ErrUnavailable = errors.New("token: backend unavailable")
+	// wraps authkit.ErrUnavailable, not ErrInvalid.
+	ErrUnavailable = fmt.Errorf("token: backend unavailable: %w", authkit.ErrUnavailable)
 
 	// ErrInvalidKey reports key material that cannot be used: unparsable,
 	// of the wrong type for the algorithm, or too weak (an RSA modulus under

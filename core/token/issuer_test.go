@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
+	"github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
 // clockAt returns a settable test clock showing t.
@@ -56,7 +58,9 @@ func newIssuerFixture(t testing.TB, store func(now func() time.Time) tokenstore.
 	t.Helper()
 	clk := clockAt(time.Date(2026, 11, 28, 12, 0, 0, 123e6, time.UTC))
 	if store == nil {
-		store = func(now func() time.Time) tokenstore.Store { return tokenstore.NewMemory(tokenstore.WithClock(now)) }
+		store = func(now func() time.Time) tokenstore.Store {
+			return tokenstore.NewMemoryStore(tokenstore.WithClock(now))
+		}
 	}
 	keys, err := NewKeySet(testKey(t, ES256))
 	if err != nil {
@@ -73,7 +77,7 @@ func newIssuerFixture(t testing.TB, store func(now func() time.Time) tokenstore.
 
 func redisStore(t testing.TB) func(now func() time.Time) tokenstore.Store {
 	return func(now func() time.Time) tokenstore.Store {
-		s, err := tokenstore.NewRedis(redistest.Client(t), tokenstore.WithPrefix(redistest.Prefix(t)), tokenstore.WithClock(now))
+		s, err := redisstore.New(redistest.Client(t), redisstore.WithPrefix(redistest.Prefix(t)), redisstore.WithClock(now))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +94,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, store func(func() time.Tim
 	t.Run("cluster", func(t *testing.T) {
 		c := redistest.ClusterClient(t)
 		fn(t, func(now func() time.Time) tokenstore.Store {
-			s, err := tokenstore.NewRedis(c, tokenstore.WithPrefix(redistest.PrefixFor(t, c)), tokenstore.WithClock(now))
+			s, err := redisstore.New(c, redisstore.WithPrefix(redistest.PrefixFor(t, c)), redisstore.WithClock(now))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -395,8 +399,8 @@ func TestAuthenticateStoreUnavailable(t *testing.T) {
 	pair, _ := f.iss.IssuePair(ctx, Subject{ID: "u1"})
 	f.iss.cfg.store = unavailableStore{f.iss.cfg.store}
 	_, err := f.iss.Authenticate(ctx, pair.AccessToken)
-	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalid) {
-		t.Errorf("error = %v, want ErrUnavailable (not ErrInvalid)", err)
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalid) || !errors.Is(err, authkit.ErrUnavailable) {
+		t.Errorf("error = %v, want ErrUnavailable (an authkit.ErrUnavailable, not an ErrInvalid)", err)
 	}
 }
 

@@ -35,7 +35,7 @@ func logoutTrialIssuers(t *testing.T, st tokenstore.Store, clocks ...func() time
 // forEachStore hands it out).
 func makeStore(store func(func() time.Time) tokenstore.Store, now func() time.Time) tokenstore.Store {
 	if store == nil {
-		return tokenstore.NewMemory(tokenstore.WithClock(now))
+		return tokenstore.NewMemoryStore(tokenstore.WithClock(now))
 	}
 	return store(now)
 }

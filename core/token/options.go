@@ -97,7 +97,7 @@ func newConfig(t target, opts []Option) (config, error) {
 		if c.store == nil {
 			// The default store shares the issuer's clock, or a revocation
 			// made under WithClock would look expired to the store.
-			c.store = tokenstore.NewMemory(tokenstore.WithClock(c.now))
+			c.store = tokenstore.NewMemoryStore(tokenstore.WithClock(c.now))
 		}
 		if c.audit == nil {
 			c.audit = audit.Default()
@@ -250,8 +250,8 @@ func WithType(typ string) Option {
 }
 
 // WithStore sets the revocation and refresh-family store, shared by every
-// instance of a service (use tokenstore.NewRedis for more than one). Applies
-// to Issuer. Default: tokenstore.NewMemory().
+// instance of a service (use the Redis store of tokenstore/redisstore for
+// more than one). Applies to Issuer. Default: tokenstore.NewMemoryStore().
 func WithStore(s tokenstore.Store) Option {
 	return func(c *config) error {
 		if err := c.only("WithStore", forIssuer); err != nil {

@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/authkit-go/authkit/core/authkit"
 )
 
 type jwksServer struct {
@@ -144,8 +146,8 @@ func TestRemoteKeySetFailures(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrUnavailable) {
-				t.Errorf("error = %v, want ErrUnavailable", err)
+			if !errors.Is(err, ErrUnavailable) || !errors.Is(err, authkit.ErrUnavailable) {
+				t.Errorf("error = %v, want ErrUnavailable (an authkit.ErrUnavailable)", err)
 			}
 		})
 	}

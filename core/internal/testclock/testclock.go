@@ -20,6 +20,9 @@ type Clock struct {
 // New returns a Clock at Start.
 func New() *Clock { return &Clock{now: Start} }
 
+// At returns a Clock at t. Never advanced, it is a fixed clock.
+func At(t time.Time) *Clock { return &Clock{now: t} }
+
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
@@ -39,4 +42,16 @@ func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
+}
+
+// Ticking returns a clock function that moves c forward by step before
+// every reading, so that no two readings show the same instant, as on a
+// busy host.
+func (c *Clock) Ticking(step time.Duration) func() time.Time {
+	return func() time.Time {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.now = c.now.Add(step)
+		return c.now
+	}
 }

@@ -10,20 +10,24 @@
 // compared across hosts. A family the store no longer holds revokes every
 // token carrying it.
 //
-// Two implementations satisfy Store: Memory, the bounded embedded default
-// for a single process and for development (see Memory for its capacity
-// rules), and Redis, for production and several instances sharing state
-// (single server, Sentinel or Cluster). Revoked, the per-request check, is
-// one map lookup in memory and one round trip on Redis; so is a refresh.
+// Two implementations satisfy Store: MemoryStore, the bounded embedded
+// default for a single process and for development (see MemoryStore for
+// its capacity rules), and the Redis store of
+// core/token/tokenstore/redisstore, for production and several instances
+// sharing state (single server, Sentinel or Cluster), in its own package so
+// that an application without Redis never links go-redis. Revoked, the
+// per-request check, is one map lookup in memory and one round trip on
+// Redis; so is a refresh. Any Store, a third-party one included, proves
+// itself with the conformance suite core/token/tokenstore/storetest.
 //
 // Wiring:
 //
 //	// one process:
-//	store := tokenstore.NewMemory(tokenstore.WithMaxEntries(500_000))
+//	store := tokenstore.NewMemoryStore(tokenstore.WithMaxEntries(500_000))
 //
-//	// several instances:
+//	// several instances (core/token/tokenstore/redisstore):
 //	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-//	store, err := tokenstore.NewRedis(rdb, tokenstore.WithPrefix("myapp:tok:"))
+//	store, err := redisstore.New(rdb, redisstore.WithPrefix("myapp:tok:"))
 //	if err != nil {
 //		return err
 //	}
@@ -38,6 +42,9 @@
 //	}
 //
 // Errors are sentinels to test with errors.Is: ErrReused, ErrFamilyRevoked,
-// ErrFamilyUnknown, ErrFamilyExists, ErrInvalid and ErrUnavailable. A store
-// error never means "not revoked": Revoked answers true alongside any error.
+// ErrFamilyUnknown, ErrFamilyExists, ErrInvalid (a bad argument),
+// ErrInvalidConfig (a bad constructor option; it wraps
+// authkit.ErrInvalidConfig) and ErrUnavailable (it wraps
+// authkit.ErrUnavailable). A store error never means "not revoked":
+// Revoked answers true alongside any error.
 package tokenstore

@@ -1,6 +1,11 @@
 package tokenstore
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/authkit-go/authkit/core/authkit"
+)
 
 // Sentinel errors. Branch on them with errors.Is: the stores wrap them with
 // context (and, for ErrUnavailable, with the underlying Redis error).
@@ -23,17 +28,24 @@ var (
 	ErrFamilyExists = errors.New("tokenstore: token family already exists")
 
 	// ErrUnavailable wraps Redis and network errors. Callers map it to 503
-	// and must never treat it as "not revoked" or "allowed".
-	ErrUnavailable = errors.New("tokenstore: store unavailable")
+	// and must never treat it as "not revoked" or "allowed". It wraps
+	// authkit.ErrUnavailable.
+	ErrUnavailable = fmt.Errorf("tokenstore: store unavailable: %w", authkit.ErrUnavailable)
 
-	// ErrFull reports that a Memory store holds its maximum number of live
+	// ErrFull reports that a MemoryStore holds its maximum number of live
 	// entries and will not evict one. It matches ErrUnavailable too, so
 	// callers answer 503 rather than allow anything.
 	ErrFull error = fullError{}
 
-	// ErrInvalid reports an unusable argument: an empty subject, jti or
-	// family id, a non-positive generation ttl, or next == used.
+	// ErrInvalid reports an unusable argument to a Store method: an empty
+	// subject, jti or family id, a non-positive generation ttl, or next ==
+	// used.
 	ErrInvalid = errors.New("tokenstore: invalid argument")
+
+	// ErrInvalidConfig reports a constructor or option that cannot be
+	// applied: a nil Redis client, a key prefix holding a brace. It wraps
+	// authkit.ErrInvalidConfig.
+	ErrInvalidConfig = fmt.Errorf("tokenstore: %w", authkit.ErrInvalidConfig)
 )
 
 // ReuseError is the ErrReused that RotateFamily returns. Count is how many

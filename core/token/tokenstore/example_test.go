@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
 
 func Example() {
 	ctx := context.Background()
-	store := tokenstore.NewMemory()
+	store := tokenstore.NewMemoryStore()
 
 	issued := time.Now()
 	_ = store.RevokeToken(ctx, "user-42", "jti-1", issued.Add(15*time.Minute))
@@ -31,9 +29,9 @@ func Example() {
 	// jti-2 revoked: false
 }
 
-func ExampleMemory_RevokeSubject() {
+func ExampleMemoryStore_RevokeSubject() {
 	ctx := context.Background()
-	store := tokenstore.NewMemory()
+	store := tokenstore.NewMemoryStore()
 
 	exp := time.Now().Add(time.Hour)
 	gen, _ := store.StartFamily(ctx, tokenstore.Family{ID: "fam-1", Subject: "user-42", JTI: "refresh-a", Exp: exp})
@@ -49,9 +47,9 @@ func ExampleMemory_RevokeSubject() {
 	// Output: true false 1
 }
 
-func ExampleMemory_errorChecking() {
+func ExampleMemoryStore_errorChecking() {
 	ctx := context.Background()
-	store := tokenstore.NewMemory()
+	store := tokenstore.NewMemoryStore()
 	exp := time.Now().Add(14 * 24 * time.Hour)
 
 	_, _ = store.StartFamily(ctx, tokenstore.Family{ID: "fam-1", Subject: "user-42", JTI: "refresh-a", Exp: exp})
@@ -74,19 +72,4 @@ func ExampleMemory_errorChecking() {
 		fmt.Println("answer 400")
 	}
 	// Output: reuse detected: family revoked, audit it, answer 401
-}
-
-func ExampleNewRedis() {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	store, err := tokenstore.NewRedis(rdb, tokenstore.WithPrefix("myapp:tok:"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	revoked, err := store.Revoked(context.Background(), "user-42", "jti-1", "", 0)
-	if errors.Is(err, tokenstore.ErrUnavailable) {
-		fmt.Println("answer 503, never allow")
-		return
-	}
-	fmt.Println(revoked)
 }

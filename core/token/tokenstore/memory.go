@@ -4,13 +4,15 @@ import (
 	"container/heap"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
 )
 
-// Memory is the embedded Store: bounded, safe for concurrent use, and
+// MemoryStore is the embedded Store: bounded, safe for concurrent use, and
 // without background goroutines. Its state is lost on restart and not
 // shared between processes: production, and anything with more than one
 // instance, uses the Redis store.
@@ -31,7 +33,7 @@ import (
 //
 // Every write removes up to a few dozen expired entries, so expired entries
 // are swept as the store is used; reads ignore them.
-type Memory struct {
+type MemoryStore struct {
 	now        func() time.Time
 	max        int // entries in all
 	families   int // entries families and subject records may fill
@@ -71,18 +73,28 @@ type entry struct {
 	purposes []*entry // live purpose families, oldest first
 }
 
-// NewMemory returns an empty in-memory Store.
-func NewMemory(opts ...MemoryOption) *Memory {
+// NewMemoryStore returns an empty in-memory Store.
+func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 	c := newMemoryConfig(opts)
-	return &Memory{
+	return &MemoryStore{
 		now: c.now, max: c.maxEntries, families: c.maxEntries - (c.maxEntries+9)/10,
 		perSubject: c.maxPerSubject, items: make(map[[sha256.Size]byte]*entry),
 	}
 }
 
+// Memory is the former name of MemoryStore.
+//
+// Deprecated: use MemoryStore.
+type Memory = MemoryStore
+
+// NewMemory is the former name of NewMemoryStore.
+//
+// Deprecated: use NewMemoryStore.
+func NewMemory(opts ...MemoryOption) *MemoryStore { return NewMemoryStore(opts...) }
+
 // Len reports how many entries the store holds, expired ones not yet swept
 // included.
-func (m *Memory) Len() int {
+func (m *MemoryStore) Len() int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return len(m.items)
@@ -92,7 +104,7 @@ func subjectKey(sub string) [sha256.Size]byte        { return digest(kindGen, su
 func familyKey(sub, family string) [sha256.Size]byte { return digest(kindFamily, sub, family) }
 
 // RevokeToken implements Store.
-func (m *Memory) RevokeToken(_ context.Context, sub, jti string, exp time.Time) error {
+func (m *MemoryStore) RevokeToken(_ context.Context, sub, jti string, exp time.Time) error {
 	if sub == "" || jti == "" {
 		return fmt.Errorf("%w: empty subject or jti", ErrInvalid)
 	}
@@ -117,7 +129,7 @@ func (m *Memory) RevokeToken(_ context.Context, sub, jti string, exp time.Time) 
 }
 
 // RevokeSubject implements Store.
-func (m *Memory) RevokeSubject(_ context.Context, sub string, ttl time.Duration) error {
+func (m *MemoryStore) RevokeSubject(_ context.Context, sub string, ttl time.Duration) error {
 	if sub == "" {
 		return fmt.Errorf("%w: empty subject", ErrInvalid)
 	}
@@ -145,7 +157,7 @@ func (m *Memory) RevokeSubject(_ context.Context, sub string, ttl time.Duration)
 }
 
 // Revoked implements Store.
-func (m *Memory) Revoked(_ context.Context, sub, jti, family string, gen uint64) (bool, error) {
+func (m *MemoryStore) Revoked(_ context.Context, sub, jti, family string, gen uint64) (bool, error) {
 	if sub == "" || jti == "" {
 		return true, fmt.Errorf("%w: empty subject or jti", ErrInvalid)
 	}
@@ -167,9 +179,9 @@ func (m *Memory) Revoked(_ context.Context, sub, jti, family string, gen uint64)
 }
 
 // StartFamily implements Store.
-func (m *Memory) StartFamily(_ context.Context, f Family) (uint64, error) {
-	if f.ID == "" || f.Subject == "" || f.JTI == "" {
-		return 0, fmt.Errorf("%w: empty family, subject or jti", ErrInvalid)
+func (m *MemoryStore) StartFamily(_ context.Context, f Family) (uint64, error) {
+	if err := f.Validate(); err != nil {
+		return 0, err
 	}
 	now := unixNano(m.now())
 	end := unixNano(f.Exp)
@@ -218,12 +230,9 @@ func (m *Memory) StartFamily(_ context.Context, f Family) (uint64, error) {
 }
 
 // RotateFamily implements Store.
-func (m *Memory) RotateFamily(_ context.Context, r Rotation) error {
-	if r.Subject == "" || r.Family == "" || r.Used == "" || r.Next == "" {
-		return fmt.Errorf("%w: empty subject, family or jti", ErrInvalid)
-	}
-	if r.Used == r.Next {
-		return fmt.Errorf("%w: next jti equals the used one", ErrInvalid)
+func (m *MemoryStore) RotateFamily(_ context.Context, r Rotation) error {
+	if err := r.Validate(); err != nil {
+		return err
 	}
 	now := unixNano(m.now())
 	usedKey := digest(kindFamJTI, r.Used, "")
@@ -257,7 +266,7 @@ func (m *Memory) RotateFamily(_ context.Context, r Rotation) error {
 
 // RevokeFamily implements Store. It never adds an entry: an unknown family
 // is revoked already.
-func (m *Memory) RevokeFamily(_ context.Context, sub, family string) error {
+func (m *MemoryStore) RevokeFamily(_ context.Context, sub, family string) error {
 	if sub == "" || family == "" {
 		return fmt.Errorf("%w: empty subject or family", ErrInvalid)
 	}
@@ -280,7 +289,7 @@ func (s *entry) list(purpose bool) []*entry {
 
 // live returns the unexpired entry under key, removing an expired one.
 // m.mu must be held for writing.
-func (m *Memory) live(key [sha256.Size]byte, now int64) *entry {
+func (m *MemoryStore) live(key [sha256.Size]byte, now int64) *entry {
 	e := m.items[key]
 	if e == nil {
 		return nil
@@ -294,7 +303,7 @@ func (m *Memory) live(key [sha256.Size]byte, now int64) *entry {
 
 // sweep removes up to sweepPerWrite expired entries, so that a write's
 // latency stays bounded even after a large batch expires at once.
-func (m *Memory) sweep(now int64) {
+func (m *MemoryStore) sweep(now int64) {
 	for i := 0; i < sweepPerWrite && len(m.byExp) > 0 && now >= m.byExp[0].exp; i++ {
 		m.remove(m.byExp[0])
 	}
@@ -304,19 +313,19 @@ func (m *Memory) sweep(now int64) {
 // many expired entries as that takes. Live entries are never evicted here:
 // dropping a revocation would re-allow a revoked token (fail open), and
 // dropping another subject's family would sign that subject out.
-func (m *Memory) room(n, limit int, now int64) bool {
+func (m *MemoryStore) room(n, limit int, now int64) bool {
 	for len(m.items)+n > limit && len(m.byExp) > 0 && now >= m.byExp[0].exp {
 		m.remove(m.byExp[0])
 	}
 	return len(m.items)+n <= limit
 }
 
-func (m *Memory) add(e *entry) {
+func (m *MemoryStore) add(e *entry) {
 	m.items[e.key] = e
 	heap.Push(&m.byExp, e)
 }
 
-func (m *Memory) remove(e *entry) {
+func (m *MemoryStore) remove(e *entry) {
 	heap.Remove(&m.byExp, e.idx)
 	delete(m.items, e.key)
 	if s := e.owner; s != nil {
@@ -335,7 +344,7 @@ func (m *Memory) remove(e *entry) {
 }
 
 // extend moves e's expiry to end if that is later; entries never shrink.
-func (m *Memory) extend(e *entry, end int64) {
+func (m *MemoryStore) extend(e *entry, end int64) {
 	if end > e.exp {
 		e.exp = end
 		heap.Fix(&m.byExp, e.idx)
@@ -366,4 +375,45 @@ func (h *expiryHeap) Pop() any {
 	old[n-1] = nil
 	*h = old[:n-1]
 	return e
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// Domain separators keep hashes of different kinds of id apart.
+const (
+	kindJTI    = 'j' // revoked jti of a subject
+	kindGen    = 'g' // subject record (generation, sign-ins)
+	kindFamily = 'f' // refresh-token family, under the subject
+	kindFamJTI = 'r' // refresh jti within a family
+)
+
+// digest hashes kind || uvarint(len(a)) || a || b. Ids up to a few hundred
+// bytes are hashed from a stack buffer without allocating.
+func digest(kind byte, a, b string) [sha256.Size]byte {
+	var buf [256]byte
+	p := append(buf[:0], kind)
+	p = binary.AppendUvarint(p, uint64(len(a)))
+	p = append(p, a...)
+	p = append(p, b...)
+	return sha256.Sum256(p)
+}
+
+// unixNano is t in nanoseconds since the epoch, saturating instead of
+// overflowing for times outside 1678..2262.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+// addNano is now+d, saturating.
+func addNano(now int64, d time.Duration) int64 {
+	if d > 0 && now > math.MaxInt64-int64(d) {
+		return math.MaxInt64
+	}
+	return now + int64(d)
 }

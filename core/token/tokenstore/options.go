@@ -8,8 +8,7 @@ import (
 const (
 	defaultMaxEntries = 100_000
 	defaultPerSubject = 32
-	defaultPrefix     = "authkit:tok:"
-	sweepPerWrite     = 64 // expired entries a Memory write removes at most
+	sweepPerWrite     = 64 // expired entries a MemoryStore write removes at most
 )
 
 type memoryConfig struct {
@@ -18,69 +17,28 @@ type memoryConfig struct {
 	now           func() time.Time
 }
 
-type redisConfig struct {
-	prefix string
-	now    func() time.Time
-}
-
 func newMemoryConfig(opts []MemoryOption) memoryConfig {
 	c := memoryConfig{maxEntries: defaultMaxEntries, maxPerSubject: defaultPerSubject, now: time.Now}
 	for _, o := range opts {
 		if o != nil {
-			o.applyMemory(&c)
+			o(&c)
 		}
 	}
 	return c
 }
 
-func newRedisConfig(opts []RedisOption) redisConfig {
-	c := redisConfig{prefix: defaultPrefix, now: time.Now}
-	for _, o := range opts {
-		if o != nil {
-			o.applyRedis(&c)
+// MemoryOption configures NewMemoryStore. (The Redis store's options live
+// in core/token/tokenstore/redisstore.)
+type MemoryOption func(*memoryConfig)
+
+// WithClock sets the clock the store reads the current time from; it
+// decides expiry with it. A nil clock is ignored. Default: time.Now.
+func WithClock(now func() time.Time) MemoryOption {
+	return func(c *memoryConfig) {
+		if now != nil {
+			c.now = now
 		}
 	}
-	return c
-}
-
-// MemoryOption configures NewMemory.
-type MemoryOption interface {
-	applyMemory(*memoryConfig)
-}
-
-// RedisOption configures NewRedis.
-type RedisOption interface {
-	applyRedis(*redisConfig)
-}
-
-// Option is accepted by both NewMemory and NewRedis.
-type Option interface {
-	MemoryOption
-	RedisOption
-}
-
-type memoryOption func(*memoryConfig)
-
-func (o memoryOption) applyMemory(c *memoryConfig) { o(c) }
-
-type redisOption func(*redisConfig)
-
-func (o redisOption) applyRedis(c *redisConfig) { o(c) }
-
-type clockOption func() time.Time
-
-func (o clockOption) applyMemory(c *memoryConfig) { c.now = o }
-func (o clockOption) applyRedis(c *redisConfig)   { c.now = o }
-
-// WithClock sets the clock the store reads the current time from. The Memory
-// store decides expiry with it; the Redis store computes TTLs (exp - now)
-// with it, while Redis itself expires keys by its own clock. A nil clock is
-// ignored. Default: time.Now.
-func WithClock(now func() time.Time) Option {
-	if now == nil {
-		return clockOption(time.Now)
-	}
-	return clockOption(now)
 }
 
 // WithMaxEntries bounds the number of entries (families, subject records
@@ -96,11 +54,11 @@ func WithClock(now func() time.Time) Option {
 // which is shared and bounded by Redis itself. Values below 1 are ignored.
 // Default: 100000.
 func WithMaxEntries(n int) MemoryOption {
-	return memoryOption(func(c *memoryConfig) {
+	return func(c *memoryConfig) {
 		if n >= 1 {
 			c.maxEntries = n
 		}
-	})
+	}
 }
 
 // WithMaxFamiliesPerSubject caps the live sign-ins (refresh families) one
@@ -111,17 +69,9 @@ func WithMaxEntries(n int) MemoryOption {
 // towards the sign-ins nor end one. So no single account can fill the
 // store. Values below 1 are ignored. Default: 32.
 func WithMaxFamiliesPerSubject(n int) MemoryOption {
-	return memoryOption(func(c *memoryConfig) {
+	return func(c *memoryConfig) {
 		if n >= 1 {
 			c.maxPerSubject = n
 		}
-	})
-}
-
-// WithPrefix sets the prefix of every Redis key the store writes, so several
-// applications can share one Redis. It must not contain '{' or '}', which
-// would break Cluster hash tags; NewRedis rejects such a prefix.
-// Default: "authkit:tok:".
-func WithPrefix(prefix string) RedisOption {
-	return redisOption(func(c *redisConfig) { c.prefix = prefix })
+	}
 }

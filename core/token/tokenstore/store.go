@@ -2,14 +2,14 @@ package tokenstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"math"
+	"fmt"
 	"time"
 )
 
 // Store keeps token revocations and refresh-token families. It is
-// implemented by *Memory and *Redis; both are safe for concurrent use.
+// implemented by *MemoryStore and by the Redis store of
+// core/token/tokenstore/redisstore; both are safe for concurrent use, and
+// storetest.Run checks any implementation against the contract below.
 //
 // Subject ids, family ids and jtis are opaque strings of any byte content;
 // the stores hash them, so their length and bytes never reach a key or a map
@@ -98,63 +98,24 @@ type Rotation struct {
 	Exp time.Time
 }
 
-var (
-	_ Store = (*Memory)(nil)
-	_ Store = (*Redis)(nil)
-)
-
-// Domain separators keep hashes of different kinds of id apart.
-const (
-	kindJTI     = 'j' // revoked jti of a subject
-	kindGen     = 'g' // subject record (generation, sign-ins)
-	kindFamily  = 'f' // refresh-token family, under the subject
-	kindFamJTI  = 'r' // refresh jti within a family
-	kindSubject = 's' // subject hash tag
-)
-
-// digest hashes kind || uvarint(len(a)) || a || b. Ids up to a few hundred
-// bytes are hashed from a stack buffer without allocating.
-func digest(kind byte, a, b string) [sha256.Size]byte {
-	var buf [256]byte
-	p := append(buf[:0], kind)
-	p = binary.AppendUvarint(p, uint64(len(a)))
-	p = append(p, a...)
-	p = append(p, b...)
-	return sha256.Sum256(p)
-}
-
-// unixNano is t in nanoseconds since the epoch, saturating instead of
-// overflowing for times outside 1678..2262.
-func unixNano(t time.Time) int64 {
-	switch {
-	case t.After(time.Unix(0, math.MaxInt64)):
-		return math.MaxInt64
-	case t.Before(time.Unix(0, math.MinInt64)):
-		return math.MinInt64
+// Validate reports an unusable Family: an empty ID, Subject or JTI
+// (ErrInvalid). Stores call it first in StartFamily.
+func (f Family) Validate() error {
+	if f.ID == "" || f.Subject == "" || f.JTI == "" {
+		return fmt.Errorf("%w: empty family, subject or jti", ErrInvalid)
 	}
-	return t.UnixNano()
+	return nil
 }
 
-// addNano is now+d, saturating.
-func addNano(now int64, d time.Duration) int64 {
-	if d > 0 && now > math.MaxInt64-int64(d) {
-		return math.MaxInt64
+// Validate reports an unusable Rotation: an empty Subject, Family, Used or
+// Next, or Next equal to Used (ErrInvalid). Stores call it first in
+// RotateFamily.
+func (r Rotation) Validate() error {
+	if r.Subject == "" || r.Family == "" || r.Used == "" || r.Next == "" {
+		return fmt.Errorf("%w: empty subject, family or jti", ErrInvalid)
 	}
-	return now + int64(d)
-}
-
-// ceilMilli rounds a positive duration up to whole milliseconds (at least 1)
-// so Redis never expires an entry before the token it guards.
-// The result stays within what a time.Duration of milliseconds can hold.
-func ceilMilli(d time.Duration) int64 {
-	ms := int64(d / time.Millisecond)
-	if d%time.Millisecond != 0 && ms < math.MaxInt64/int64(time.Millisecond) {
-		ms++
+	if r.Used == r.Next {
+		return fmt.Errorf("%w: next jti equals the used one", ErrInvalid)
 	}
-	return max(ms, 1)
-}
-
-// px is d rounded up to whole milliseconds, for SET PX.
-func px(d time.Duration) time.Duration {
-	return time.Duration(ceilMilli(d)) * time.Millisecond
+	return nil
 }

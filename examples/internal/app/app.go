@@ -30,6 +30,7 @@ import (
 	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
+	tokenredis "github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
 // MaxBodyBytes caps request bodies read by the flows. Framework handlers
@@ -116,7 +117,7 @@ func New(cfg Config) (*App, error) {
 		a.admins[canon] = true
 	}
 
-	var tokStore tokenstore.Store = tokenstore.NewMemory()
+	var tokStore tokenstore.Store = tokenstore.NewMemoryStore()
 	var sessStore session.Store
 	if cfg.RedisURL != "" {
 		if strings.ContainsAny(cfg.RedisPrefix, "{}") {
@@ -127,7 +128,7 @@ func New(cfg Config) (*App, error) {
 			return nil, err
 		}
 		a.redis = redis.NewClient(opts)
-		if tokStore, err = tokenstore.NewRedis(a.redis, tokenstore.WithPrefix(cfg.RedisPrefix+"tok:")); err != nil {
+		if tokStore, err = tokenredis.New(a.redis, tokenredis.WithPrefix(cfg.RedisPrefix+"tok:")); err != nil {
 			return nil, err
 		}
 		if sessStore, err = sessionredis.New(a.redis, sessionredis.WithPrefix(cfg.RedisPrefix+"session:")); err != nil {

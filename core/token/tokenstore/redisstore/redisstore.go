@@ -1,53 +1,83 @@
-package tokenstore
+package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/authkit-go/authkit/core/internal/rediskey"
+	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
 
-// Redis is the shared Store, for several instances of an application. It
-// works with a single server, Sentinel and Cluster through
-// redis.UniversalClient.
-//
-// Key layout (P is the prefix, S is base64url(sha256(subject))[:22], so any
-// byte in an id is safe in a key and a hash tag):
-//
-//	P{S}:jti:<base64url(sha256(jti))>  revoked jti, TTL = remaining lifetime
-//	P{S}:gen                           the subject's generation (decimal), TTL >= each of its families'
-//	P{S}:fam:<base64url(sha256(fam))>  family: "a" or "r" (active/revoked), the hash of the
-//	                                   current refresh jti, then the replay count if any
-//
-// Every key of one subject shares its hash tag, so Revoked is one MGET and
-// each family operation one script, in one Cluster slot. The family sits
-// beside the generation so that rotating it checks the generation
-// atomically: log-out-everywhere and a concurrent refresh are ordered by
-// Redis, not by any host's clock.
-//
-// Every Redis error is returned wrapped in ErrUnavailable.
-type Redis struct {
+// DefaultPrefix starts every key the store writes unless WithPrefix says
+// otherwise.
+const DefaultPrefix = "authkit:tok:"
+
+// Store is the shared tokenstore.Store, for several instances of an
+// application. It works with a single server, Sentinel and Cluster through
+// redis.UniversalClient; see the package documentation for the key layout.
+// Every Redis error is returned wrapped in tokenstore.ErrUnavailable.
+type Store struct {
 	c      redis.UniversalClient
 	prefix string
 	now    func() time.Time
 }
 
-// NewRedis returns a Store keeping its state in Redis through c. It fails if
-// c is nil or the prefix contains a hash-tag brace.
-func NewRedis(c redis.UniversalClient, opts ...RedisOption) (*Redis, error) {
+var _ tokenstore.Store = (*Store)(nil)
+
+type config struct {
+	prefix string
+	now    func() time.Time
+}
+
+// Option configures New.
+type Option func(*config)
+
+// WithPrefix sets the prefix of every key the store writes, so several
+// applications can share one Redis. It must not contain '{' or '}', which
+// would break Cluster hash tags; New rejects such a prefix.
+// Default: "authkit:tok:".
+func WithPrefix(prefix string) Option {
+	return func(c *config) { c.prefix = prefix }
+}
+
+// WithClock sets the clock the store computes TTLs with (exp − now), while
+// Redis expires keys by its own clock. A nil clock is ignored.
+// Default: time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// New returns a Store keeping its state in Redis through c, which the
+// caller keeps and closes. A nil c or a prefix with a hash-tag brace is
+// tokenstore.ErrInvalidConfig.
+func New(c redis.UniversalClient, opts ...Option) (*Store, error) {
 	if c == nil {
-		return nil, fmt.Errorf("%w: nil Redis client", ErrInvalid)
+		return nil, fmt.Errorf("%w: nil Redis client", tokenstore.ErrInvalidConfig)
 	}
-	cfg := newRedisConfig(opts)
-	if strings.ContainsAny(cfg.prefix, "{}") {
-		return nil, fmt.Errorf("%w: key prefix %q contains '{' or '}'", ErrInvalid, cfg.prefix)
+	cfg := config{prefix: DefaultPrefix, now: time.Now}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
 	}
-	return &Redis{c: c, prefix: cfg.prefix, now: cfg.now}, nil
+	if err := rediskey.CheckPrefix(cfg.prefix); err != nil {
+		return nil, fmt.Errorf("%w: %w", tokenstore.ErrInvalidConfig, err)
+	}
+	return &Store{c: c, prefix: cfg.prefix, now: cfg.now}, nil
 }
 
 // revokeSubjectScript raises the generation (KEYS[1]) and keeps it for at
@@ -122,10 +152,10 @@ if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SETRANGE', KEYS[1], 0, 'r
 return 0
 `)
 
-// RevokeToken implements Store. One round trip (SET PX).
-func (r *Redis) RevokeToken(ctx context.Context, sub, jti string, exp time.Time) error {
+// RevokeToken implements tokenstore.Store. One round trip (SET PX).
+func (r *Store) RevokeToken(ctx context.Context, sub, jti string, exp time.Time) error {
 	if sub == "" || jti == "" {
-		return fmt.Errorf("%w: empty subject or jti", ErrInvalid)
+		return fmt.Errorf("%w: empty subject or jti", tokenstore.ErrInvalid)
 	}
 	d := exp.Sub(r.now())
 	if d <= 0 {
@@ -137,13 +167,13 @@ func (r *Redis) RevokeToken(ctx context.Context, sub, jti string, exp time.Time)
 	return nil
 }
 
-// RevokeSubject implements Store. One round trip (one script).
-func (r *Redis) RevokeSubject(ctx context.Context, sub string, ttl time.Duration) error {
+// RevokeSubject implements tokenstore.Store. One round trip (one script).
+func (r *Store) RevokeSubject(ctx context.Context, sub string, ttl time.Duration) error {
 	if sub == "" {
-		return fmt.Errorf("%w: empty subject", ErrInvalid)
+		return fmt.Errorf("%w: empty subject", tokenstore.ErrInvalid)
 	}
 	if ttl <= 0 {
-		return fmt.Errorf("%w: generation ttl %v is not positive", ErrInvalid, ttl)
+		return fmt.Errorf("%w: generation ttl %v is not positive", tokenstore.ErrInvalid, ttl)
 	}
 	if err := revokeSubjectScript.Run(ctx, r.c, []string{r.genKey(r.subjectTag(sub))}, ceilMilli(ttl)).Err(); err != nil {
 		return unavailable(err)
@@ -151,11 +181,11 @@ func (r *Redis) RevokeSubject(ctx context.Context, sub string, ttl time.Duration
 	return nil
 }
 
-// Revoked implements Store. One round trip (MGET of the jti, generation
+// Revoked implements tokenstore.Store. One round trip (MGET of the jti, generation
 // and family keys, which share a slot). On error it answers true.
-func (r *Redis) Revoked(ctx context.Context, sub, jti, family string, gen uint64) (bool, error) {
+func (r *Store) Revoked(ctx context.Context, sub, jti, family string, gen uint64) (bool, error) {
 	if sub == "" || jti == "" {
-		return true, fmt.Errorf("%w: empty subject or jti", ErrInvalid)
+		return true, fmt.Errorf("%w: empty subject or jti", tokenstore.ErrInvalid)
 	}
 	tag := r.subjectTag(sub)
 	keys := []string{r.jtiKey(tag, jti), r.genKey(tag)}
@@ -192,10 +222,10 @@ func (r *Redis) Revoked(ctx context.Context, sub, jti, family string, gen uint64
 	return false, nil
 }
 
-// StartFamily implements Store. One round trip (one script).
-func (r *Redis) StartFamily(ctx context.Context, f Family) (uint64, error) {
-	if f.ID == "" || f.Subject == "" || f.JTI == "" {
-		return 0, fmt.Errorf("%w: empty family, subject or jti", ErrInvalid)
+// StartFamily implements tokenstore.Store. One round trip (one script).
+func (r *Store) StartFamily(ctx context.Context, f tokenstore.Family) (uint64, error) {
+	if err := f.Validate(); err != nil {
+		return 0, err
 	}
 	tag := r.subjectTag(f.Subject)
 	d := f.Exp.Sub(r.now())
@@ -214,7 +244,7 @@ func (r *Redis) StartFamily(ctx context.Context, f Family) (uint64, error) {
 		return 0, unavailable(err)
 	}
 	if g < 0 {
-		return 0, ErrFamilyExists
+		return 0, tokenstore.ErrFamilyExists
 	}
 	return uint64(g), nil
 }
@@ -227,14 +257,11 @@ func parseGen(s string) (uint64, error) {
 	return g, nil
 }
 
-// RotateFamily implements Store. One round trip (one script, by EVALSHA;
+// RotateFamily implements tokenstore.Store. One round trip (one script, by EVALSHA;
 // the first call after a script flush adds an EVAL).
-func (r *Redis) RotateFamily(ctx context.Context, rot Rotation) error {
-	if rot.Subject == "" || rot.Family == "" || rot.Used == "" || rot.Next == "" {
-		return fmt.Errorf("%w: empty subject, family or jti", ErrInvalid)
-	}
-	if rot.Used == rot.Next {
-		return fmt.Errorf("%w: next jti equals the used one", ErrInvalid)
+func (r *Store) RotateFamily(ctx context.Context, rot tokenstore.Rotation) error {
+	if err := rot.Validate(); err != nil {
+		return err
 	}
 	var ttl int64
 	if d := rot.Exp.Sub(r.now()); d > 0 {
@@ -253,19 +280,19 @@ func (r *Redis) RotateFamily(ctx context.Context, rot Rotation) error {
 	case rotateOK:
 		return nil
 	case rotateUnknown:
-		return ErrFamilyUnknown
+		return tokenstore.ErrFamilyUnknown
 	case rotateRevoked:
-		return ErrFamilyRevoked
+		return tokenstore.ErrFamilyRevoked
 	case rotateReused:
-		return &ReuseError{Count: res[1]}
+		return &tokenstore.ReuseError{Count: res[1]}
 	}
 	return unavailable(fmt.Errorf("rotate script returned %d", res[0]))
 }
 
-// RevokeFamily implements Store. One round trip (one script).
-func (r *Redis) RevokeFamily(ctx context.Context, sub, family string) error {
+// RevokeFamily implements tokenstore.Store. One round trip (one script).
+func (r *Store) RevokeFamily(ctx context.Context, sub, family string) error {
 	if sub == "" || family == "" {
-		return fmt.Errorf("%w: empty subject or family", ErrInvalid)
+		return fmt.Errorf("%w: empty subject or family", tokenstore.ErrInvalid)
 	}
 	if err := revokeFamilyScript.Run(ctx, r.c, []string{r.familyKey(r.subjectTag(sub), family)}).Err(); err != nil {
 		return unavailable(err)
@@ -273,36 +300,53 @@ func (r *Redis) RevokeFamily(ctx context.Context, sub, family string) error {
 	return nil
 }
 
-func unavailable(err error) error {
-	if errors.Is(err, ErrUnavailable) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ErrUnavailable, err)
-}
+func unavailable(err error) error { return rediskey.Unavailable(tokenstore.ErrUnavailable, err) }
 
-// tag is base64url(sha256(kind || id))[:22]: 132 bits, no braces.
-func tag(kind byte, id string) string {
-	sum := digest(kind, id, "")
-	return base64.RawURLEncoding.EncodeToString(sum[:])[:22]
-}
+// Domain separators keep the hashes of different kinds of id apart.
+const (
+	kindJTI    = 'j' // revoked jti of a subject
+	kindFamily = 'f' // refresh-token family, under the subject
+	kindFamJTI = 'r' // refresh jti within a family
+)
 
-func famJTI(jti string) string {
-	sum := digest(kindFamJTI, jti, "")
+// hashed is base64url(sha256(kind || uvarint(len(id)) || id)): a key part
+// of fixed length, whatever the bytes of id. Ids up to a few hundred bytes
+// are hashed from a stack buffer.
+func hashed(kind byte, id string) string {
+	var buf [256]byte
+	p := binary.AppendUvarint(append(buf[:0], kind), uint64(len(id)))
+	sum := sha256.Sum256(append(p, id...))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-func (r *Redis) subjectTag(sub string) string { return tag(kindSubject, sub) }
+func famJTI(jti string) string { return hashed(kindFamJTI, jti) }
 
-func (r *Redis) jtiKey(subjectTag, jti string) string {
-	sum := digest(kindJTI, jti, "")
-	return r.prefix + "{" + subjectTag + "}:jti:" + base64.RawURLEncoding.EncodeToString(sum[:])
+// subjectTag is the subject's Cluster hash tag, braces included: every key
+// of one subject carries it, so they share a slot.
+func (r *Store) subjectTag(sub string) string { return rediskey.Tag("token", sub) }
+
+func (r *Store) jtiKey(subjectTag, jti string) string {
+	return r.prefix + subjectTag + ":jti:" + hashed(kindJTI, jti)
 }
 
-func (r *Redis) genKey(subjectTag string) string {
-	return r.prefix + "{" + subjectTag + "}:gen"
+func (r *Store) genKey(subjectTag string) string { return r.prefix + subjectTag + ":gen" }
+
+func (r *Store) familyKey(subjectTag, family string) string {
+	return r.prefix + subjectTag + ":fam:" + hashed(kindFamily, family)
 }
 
-func (r *Redis) familyKey(subjectTag, family string) string {
-	sum := digest(kindFamily, family, "")
-	return r.prefix + "{" + subjectTag + "}:fam:" + base64.RawURLEncoding.EncodeToString(sum[:])
+// ceilMilli rounds a positive duration up to whole milliseconds (at least 1)
+// so Redis never expires an entry before the token it guards.
+// The result stays within what a time.Duration of milliseconds can hold.
+func ceilMilli(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond)
+	if d%time.Millisecond != 0 && ms < math.MaxInt64/int64(time.Millisecond) {
+		ms++
+	}
+	return max(ms, 1)
+}
+
+// px is d rounded up to whole milliseconds, for SET PX.
+func px(d time.Duration) time.Duration {
+	return time.Duration(ceilMilli(d)) * time.Millisecond
 }
