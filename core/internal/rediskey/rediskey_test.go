@@ -1,6 +1,8 @@
 package rediskey
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -40,6 +42,27 @@ func TestTag(t *testing.T) {
 	}
 	if Tag("u", "ser\x00x") == Tag("user", "x") {
 		t.Fatal("kind and id run together")
+	}
+}
+
+// TestTagDefinition pins Tag to its definition for ids on both sides of
+// the stack buffer, so stored keys never move.
+func TestTagDefinition(t *testing.T) {
+	for _, n := range []int{0, 1, 200, 250, 251, 252, 1000, 1 << 20} {
+		id := strings.Repeat("x{", n)[:n]
+		h := sha256.New()
+		h.Write([]byte("kind\x00" + id))
+		want := "{" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:22] + "}"
+		if got := Tag("kind", id); got != want {
+			t.Fatalf("Tag of a %d-byte id = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func BenchmarkTag(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Tag("token", "0f8fad5b-d9cb-469f-a165-70867728950e")
 	}
 }
 
