@@ -13,7 +13,9 @@ import (
 // (errors.Is(err, ErrInvalid)). Messages never contain the token itself.
 var (
 	// ErrInvalid is wrapped by every error that rejects a presented token.
-	ErrInvalid = errors.New("token: invalid")
+	// It wraps authkit.ErrInvalidToken: guard.ProblemFor answers 401 with
+	// an invalid_token challenge.
+	ErrInvalid error = &childError{"token: invalid", authkit.ErrInvalidToken}
 	// ErrMalformed reports a token that is not a well-formed compact JWS
 	// with a strict JSON header and claims set.
 	ErrMalformed = errors.New("token: malformed")
@@ -95,3 +97,13 @@ func (r *rejection) Error() string {
 func (r *rejection) Unwrap() []error { return []error{r.kind, ErrInvalid} }
 
 func reject(kind error, detail string) error { return &rejection{kind: kind, detail: detail} }
+
+// childError is a sentinel that is also a kind of a broader sentinel (one
+// of core/authkit's roots).
+type childError struct {
+	msg    string
+	parent error
+}
+
+func (e *childError) Error() string { return e.msg }
+func (e *childError) Unwrap() error { return e.parent }
