@@ -155,8 +155,8 @@ func (m *Manager) Create(ctx context.Context, meta Meta) (*Session, error) {
 		UserID:    meta.UserID,
 		CreatedAt: p.Now,
 		LastSeen:  p.Now,
-		IP:        clip(meta.ClientIP, maxIP),
-		UserAgent: clip(meta.UserAgent, maxUserAgent),
+		IP:        audit.Clip(meta.ClientIP, maxIP),
+		UserAgent: audit.Clip(meta.UserAgent, maxUserAgent),
 	}
 	id := newID()
 	s := &Session{id: id, hash: id.Hash(), rec: rec, storedUser: rec.UserID, fresh: true}
@@ -357,17 +357,4 @@ func (m *Manager) emit(ctx context.Context, kind audit.Kind, s *Session, reason 
 		Kind: kind, Time: m.cfg.now(), Subject: s.rec.UserID, IP: s.rec.IP,
 		UserAgent: s.rec.UserAgent, Reason: reason, Family: s.hash.Hint(),
 	})
-}
-
-// clip truncates s to at most n bytes without splitting a UTF-8 sequence and
-// replaces invalid UTF-8, so stored metadata is always valid text.
-func clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -88,7 +88,7 @@ func decode(r Request, v any, optional bool) *Response {
 	}
 	member := ""
 	if e := (*strictjson.Error)(nil); errors.As(err, &e) {
-		member = fmt.Sprintf("%q", clip(e.Member, 64))
+		member = fmt.Sprintf("%q", audit.Clip(e.Member, 64))
 	}
 	switch {
 	case errors.Is(err, strictjson.ErrDuplicate):
@@ -114,13 +114,6 @@ func decode(r Request, v any, optional bool) *Response {
 func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/json"
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 func (a *App) healthz(Request) Response {
@@ -209,7 +202,7 @@ func (a *App) login(r Request) Response {
 		return badRequest("username and password are required")
 	}
 	fail := func(sub, reason string) Response {
-		a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginFailed, Subject: sub, IP: r.ClientIP, UserAgent: clip(r.Header("User-Agent"), 256), Reason: reason})
+		a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginFailed, Subject: sub, IP: r.ClientIP, UserAgent: audit.Clip(r.Header("User-Agent"), 256), Reason: reason})
 		return badCredentials()
 	}
 	name, ok := CanonicalUsername(in.Username)
@@ -268,7 +261,7 @@ func (a *App) login(r Request) Response {
 		slog.WarnContext(r.Ctx, "starting a session failed", "error", err)
 		return unavailable()
 	}
-	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginSucceeded, Subject: name, IP: r.ClientIP, UserAgent: clip(r.Header("User-Agent"), 256)})
+	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginSucceeded, Subject: name, IP: r.ClientIP, UserAgent: audit.Clip(r.Header("User-Agent"), 256)})
 	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
 }
 
