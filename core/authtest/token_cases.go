@@ -40,14 +40,14 @@ func NewKeySet(tb testing.TB, alg token.Algorithm) *token.KeySet {
 
 // NewIssuer returns an Issuer signing with a fresh alg key, on a memory
 // store unless opts say otherwise, reading the given clock.
-func NewIssuer(tb testing.TB, alg token.Algorithm, now func() time.Time, opts ...token.Option) *token.Issuer {
+func NewIssuer(tb testing.TB, alg token.Algorithm, now func() time.Time, opts ...token.IssuerOption) *token.Issuer {
 	tb.Helper()
 	return newIssuerWith(tb, NewKeySet(tb, alg), now, opts...)
 }
 
-func newIssuerWith(tb testing.TB, keys *token.KeySet, now func() time.Time, opts ...token.Option) *token.Issuer {
+func newIssuerWith(tb testing.TB, keys *token.KeySet, now func() time.Time, opts ...token.IssuerOption) *token.Issuer {
 	tb.Helper()
-	iss, err := token.NewIssuer(keys, append([]token.Option{token.WithClock(now), token.WithAudit(audit.Discard)}, opts...)...)
+	iss, err := token.NewIssuer(keys, append([]token.IssuerOption{token.WithClock(now), token.WithAudit(audit.Discard)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}

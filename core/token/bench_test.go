@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/authkit-go/authkit/core/internal/testclock"
 )
 
 const benchClaims = `{"sub":"user-42","iss":"https://auth.example","aud":"api","iat":1764331200.123,"exp":1764332100,"jti":"Zm9vYmFyYmF6cXV4MTIzNA","roles":["admin"],"scope":"read write"}`
@@ -32,7 +34,7 @@ func BenchmarkVerify(b *testing.B) {
 				b.Fatal(err)
 			}
 			set, _ := NewVerifyKeySet(k.Public())
-			v, _ := NewVerifier(set, WithClock(fixedClock(time.Unix(1764331300, 0))), WithType(TypeAccess))
+			v, _ := NewVerifier(set, WithClock(testclock.At(time.Unix(1764331300, 0)).Now), WithType(TypeAccess))
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := v.Verify(ctx, raw); err != nil {

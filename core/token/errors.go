@@ -69,9 +69,16 @@ var (
 	// ErrUnsupportedAlgorithm reports an algorithm name authkit does not
 	// implement.
 	ErrUnsupportedAlgorithm = errors.New("token: unsupported algorithm")
-	// ErrInvalidOption reports a bad option value or an option given to a
-	// constructor it does not apply to.
-	ErrInvalidOption = errors.New("token: invalid option")
+	// ErrInvalidConfig reports a constructor argument or option that
+	// cannot be applied: a bad value, a nil dependency. It wraps
+	// authkit.ErrInvalidConfig. (An option given to a constructor it does
+	// not apply to no longer compiles.)
+	ErrInvalidConfig = fmt.Errorf("token: %w", authkit.ErrInvalidConfig)
+
+	// ErrInvalidOption is the former name of ErrInvalidConfig.
+	//
+	// Deprecated: use ErrInvalidConfig.
+	ErrInvalidOption = ErrInvalidConfig
 	// ErrInvalidClaims reports claims that cannot be issued, such as custom
 	// claims that collide with a registered claim name.
 	ErrInvalidClaims = errors.New("token: invalid claims")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authkit-go/authkit/core/internal/testclock"
 )
 
 func seedTokens(f *testing.F) {
@@ -33,7 +35,7 @@ func FuzzVerify(f *testing.F) {
 	k := testKey(f, ES256)
 	set, _ := NewVerifyKeySet(k)
 	now := time.Unix(1764331200, 0)
-	v, _ := NewVerifier(set, WithClock(fixedClock(now)), WithoutMaxLifetime())
+	v, _ := NewVerifier(set, WithClock(testclock.At(now).Now), WithoutMaxLifetime())
 	f.Fuzz(func(t *testing.T, raw string) {
 		c, err := v.Verify(context.Background(), raw)
 		if err != nil {

@@ -50,8 +50,5 @@ func readTestdata(tb testing.TB, parts ...string) []byte {
 
 func readFileErr(path string) ([]byte, error) { return os.ReadFile(path) }
 
-// fixedClock returns a clock stuck at t.
-func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
-
 // interopNow lies between the interop tokens' iat and exp.
 var interopNow = time.Unix(1764331200+3600, 0)

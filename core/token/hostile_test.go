@@ -204,7 +204,7 @@ func TestHostile(t *testing.T) {
 				t.Fatal(err)
 			}
 			set, _ := NewVerifyKeySet(keys...)
-			opts := []Option{WithoutMaxLifetime()}
+			opts := []VerifierOption{WithoutMaxLifetime()}
 			if tc.Iss != "" {
 				opts = append(opts, WithIssuer(tc.Iss))
 			}

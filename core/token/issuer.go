@@ -103,16 +103,25 @@ func (i *Issuer) destroyLinked(ctx context.Context, sub, family string) error {
 }
 
 // NewIssuer returns an Issuer signing with keys' active key and verifying
-// against all of keys. Options: WithIssuer, WithAudience, WithStore,
-// WithAudit, WithAccessTTL, WithRefreshTTL, WithPasswordResetTTL,
+// against all of keys. Options (IssuerOption): WithIssuer, WithAudience,
+// WithStore, WithAudit, WithAccessTTL, WithRefreshTTL,
+// WithRefreshMaxLifetime, WithoutRefreshMaxLifetime, WithPasswordResetTTL,
 // WithEmailVerificationTTL, WithLeeway, WithMaxSize, WithClock.
-func NewIssuer(keys *KeySet, opts ...Option) (*Issuer, error) {
+func NewIssuer(keys *KeySet, opts ...IssuerOption) (*Issuer, error) {
 	if keys == nil || keys.Active() == nil {
 		return nil, fmt.Errorf("%w: an Issuer needs a key set with an active signing key", ErrInvalidKey)
 	}
-	cfg, err := newConfig(forIssuer, opts)
+	cfg, err := configure(opts, IssuerOption.applyIssuer)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.store == nil {
+		// The default store shares the issuer's clock, or a revocation
+		// made under WithClock would look expired to the store.
+		cfg.store = tokenstore.NewMemoryStore(tokenstore.WithClock(cfg.now))
+	}
+	if cfg.audit == nil {
+		cfg.audit = audit.Default()
 	}
 	return &Issuer{keys: keys, cfg: cfg}, nil
 }
@@ -122,7 +131,6 @@ func NewIssuer(keys *KeySet, opts ...Option) (*Issuer, error) {
 // It checks no revocation; use Authenticate for that.
 func (i *Issuer) Verifier() *Verifier {
 	cfg := i.cfg
-	cfg.target = forVerifier
 	cfg.typ = TypeAccess
 	cfg.maxLifetime = i.cfg.accessTTL
 	return &Verifier{keys: i.keys, cfg: cfg}

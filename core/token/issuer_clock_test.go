@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -21,7 +22,7 @@ func TestDefaultStoreSharesIssuerClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := token.NewIssuer(keys, token.WithClock(func() time.Time { return past }))
+	iss, err := token.NewIssuer(keys, token.WithClock(testclock.At(past).Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,13 +18,6 @@ import (
 	"github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
-// clockAt returns a settable test clock showing t.
-func clockAt(t time.Time) *testclock.Clock {
-	c := testclock.New()
-	c.Set(t)
-	return c
-}
-
 type recordingSink struct {
 	mu     sync.Mutex
 	events []audit.Event
@@ -56,7 +49,7 @@ type issuerFixture struct {
 
 func newIssuerFixture(t testing.TB, store func(now func() time.Time) tokenstore.Store) issuerFixture {
 	t.Helper()
-	clk := clockAt(time.Date(2026, 11, 28, 12, 0, 0, 123e6, time.UTC))
+	clk := testclock.At(time.Date(2026, 11, 28, 12, 0, 0, 123e6, time.UTC))
 	if store == nil {
 		store = func(now func() time.Time) tokenstore.Store {
 			return tokenstore.NewMemoryStore(tokenstore.WithClock(now))
@@ -380,9 +373,13 @@ func TestIssuerErrors(t *testing.T) {
 	if _, err := NewIssuer(nil); !errors.Is(err, ErrInvalidKey) {
 		t.Errorf("nil key set: %v", err)
 	}
+	// A verifier option on an issuer does not compile (TestOptionTargets);
+	// bad values and nil options are refused at run time.
 	full, _ := NewKeySet(testKey(t, ES256))
-	if _, err := NewIssuer(full, WithType("x")); !errors.Is(err, ErrInvalidOption) {
-		t.Errorf("verifier option on issuer: %v", err)
+	for name, opt := range map[string]IssuerOption{"zero access TTL": WithAccessTTL(0), "nil store": WithStore(nil), "nil": nil} {
+		if _, err := NewIssuer(full, opt); !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, authkit.ErrInvalidConfig) {
+			t.Errorf("%s: %v, want ErrInvalidConfig (an authkit.ErrInvalidConfig)", name, err)
+		}
 	}
 }
 

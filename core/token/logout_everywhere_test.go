@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
 
@@ -64,7 +65,7 @@ func TestLogOutEverywhereBeatsAnIssuerWithAClockAhead(t *testing.T) {
 	forEachStore(t, func(t *testing.T, store func(func() time.Time) tokenstore.Store) {
 		ctx := context.Background()
 		const trials = 48 // the thief refreshes 1 ms .. 48 ms before the revocation
-		clkA := clockAt(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+		clkA := testclock.At(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 		nowB := func() time.Time { return clkA.Now().Add(50 * time.Millisecond) }
 		iss := logoutTrialIssuers(t, makeStore(store, clkA.Now), clkA.Now, nowB)
 		a, b := iss[0], iss[1]
@@ -106,13 +107,6 @@ func TestLogOutEverywhereBeatsAnIssuerWithAClockAhead(t *testing.T) {
 // revocation lands inside the thief's refreshes.
 type yieldingStore struct{ tokenstore.Store }
 
-// tickingClock advances 1 ms on every read, so that two reads never show
-// the same millisecond, as on a busy host.
-func tickingClock(start time.Time) func() time.Time {
-	var n atomic.Int64
-	return func() time.Time { return start.Add(time.Duration(n.Add(1)) * time.Millisecond) }
-}
-
 // Issue 9, finding 1, second reproduction: one instance, a thief goroutine
 // refreshing in a loop while the victim logs out everywhere. The family
 // must be dead at the end of every trial.
@@ -123,7 +117,7 @@ func TestLogOutEverywhereBeatsAThiefRefreshingInALoop(t *testing.T) {
 		if testing.Short() {
 			trials = 100
 		}
-		now := tickingClock(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+		now := testclock.At(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)).Ticking(time.Millisecond)
 		iss := logoutTrialIssuers(t, yieldingStore{makeStore(store, now)}, now)[0]
 		survived := 0
 		for trial := range trials {
@@ -214,7 +208,7 @@ func yield() func() {
 func TestLogOutEverywhereOutlivesEveryTokenKind(t *testing.T) {
 	forEachStore(t, func(t *testing.T, store func(func() time.Time) tokenstore.Store) {
 		ctx := context.Background()
-		clk := clockAt(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+		clk := testclock.At(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 		keys, err := NewKeySet(testKey(t, ES256))
 		if err != nil {
 			t.Fatal(err)

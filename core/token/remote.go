@@ -86,18 +86,18 @@ func withSafeRedirects(hc *http.Client) *http.Client {
 
 // NewRemoteKeySet returns a RemoteKeySet for jwksURL, which must be https
 // (plain http is allowed for loopback addresses only, for tests). Nothing
-// is fetched until the first token arrives. Options: WithHTTPClient,
-// WithRefreshInterval, WithCacheTTLBounds, WithFetchTimeout,
-// WithMaxResponseSize, WithClock.
-func NewRemoteKeySet(jwksURL string, opts ...Option) (*RemoteKeySet, error) {
+// is fetched until the first token arrives. Options (RemoteOption):
+// WithHTTPClient, WithRefreshInterval, WithCacheTTLBounds,
+// WithFetchTimeout, WithMaxResponseSize, WithClock.
+func NewRemoteKeySet(jwksURL string, opts ...RemoteOption) (*RemoteKeySet, error) {
 	u, err := url.Parse(jwksURL)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%w: JWKS URL %q", ErrInvalidOption, jwksURL)
+		return nil, fmt.Errorf("%w: JWKS URL %q", ErrInvalidConfig, jwksURL)
 	}
 	if u.Scheme != "https" && !loopbackHTTP(u) {
-		return nil, fmt.Errorf("%w: JWKS URL must be https", ErrInvalidOption)
+		return nil, fmt.Errorf("%w: JWKS URL must be https", ErrInvalidConfig)
 	}
-	cfg, err := newConfig(forRemote, opts)
+	cfg, err := configure(opts, RemoteOption.applyRemote)
 	if err != nil {
 		return nil, err
 	}

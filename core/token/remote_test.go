@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/authkit"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 )
 
 type jwksServer struct {
@@ -61,7 +62,7 @@ func TestRemoteKeySet(t *testing.T) {
 	es, ed := testKey(t, ES256), testKey(t, EdDSA)
 	keys, _ := NewKeySet(es)
 	srv := newJWKSServer(t, keys)
-	clk := clockAt(time.Unix(1764331200, 0))
+	clk := testclock.At(time.Unix(1764331200, 0))
 	remote, err := NewRemoteKeySet(srv.URL, WithClock(clk.Now), WithRefreshInterval(time.Minute))
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +259,7 @@ func TestRemoteKeySetSkipsUnusableKeys(t *testing.T) {
 
 	srv := newJWKSServer(t, keys)
 	srv.set(http.StatusOK, body)
-	clk := clockAt(time.Unix(1764331200, 0))
+	clk := testclock.At(time.Unix(1764331200, 0))
 	remote, err := NewRemoteKeySet(srv.URL, WithClock(clk.Now), WithRefreshInterval(time.Minute))
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -40,14 +41,14 @@ type Verifier struct {
 	cfg  config
 }
 
-// NewVerifier returns a Verifier over keys. Options: WithIssuer,
-// WithAudience, WithLeeway, WithMaxLifetime, WithoutMaxLifetime,
-// WithMaxSize, WithType, WithClock.
-func NewVerifier(keys KeySource, opts ...Option) (*Verifier, error) {
+// NewVerifier returns a Verifier over keys. Options (VerifierOption):
+// WithIssuer, WithAudience, WithLeeway, WithMaxLifetime,
+// WithoutMaxLifetime, WithMaxSize, WithType, WithClock.
+func NewVerifier(keys KeySource, opts ...VerifierOption) (*Verifier, error) {
 	if keys == nil {
-		return nil, errors.Join(ErrInvalidOption, errors.New("token: nil key source"))
+		return nil, fmt.Errorf("%w: nil key source", ErrInvalidConfig)
 	}
-	cfg, err := newConfig(forVerifier, opts)
+	cfg, err := configure(opts, VerifierOption.applyVerifier)
 	if err != nil {
 		return nil, err
 	}

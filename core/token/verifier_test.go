@@ -3,11 +3,15 @@ package token
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/authkit-go/authkit/core/authkit"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 )
 
 func TestRFC7515AppendixA1(t *testing.T) {
@@ -29,7 +33,7 @@ func TestRFC7515AppendixA1(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := NewVerifier(set, WithClock(fixedClock(tt.now)), WithoutMaxLifetime())
+			v, err := NewVerifier(set, WithClock(testclock.At(tt.now).Now), WithoutMaxLifetime())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +100,7 @@ func TestInterop(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					v, err := NewVerifier(set, WithClock(fixedClock(interopNow)), WithoutMaxLifetime(),
+					v, err := NewVerifier(set, WithClock(testclock.At(interopNow).Now), WithoutMaxLifetime(),
 						WithIssuer("https://issuer.example"), WithAudience("authkit"))
 					if err != nil {
 						t.Fatal(err)
@@ -126,7 +130,7 @@ func TestVerifyOwnTokens(t *testing.T) {
 				t.Fatal(err)
 			}
 			set, _ := NewVerifyKeySet(k.Public())
-			v, _ := NewVerifier(set, WithClock(fixedClock(now)), WithType(TypeAccess))
+			v, _ := NewVerifier(set, WithClock(testclock.At(now).Now), WithType(TypeAccess))
 			c, err := v.Verify(context.Background(), raw)
 			if err != nil {
 				t.Fatal(err)
@@ -140,7 +144,7 @@ func TestVerifyOwnTokens(t *testing.T) {
 					continue
 				}
 				set, _ := NewVerifyKeySet(testKey(t, other).Public())
-				v, _ := NewVerifier(set, WithClock(fixedClock(now)))
+				v, _ := NewVerifier(set, WithClock(testclock.At(now).Now))
 				if _, err := v.Verify(context.Background(), raw); !errors.Is(err, ErrInvalid) {
 					t.Errorf("%s key accepted a %s token: %v", other, alg, err)
 				}
@@ -157,25 +161,25 @@ func TestVerifierTimeAndClaims(t *testing.T) {
 		name    string
 		claims  string
 		now     time.Time
-		opts    []Option
+		opts    []VerifierOption
 		wantErr error
 	}{
 		{"valid", `{"sub":"a","iat":1764331200,"exp":1764332100}`, base, nil, nil},
 		{"expired beyond leeway", `{"iat":1764331200,"exp":1764332100}`, base.Add(15*time.Minute + 31*time.Second), nil, ErrExpired},
 		{"expired within leeway", `{"iat":1764331200,"exp":1764332100}`, base.Add(15*time.Minute + 29*time.Second), nil, nil},
-		{"zero leeway", `{"iat":1764331200,"exp":1764332100}`, base.Add(15*time.Minute + time.Second), []Option{WithLeeway(0)}, ErrExpired},
+		{"zero leeway", `{"iat":1764331200,"exp":1764332100}`, base.Add(15*time.Minute + time.Second), []VerifierOption{WithLeeway(0)}, ErrExpired},
 		{"nbf future", `{"nbf":1764331300,"exp":1764332100}`, base, nil, ErrNotYetValid},
 		{"iat future", `{"iat":1764331300,"exp":1764332100}`, base, nil, ErrNotYetValid},
-		{"lifetime over max", `{"iat":1764331200,"exp":1764431200}`, base, []Option{WithMaxLifetime(time.Hour)}, ErrLifetime},
-		{"lifetime no iat over max", `{"exp":1764431200}`, base, []Option{WithMaxLifetime(time.Hour)}, ErrLifetime},
+		{"lifetime over max", `{"iat":1764331200,"exp":1764431200}`, base, []VerifierOption{WithMaxLifetime(time.Hour)}, ErrLifetime},
+		{"lifetime no iat over max", `{"exp":1764431200}`, base, []VerifierOption{WithMaxLifetime(time.Hour)}, ErrLifetime},
 		{"default max lifetime 24h", `{"iat":1764331200,"exp":1774331200}`, base, nil, ErrLifetime},
 		{"missing exp", `{"iat":1764331200}`, base, nil, ErrMissingClaim},
-		{"issuer ok", `{"iss":"me","exp":1764332100}`, base, []Option{WithIssuer("me")}, nil},
-		{"issuer missing", `{"exp":1764332100}`, base, []Option{WithIssuer("me")}, ErrIssuer},
-		{"issuer wrong", `{"iss":"you","exp":1764332100}`, base, []Option{WithIssuer("me")}, ErrIssuer},
-		{"aud array", `{"aud":["x","api"],"exp":1764332100}`, base, []Option{WithAudience("api")}, nil},
-		{"aud wrong", `{"aud":"x","exp":1764332100}`, base, []Option{WithAudience("api")}, ErrAudience},
-		{"aud missing", `{"exp":1764332100}`, base, []Option{WithAudience("api")}, ErrAudience},
+		{"issuer ok", `{"iss":"me","exp":1764332100}`, base, []VerifierOption{WithIssuer("me")}, nil},
+		{"issuer missing", `{"exp":1764332100}`, base, []VerifierOption{WithIssuer("me")}, ErrIssuer},
+		{"issuer wrong", `{"iss":"you","exp":1764332100}`, base, []VerifierOption{WithIssuer("me")}, ErrIssuer},
+		{"aud array", `{"aud":["x","api"],"exp":1764332100}`, base, []VerifierOption{WithAudience("api")}, nil},
+		{"aud wrong", `{"aud":"x","exp":1764332100}`, base, []VerifierOption{WithAudience("api")}, ErrAudience},
+		{"aud missing", `{"exp":1764332100}`, base, []VerifierOption{WithAudience("api")}, ErrAudience},
 		{"refresh token_use refused by default", `{"exp":1764332100,"token_use":"refresh"}`, base, nil, ErrType},
 	}
 	for _, tt := range tests {
@@ -184,7 +188,7 @@ func TestVerifierTimeAndClaims(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := NewVerifier(set, append([]Option{WithClock(fixedClock(tt.now))}, tt.opts...)...)
+			v, err := NewVerifier(set, append([]VerifierOption{WithClock(testclock.At(tt.now).Now)}, tt.opts...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -202,7 +206,7 @@ func TestVerifierTimeAndClaims(t *testing.T) {
 func TestTypeOption(t *testing.T) {
 	k := testKey(t, EdDSA)
 	set, _ := NewVerifyKeySet(k)
-	now := fixedClock(time.Unix(1764331200, 0))
+	now := testclock.At(time.Unix(1764331200, 0)).Now
 	tests := []struct {
 		name    string
 		typ     string
@@ -219,7 +223,7 @@ func TestTypeOption(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			raw, _ := Sign(k, tt.typ, []byte(`{"exp":1764332100}`))
-			opts := []Option{WithClock(now)}
+			opts := []VerifierOption{WithClock(now)}
 			if tt.want != "" {
 				opts = append(opts, WithType(tt.want))
 			}
@@ -231,23 +235,77 @@ func TestTypeOption(t *testing.T) {
 	}
 }
 
-func TestOptionTargets(t *testing.T) {
+func TestBadOptionValues(t *testing.T) {
 	set, _ := NewVerifyKeySet(testKey(t, ES256))
 	tests := []struct {
 		name string
-		opt  Option
+		opt  VerifierOption
 	}{
-		{"store on verifier", WithAccessTTL(time.Minute)},
 		{"leeway too large", WithLeeway(time.Hour)},
 		{"nil clock", WithClock(nil)},
-		{"remote option on verifier", WithRefreshInterval(time.Minute)},
 		{"nil", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := NewVerifier(set, tt.opt); !errors.Is(err, ErrInvalidOption) {
-				t.Errorf("error = %v, want ErrInvalidOption", err)
+			_, err := NewVerifier(set, tt.opt)
+			if !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, authkit.ErrInvalidConfig) || !errors.Is(err, ErrInvalidOption) {
+				t.Errorf("error = %v, want ErrInvalidConfig (an authkit.ErrInvalidConfig; ErrInvalidOption is its old name)", err)
 			}
 		})
+	}
+	if _, err := NewVerifier(nil); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("nil key source: %v, want ErrInvalidConfig", err)
+	}
+}
+
+// TestOptionTargets: each option's type says which constructors take it,
+// so an option given to a constructor it does not apply to (the access
+// TTL to a Verifier, say) does not compile. The table pins every option's
+// targets through its result type.
+func TestOptionTargets(t *testing.T) {
+	var (
+		verifier = reflect.TypeFor[VerifierOption]()
+		issuer   = reflect.TypeFor[IssuerOption]()
+		remote   = reflect.TypeFor[RemoteOption]()
+	)
+	const v, i, r = 1, 2, 4
+	tests := []struct {
+		name    string
+		fn      any
+		targets int
+	}{
+		{"WithClock", WithClock, v | i | r},
+		{"WithLeeway", WithLeeway, v | i},
+		{"WithMaxSize", WithMaxSize, v | i},
+		{"WithIssuer", WithIssuer, v | i},
+		{"WithAudience", WithAudience, v | i},
+		{"WithMaxLifetime", WithMaxLifetime, v},
+		{"WithoutMaxLifetime", WithoutMaxLifetime, v},
+		{"WithType", WithType, v},
+		{"WithStore", WithStore, i},
+		{"WithAudit", WithAudit, i},
+		{"WithAccessTTL", WithAccessTTL, i},
+		{"WithRefreshTTL", WithRefreshTTL, i},
+		{"WithRefreshMaxLifetime", WithRefreshMaxLifetime, i},
+		{"WithoutRefreshMaxLifetime", WithoutRefreshMaxLifetime, i},
+		{"WithPasswordResetTTL", WithPasswordResetTTL, i},
+		{"WithEmailVerificationTTL", WithEmailVerificationTTL, i},
+		{"WithHTTPClient", WithHTTPClient, r},
+		{"WithRefreshInterval", WithRefreshInterval, r},
+		{"WithCacheTTLBounds", WithCacheTTLBounds, r},
+		{"WithFetchTimeout", WithFetchTimeout, r},
+		{"WithMaxResponseSize", WithMaxResponseSize, r},
+	}
+	for _, tt := range tests {
+		out := reflect.TypeOf(tt.fn).Out(0)
+		got := 0
+		for bit, target := range map[int]reflect.Type{v: verifier, i: issuer, r: remote} {
+			if out.Implements(target) {
+				got |= bit
+			}
+		}
+		if got != tt.targets {
+			t.Errorf("%s returns %v, which applies to %03b, want %03b (verifier, issuer, remote)", tt.name, out, got, tt.targets)
+		}
 	}
 }

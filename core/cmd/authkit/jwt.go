@@ -290,7 +290,7 @@ func jwtVerify(e env) int {
 		fmt.Fprintln(e.stderr, "authkit jwt verify: --key:", err)
 		return exitUsage
 	}
-	opts := []token.Option{token.WithLeeway(*leeway)}
+	opts := []token.VerifierOption{token.WithLeeway(*leeway)}
 	if *maxLifetime > 0 {
 		opts = append(opts, token.WithMaxLifetime(*maxLifetime))
 	} else {
