@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/token"
 )
 
 // An adapter's whole job: wrap the request, run Before, write a denial or
@@ -50,4 +52,22 @@ func ExampleWithForwardedHeader() {
 	x := guard.HTTPExchange{W: httptest.NewRecorder(), R: req}
 	fmt.Println(g.ClientIP(x), g.Secure(x))
 	// Output: 2001:db8::17 false
+}
+
+// A flow that answers for itself maps a feature's error the way the guard's
+// steps do: by the core/authkit root the error wraps.
+func ExampleProblemFor() {
+	errLocked := fmt.Errorf("mfa: factor locked: %w", authkit.ErrRateLimited)
+	for _, err := range []error{
+		fmt.Errorf("refresh: %w", token.ErrUnavailable),
+		fmt.Errorf("login: %w", authkit.ErrInvalidCredentials),
+		errLocked,
+	} {
+		p := guard.ProblemFor(err)
+		fmt.Printf("%d %s %q\n", p.Status, p.Type, p.Header.Get("WWW-Authenticate"))
+	}
+	// Output:
+	// 503 urn:authkit:problem:unavailable ""
+	// 401 urn:authkit:problem:invalid-credentials "Bearer"
+	// 429 urn:authkit:problem:too-many-requests ""
 }

@@ -54,7 +54,30 @@ func WithForwardedHeader(h ForwardedHeader) Option {
 			c.forwardedHeader = h
 			return nil
 		}
-		return fmt.Errorf("%w: unknown forwarded header %d", ErrInvalidOption, int(h))
+		return invalidConfig("unknown forwarded header %d", int(h))
+	}
+}
+
+// WithTrustedProxies names the proxies (as CIDR prefixes or single
+// addresses) whose forwarding headers are believed: X-Forwarded-For and
+// X-Forwarded-Proto unless WithForwardedHeader chooses another. SECURITY
+// WARNING: list only proxies you run; a client that can reach the
+// application directly from a listed address can forge its IP and scheme.
+// Default: none — forwarding headers are ignored.
+func WithTrustedProxies(cidrs ...string) Option {
+	return func(c *config) error {
+		for _, s := range cidrs {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				a, aerr := netip.ParseAddr(s)
+				if aerr != nil {
+					return invalidConfig("trusted proxy %q is neither a CIDR prefix nor an address", s)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			c.trustedProxies = append(c.trustedProxies, p.Masked())
+		}
+		return nil
 	}
 }
 

@@ -2,79 +2,131 @@ package guard
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/authkit-go/authkit/core/authkit"
+	"github.com/authkit-go/authkit/core/port"
 )
 
-// Rule is a route-level authorization requirement, checked by Authorize
-// after the Guard has authenticated the request. Build rules with
-// Authenticated, Role, Scope and MFA; adapters apply them with Require.
-type Rule struct {
-	check func(p Principal, authenticated bool) (*Problem, string)
+// Authorize checks the route rules against the request and its principal,
+// in order, and returns the first denial, or nil when every rule passes.
+// Adapters call it from Require.
+func Authorize(x Exchange, rules ...Rule) *Denial {
+	ctx := x.Context()
+	p, ok := PrincipalFrom(ctx)
+	if !ok && len(rules) > 0 && sessionUnavailable(ctx) {
+		// The request may well be authenticated; we cannot tell.
+		return port.Deny(x, ProblemFor(authkit.ErrUnavailable))
+	}
+	for _, r := range rules {
+		if prob := r.Check(x, p, ok); prob != nil {
+			return port.Deny(x, prob)
+		}
+	}
+	return nil
 }
-
-// BearerChallenge is the WWW-Authenticate value sent when no credentials
-// were presented (RFC 6750 §3.1: no error code in that case).
-const BearerChallenge = `Bearer`
 
 // Authenticated requires a principal: 401 with a Bearer challenge otherwise.
 func Authenticated() Rule {
-	return Rule{check: func(_ Principal, ok bool) (*Problem, string) {
+	return RuleFunc(func(_ Exchange, _ Principal, ok bool) *Problem {
 		if !ok {
-			return unauthenticated()
+			return unauthenticatedProblem()
 		}
-		return nil, ""
-	}}
+		return nil
+	})
 }
 
 // Role requires a principal holding at least one of roles: 401 when
 // unauthenticated, 403 otherwise.
 func Role(roles ...string) Rule {
-	return Rule{check: func(p Principal, ok bool) (*Problem, string) {
+	return RuleFunc(func(_ Exchange, p Principal, ok bool) *Problem {
 		if !ok {
-			return unauthenticated()
+			return unauthenticatedProblem()
 		}
 		for _, r := range roles {
 			if p.HasRole(r) {
-				return nil, ""
+				return nil
 			}
 		}
-		return NewProblem(http.StatusForbidden, TypeForbidden, "a required role is missing"), ""
-	}}
+		return port.NewProblem(http.StatusForbidden, port.TypeForbidden, "a required role is missing")
+	})
 }
 
 // Scope requires a principal whose credential carries every one of scopes:
 // 401 when unauthenticated, 403 with an RFC 6750 insufficient_scope
 // challenge otherwise.
 func Scope(scopes ...string) Rule {
-	want := strings.Join(scopes, " ")
-	return Rule{check: func(p Principal, ok bool) (*Problem, string) {
+	challenge := `Bearer error="insufficient_scope", scope="` + strings.Join(scopes, " ") + `"`
+	return RuleFunc(func(_ Exchange, p Principal, ok bool) *Problem {
 		if !ok {
-			return unauthenticated()
+			return unauthenticatedProblem()
 		}
 		for _, s := range scopes {
 			if !p.HasScope(s) {
-				return NewProblem(http.StatusForbidden, TypeInsufficientScope, "the access token lacks a required scope"),
-					`Bearer error="insufficient_scope", scope="` + want + `"`
+				return port.NewProblem(http.StatusForbidden, port.TypeInsufficientScope, "the access token lacks a required scope").
+					WithHeader("WWW-Authenticate", challenge)
 			}
 		}
-		return nil, ""
-	}}
+		return nil
+	})
 }
 
 // MFA requires a principal that signed in with a second factor: 401 when
 // unauthenticated, 403 otherwise.
 func MFA() Rule {
-	return Rule{check: func(p Principal, ok bool) (*Problem, string) {
+	return RuleFunc(func(_ Exchange, p Principal, ok bool) *Problem {
 		if !ok {
-			return unauthenticated()
+			return unauthenticatedProblem()
 		}
 		if !p.HasMFA() {
-			return NewProblem(http.StatusForbidden, TypeMFARequired, "this resource requires multi-factor authentication"), ""
+			return port.NewProblem(http.StatusForbidden, port.TypeMFARequired, "this resource requires multi-factor authentication")
 		}
-		return nil, ""
-	}}
+		return nil
+	})
 }
 
-func unauthenticated() (*Problem, string) {
-	return NewProblem(http.StatusUnauthorized, TypeUnauthorized, "authentication required"), BearerChallenge
+// MFAWithin requires a principal that passed a second factor at most d
+// ago (Principal.MFAAt), for actions that want a fresh proof, such as
+// changing a password or deleting an account: 401 when unauthenticated,
+// 403 step-up-required otherwise, with an RFC 9470
+// insufficient_user_authentication challenge and a "max_age" member (d in
+// seconds), so the client knows to ask the user for a code again. A
+// principal whose MFAAt lies in the future (clock skew between hosts)
+// passes only when it is no more than d ahead. The rule reads time.Now
+// unless WithClock gives it a clock.
+func MFAWithin(d time.Duration) StepUpRule {
+	return StepUpRule{within: d, now: time.Now}
+}
+
+// StepUpRule is the Rule MFAWithin returns.
+type StepUpRule struct {
+	within time.Duration
+	now    func() time.Time
+}
+
+// WithClock returns r reading now instead of time.Now. A nil now keeps
+// time.Now.
+func (r StepUpRule) WithClock(now func() time.Time) StepUpRule {
+	if now != nil {
+		r.now = now
+	}
+	return r
+}
+
+// Check implements Rule.
+func (r StepUpRule) Check(_ Exchange, p Principal, ok bool) *Problem {
+	if !ok {
+		return unauthenticatedProblem()
+	}
+	if !p.MFAAt.IsZero() {
+		if age := r.now().Sub(p.MFAAt); age <= r.within && age >= -r.within {
+			return nil
+		}
+	}
+	maxAge := int64(r.within / time.Second)
+	return port.NewProblem(http.StatusForbidden, port.TypeStepUpRequired, "this action requires a recent second factor").
+		With("max_age", maxAge).
+		WithHeader("WWW-Authenticate", `Bearer error="insufficient_user_authentication", max_age=`+strconv.FormatInt(maxAge, 10))
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
+	"time"
 
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/session"
 )
 
@@ -16,9 +18,11 @@ import (
 const principalKeyInSession = "authkit.principal"
 
 type sessionPrincipal struct {
-	Roles  []string `json:"roles,omitempty"`
-	Scopes []string `json:"scopes,omitempty"`
-	AMR    []string `json:"amr,omitempty"`
+	Roles    []string  `json:"roles,omitempty"`
+	Scopes   []string  `json:"scopes,omitempty"`
+	AMR      []string  `json:"amr,omitempty"`
+	AuthTime time.Time `json:"auth_time,omitzero"`
+	MFAAt    time.Time `json:"mfa_at,omitzero"`
 }
 
 // requestState is what the Guard keeps about one request between Before and
@@ -43,30 +47,6 @@ func stateFrom(ctx context.Context) *requestState {
 	return st
 }
 
-// loadSession reads the request's session from its cookie. A missing,
-// malformed, unknown or expired id yields no session (never the id the
-// client sent); a new one is created only when a flow starts one, so a flood
-// of forged cookies costs no store writes.
-//
-// When the request also presents a bearer token, the token decides who the
-// request is, so the session is loaded only if a flow asks for it
-// (SessionFrom, StartSession, SignIn, SignOut): such a request costs one
-// store round trip, not two.
-func (g *Guard) loadSession(ctx context.Context, x Exchange, st *requestState) context.Context {
-	raw, ok := x.Cookie(g.sessions.CookieName())
-	if !ok {
-		return ctx
-	}
-	if g.bearerPresented(x) {
-		st.pending = strings.Clone(raw) // fiber reuses the buffer after the handler
-		return ctx
-	}
-	if p, ok := st.load(ctx, raw); ok {
-		ctx = WithPrincipal(ctx, p)
-	}
-	return ctx
-}
-
 // load reads the session named by the cookie value raw into st and returns
 // its principal when a user is bound. The caller holds st.mu or owns st.
 func (st *requestState) load(ctx context.Context, raw string) (Principal, bool) {
@@ -75,7 +55,7 @@ func (st *requestState) load(ctx context.Context, raw string) (Principal, bool) 
 	case err == nil:
 		st.sess = s
 		return sessionPrincipalOf(s)
-	case errors.Is(err, session.ErrUnavailable):
+	case errors.Is(err, authkit.ErrUnavailable) || errors.Is(err, session.ErrUnavailable):
 		st.unavailable = true
 	default: // malformed, unknown, expired: drop the cookie
 		st.staleCookie = true
@@ -98,7 +78,10 @@ func sessionPrincipalOf(s *session.Session) (Principal, bool) {
 		return Principal{}, false
 	}
 	sp, _ := session.Get[sessionPrincipal](s, principalKeyInSession)
-	return Principal{Subject: s.UserID(), Roles: sp.Roles, Scopes: sp.Scopes, AMR: sp.AMR, Via: ViaSession, Family: s.Link()}, true
+	return Principal{
+		Subject: s.UserID(), Roles: sp.Roles, Scopes: sp.Scopes, AMR: sp.AMR, Via: ViaSession, Family: s.Link(),
+		AuthTime: sp.AuthTime, MFAAt: sp.MFAAt,
+	}, true
 }
 
 // SessionFrom returns the request's session: the one its cookie named, or
@@ -130,7 +113,7 @@ func StartSession(ctx context.Context) (*session.Session, error) {
 	}
 	// Read only now, when a session is really created: most requests never
 	// need the client's address or User-Agent.
-	s, err := st.g.sessions.Create(ctx, session.Meta{ClientIP: st.g.ClientIP(st.x), UserAgent: clip(st.x.Header("User-Agent"), 256)})
+	s, err := st.g.sessions.Create(ctx, session.Meta{ClientIP: st.g.ClientIP(st.x), UserAgent: audit.Clip(st.x.Header("User-Agent"), 256)})
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +122,8 @@ func StartSession(ctx context.Context) (*session.Session, error) {
 }
 
 // SignIn binds the request's session (started if needed) to p — subject,
-// roles, scopes and authentication methods — and rotates its id, so a
+// roles, scopes, authentication methods, AuthTime and MFAAt — and rotates
+// its id, so a
 // session id planted before login is worthless after it. A session bound to
 // another user is destroyed first and p gets a fresh one, so nothing the
 // previous user stored carries over. Later requests
@@ -148,6 +132,8 @@ func StartSession(ctx context.Context) (*session.Session, error) {
 // login's token.Pair.Family): with WithTokens(issuer) and WithSessions,
 // destroying the session (SignOut) revokes the family, and revoking the
 // family (logout with a token, refresh-token reuse) destroys the session.
+// A zero p.AuthTime is the time of the call; a zero p.MFAAt is the AuthTime
+// when p.AMR holds a second factor, as for tokens.
 func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
 	st := stateFrom(ctx)
 	if st == nil || st.g.sessions == nil {
@@ -169,7 +155,14 @@ func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
 	}
 	s.SetUser(p.Subject)
 	s.SetLink(p.Family)
-	if err := s.Set(principalKeyInSession, sessionPrincipal{Roles: p.Roles, Scopes: p.Scopes, AMR: p.AMR}); err != nil {
+	sp := sessionPrincipal{Roles: p.Roles, Scopes: p.Scopes, AMR: p.AMR, AuthTime: p.AuthTime, MFAAt: p.MFAAt}
+	if sp.AuthTime.IsZero() {
+		sp.AuthTime = time.Now()
+	}
+	if sp.MFAAt.IsZero() && p.HasMFA() {
+		sp.MFAAt = sp.AuthTime
+	}
+	if err := s.Set(principalKeyInSession, sp); err != nil {
 		return nil, err
 	}
 	if err := st.g.sessions.Rotate(ctx, s); err != nil {
@@ -215,25 +208,28 @@ func (g *Guard) Commit(ctx context.Context, x Exchange) {
 	switch {
 	case s == nil:
 		if st.staleCookie {
-			x.SetCookie(g.sessions.ExpiredCookie())
+			g.setCookie(x, g.sessions.ExpiredCookie())
 		}
 		return
 	case s.Destroyed():
-		x.SetCookie(g.sessions.ExpiredCookie())
+		g.setCookie(x, g.sessions.ExpiredCookie())
 		return
 	}
 	if err := g.sessions.Save(ctx, s); err != nil {
 		if errors.Is(err, session.ErrNotFound) {
-			x.SetCookie(g.sessions.ExpiredCookie())
+			g.setCookie(x, g.sessions.ExpiredCookie())
 			return
 		}
 		slog.WarnContext(ctx, "authkit: saving session failed", "session", s.Hint(), "error", err)
 		return
 	}
 	if s.Fresh() || s.Rotated() || s.Touched() {
-		x.SetCookie(g.sessions.Cookie(s))
+		g.setCookie(x, g.sessions.Cookie(s))
 	}
 }
+
+// setCookie sets or clears the session cookie on the answer.
+func (g *Guard) setCookie(x Exchange, c *http.Cookie) { x.SetCookie(c) }
 
 // SessionUnavailable reports whether the request's session cookie could not
 // be read because the session store was unavailable. A flow that decides
@@ -251,16 +247,4 @@ func sessionUnavailable(ctx context.Context) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.unavailable
-}
-
-func unavailableProblem() *Problem {
-	return NewProblem(http.StatusServiceUnavailable, TypeUnavailable, "a backing store is unavailable; try again later")
-}
-
-// clip copies s (fiber's strings point into reused buffers) and bounds it.
-func clip(s string, n int) string {
-	if len(s) > n {
-		s = s[:n]
-	}
-	return strings.Clone(s)
 }

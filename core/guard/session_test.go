@@ -104,3 +104,71 @@ func TestBearerRequestLoadsSessionOnlyOnDemand(t *testing.T) {
 		})
 	}
 }
+
+// SignIn keeps when the user signed in and passed a second factor, so a
+// session-authenticated request can meet MFAWithin.
+func TestSignInKeepsAuthTimes(t *testing.T) {
+	mgr, err := session.New(session.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := guard.New(guard.WithSessions(mgr), guard.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signedIn := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	step := func(cookie string, flow func(ctx context.Context)) (guard.Principal, bool, []*http.Cookie) {
+		r := httptest.NewRequest("GET", "/", nil)
+		if cookie != "" {
+			r.AddCookie(&http.Cookie{Name: mgr.CookieName(), Value: cookie})
+		}
+		rec := httptest.NewRecorder()
+		x := guard.HTTPExchange{W: rec, R: r}
+		ctx, d := g.Before(x)
+		if d != nil {
+			t.Fatalf("denied: %d %s", d.Status, d.Body)
+		}
+		p, ok := guard.PrincipalFrom(ctx)
+		if flow != nil {
+			flow(ctx)
+		}
+		g.Commit(ctx, x)
+		return p, ok, rec.Result().Cookies()
+	}
+	for _, tc := range []struct {
+		name      string
+		in        guard.Principal
+		wantAuth  time.Time
+		wantMFAAt time.Time
+	}{
+		{"password and otp", guard.Principal{Subject: "alice", AMR: []string{"pwd", "otp"}, AuthTime: signedIn}, signedIn, signedIn},
+		{"a later second factor", guard.Principal{Subject: "alice", AMR: []string{"pwd", "otp"}, AuthTime: signedIn, MFAAt: signedIn.Add(time.Hour)}, signedIn, signedIn.Add(time.Hour)},
+		{"password only", guard.Principal{Subject: "alice", AMR: []string{"pwd"}, AuthTime: signedIn}, signedIn, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, cookies := step("", func(ctx context.Context) {
+				if _, err := guard.SignIn(ctx, tc.in); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if len(cookies) != 1 {
+				t.Fatalf("cookies = %v", cookies)
+			}
+			p, ok, _ := step(cookies[0].Value, nil)
+			if !ok || !p.AuthTime.Equal(tc.wantAuth) || !p.MFAAt.Equal(tc.wantMFAAt) {
+				t.Errorf("principal = %+v, %v; want AuthTime %v, MFAAt %v", p, ok, tc.wantAuth, tc.wantMFAAt)
+			}
+		})
+	}
+	// A zero AuthTime is the time of the sign-in.
+	before := time.Now()
+	_, _, cookies := step("", func(ctx context.Context) {
+		if _, err := guard.SignIn(ctx, guard.Principal{Subject: "bob", AMR: []string{"pwd", "otp"}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	p, _, _ := step(cookies[0].Value, nil)
+	if p.AuthTime.Before(before) || p.AuthTime.After(time.Now()) || !p.MFAAt.Equal(p.AuthTime) {
+		t.Errorf("principal = %+v; want AuthTime = MFAAt = the sign-in", p)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/port"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
 
@@ -67,12 +68,9 @@ type Issuer struct {
 
 // SessionLink destroys the server-side sessions linked to a refresh family.
 // *session.Manager implements it; the guard links the two when it is given
-// both (guard.WithTokens and guard.WithSessions).
-type SessionLink interface {
-	// DestroyLinked destroys userID's sessions linked to family without
-	// revoking tokens in turn (the caller is doing that).
-	DestroyLinked(ctx context.Context, userID, family string) (int, error)
-}
+// both (guard.WithTokens and guard.WithSessions). It is port.SessionLink,
+// so the guard can link an Issuer without importing this package.
+type SessionLink = port.SessionLink
 
 type sessionLink struct{ l SessionLink }
 

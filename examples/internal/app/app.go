@@ -53,7 +53,8 @@ type Request struct {
 
 // Response is what a flow answers. Body is encoded as JSON (a
 // json.RawMessage is sent as is); a *guard.Problem body is sent as
-// application/problem+json. Header overrides the defaults Encode sets.
+// application/problem+json with the problem's header fields. Header
+// overrides the defaults Encode sets.
 type Response struct {
 	// Status is the HTTP status code.
 	Status int
@@ -357,8 +358,11 @@ func Encode(r Response) (status int, header map[string]string, body []byte) {
 			return http.StatusInternalServerError, header, body
 		}
 		header["Content-Type"] = "application/json"
-		if _, ok := r.Body.(*guard.Problem); ok {
+		if p, ok := r.Body.(*guard.Problem); ok {
 			header["Content-Type"] = guard.ProblemContentType
+			for k, vs := range p.Header { // WWW-Authenticate, Retry-After, ...
+				header[k] = strings.Join(vs, ", ")
+			}
 		}
 	}
 	for k, v := range r.Header {
@@ -397,5 +401,4 @@ const (
 	TypeTooLarge             = "urn:authkit:problem:payload-too-large"
 	TypeUnsupportedMediaType = "urn:authkit:problem:unsupported-media-type"
 	TypeConflict             = "urn:authkit:problem:conflict"
-	TypeBadCredentials       = "urn:authkit:problem:invalid-credentials"
 )

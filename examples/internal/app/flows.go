@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/password"
 	"github.com/authkit-go/authkit/core/session"
@@ -58,9 +59,12 @@ func problem(status int, typ, detail string) Response {
 	return Response{Status: status, Body: guard.NewProblem(status, typ, detail)}
 }
 
-func unavailable() Response {
-	return problem(http.StatusServiceUnavailable, guard.TypeUnavailable, "a backing store is unavailable; try again later")
-}
+// answer is the problem guard.ProblemFor gives for p: the same answer the
+// guard's own steps give for the same kind of error.
+func answer(p *guard.Problem) Response { return Response{Status: p.Status, Body: p} }
+
+// unavailable is the answer when a store the flow needs failed.
+func unavailable() Response { return answer(guard.ProblemFor(authkit.ErrUnavailable)) }
 
 // decode reads the request body, one JSON object, into v with
 // strictjson: member names match the fields exactly, and a duplicate,
@@ -187,11 +191,7 @@ func (a *App) register(r Request) Response {
 
 // badCredentials is the one answer to every failed login: unknown user and
 // wrong password alike.
-func badCredentials() Response {
-	r := problem(http.StatusUnauthorized, TypeBadCredentials, "the username or password is incorrect")
-	r.Header = map[string]string{"WWW-Authenticate": guard.BearerChallenge}
-	return r
-}
+func badCredentials() Response { return answer(guard.ProblemFor(authkit.ErrInvalidCredentials)) }
 
 func (a *App) login(r Request) Response {
 	var in credentials
@@ -290,12 +290,6 @@ func (a *App) rehash(r Request, u User, pw string) {
 	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.PasswordRehashed, Subject: u.Name, IP: r.ClientIP})
 }
 
-func invalidToken(detail string) Response {
-	r := problem(http.StatusUnauthorized, guard.TypeInvalidToken, detail)
-	r.Header = map[string]string{"WWW-Authenticate": guard.InvalidTokenChallenge}
-	return r
-}
-
 func (a *App) refresh(r Request) Response {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
@@ -307,12 +301,10 @@ func (a *App) refresh(r Request) Response {
 		return badRequest("refresh_token is required")
 	}
 	pair, err := a.issuer.Refresh(r.Ctx, in.RefreshToken)
-	switch {
-	case errors.Is(err, token.ErrUnavailable):
-		return unavailable()
-	case err != nil:
-		// Expired, revoked, reused (the family is now revoked): one answer.
-		return invalidToken("the refresh token is invalid")
+	if err != nil {
+		// 503 when a store failed; expired, revoked, reused (the family
+		// is now revoked): one 401.
+		return answer(guard.ProblemForToken(err))
 	}
 	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
 }
@@ -366,11 +358,7 @@ func (a *App) logout(r Request) Response {
 
 // unauthenticated is the 401 of a flow that checks credentials itself, the
 // same answer Require(guard.Authenticated()) gives.
-func unauthenticated() Response {
-	r := problem(http.StatusUnauthorized, guard.TypeUnauthorized, "authentication required")
-	r.Header = map[string]string{"WWW-Authenticate": guard.BearerChallenge}
-	return r
-}
+func unauthenticated() Response { return answer(guard.ProblemFor(authkit.ErrUnauthenticated)) }
 
 func (a *App) logoutAll(r Request) Response {
 	if bad := decode(r, &struct{}{}, true); bad != nil {

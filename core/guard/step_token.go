@@ -1,45 +1,23 @@
 package guard
 
 import (
-	"context"
-	"errors"
-	"net/http"
 	"strings"
 
-	"github.com/authkit-go/authkit/core/token"
-)
-
-// TokenAuthenticator verifies a bearer access token. *token.Issuer
-// implements it (signature, claims and revocation); wrap a
-// (*token.Verifier).Verify in AuthenticatorFunc for a service that only
-// verifies.
-type TokenAuthenticator interface {
-	Authenticate(ctx context.Context, raw string) (*token.Claims, error)
-}
-
-// AuthenticatorFunc adapts a function to a TokenAuthenticator.
-type AuthenticatorFunc func(ctx context.Context, raw string) (*token.Claims, error)
-
-// Authenticate calls f.
-func (f AuthenticatorFunc) Authenticate(ctx context.Context, raw string) (*token.Claims, error) {
-	return f(ctx, raw)
-}
-
-// WWW-Authenticate challenges for bearer token failures (RFC 6750 §3.1).
-const (
-	InvalidTokenChallenge   = `Bearer error="invalid_token"`
-	InvalidRequestChallenge = `Bearer error="invalid_request"`
+	"github.com/authkit-go/authkit/core/port"
+	"github.com/authkit-go/authkit/core/session"
 )
 
 // WithTokens authenticates requests that present a bearer access token in
-// the Authorization header (or the cookie named by WithTokenCookie). A token
-// that fails verification is answered 401 with an invalid_token challenge,
-// even on open routes: a client sending a bad token should learn so. Tokens
-// are never read from the query string. Default: no token authentication.
+// the Authorization header (or the cookie named by WithTokenCookie) with a:
+// a *token.Issuer (signature, claims and revocation) or a *token.Verifier
+// (a service that only verifies). A token that fails verification is
+// answered 401 with an invalid_token challenge, even on open routes: a
+// client sending a bad token should learn so. Tokens are never read from
+// the query string. Default: no token authentication.
 func WithTokens(a TokenAuthenticator) Option {
 	return func(c *config) error {
 		if a == nil {
-			return errors.Join(ErrInvalidOption, errors.New("guard: nil token authenticator"))
+			return invalidConfig("nil token authenticator")
 		}
 		c.tokens = a
 		return nil
@@ -54,10 +32,57 @@ func WithTokens(a TokenAuthenticator) Option {
 func WithTokenCookie(name string) Option {
 	return func(c *config) error {
 		if name == "" || strings.ContainsAny(name, " ;=,\t\r\n") {
-			return errors.Join(ErrInvalidOption, errors.New("guard: bad token cookie name"))
+			return invalidConfig("bad token cookie name %q", name)
 		}
 		c.tokenCookie = name
 		return nil
+	}
+}
+
+// tokenStep authenticates the request by its bearer token, from the
+// Authorization header or the token cookie. A token's principal replaces a
+// session's; a token that fails is a 401 even on open routes.
+type tokenStep struct{ g *Guard }
+
+func newTokenStep(g *Guard, _ *config) (step, error) {
+	if g.tokens == nil {
+		return nil, nil
+	}
+	return tokenStep{g}, nil
+}
+
+func (s tokenStep) before(x Exchange, st state) (state, *Denial) {
+	raw, ok, bad := s.g.presentedToken(x)
+	if bad != nil {
+		return st, port.Deny(x, bad)
+	}
+	if !ok {
+		return st, nil
+	}
+	p, err := s.g.tokens.AuthenticatePrincipal(st.ctx, raw)
+	if err != nil {
+		return st, port.Deny(x, ProblemForToken(err))
+	}
+	p.Via = ViaToken
+	st.auth = &authn{p: p, token: raw}
+	return st, nil
+}
+
+// sessionLinker is implemented by authenticators that can end the sessions
+// of a family they revoke (*token.Issuer).
+type sessionLinker interface{ LinkSessions(port.SessionLink) }
+
+// linkTokensAndSessions links an issuer (token.Issuer) and the session
+// manager both ways, so that a login's session and refresh family end
+// together: revoking the family destroys the sessions linked to it, and
+// destroying a linked session revokes its family. Authenticators that
+// cannot revoke (a bare Verifier) are left alone.
+func linkTokensAndSessions(a TokenAuthenticator, m *session.Manager) {
+	if l, ok := a.(sessionLinker); ok {
+		l.LinkSessions(m)
+	}
+	if t, ok := a.(session.TokenLink); ok {
+		m.LinkTokens(t)
 	}
 }
 
@@ -92,7 +117,7 @@ func splitBearer(v string) (bearer bool, token string, ok bool) {
 
 // presentedToken finds the bearer token a request presents. ok is false when
 // there is none; denial is set for a malformed presentation.
-func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, denial *Problem) {
+func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, bad *Problem) {
 	var fromCookie string
 	hasCookie := false
 	if g.tokenCookie != "" {
@@ -104,7 +129,7 @@ func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, denial *Problem
 	case 1:
 		auth = lines[0]
 	default: // a singleton field (RFC 9110 §11.6.2): which one would count?
-		return "", false, NewProblem(http.StatusBadRequest, TypeInvalidRequest, "the Authorization header must appear once")
+		return "", false, invalidBearerRequest("the Authorization header must appear once")
 	}
 	bearer, rest, wellFormed := splitBearer(auth)
 	if !bearer {
@@ -116,10 +141,10 @@ func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, denial *Problem
 		return "", false, nil
 	}
 	if hasCookie {
-		return "", false, NewProblem(http.StatusBadRequest, TypeInvalidRequest, "present the access token once: in the Authorization header or the cookie, not both")
+		return "", false, invalidBearerRequest("present the access token once: in the Authorization header or the cookie, not both")
 	}
 	if !wellFormed || !isB64Token(rest) {
-		return "", false, NewProblem(http.StatusBadRequest, TypeInvalidRequest, "the Authorization header must hold exactly one bearer token")
+		return "", false, invalidBearerRequest("the Authorization header must hold exactly one bearer token")
 	}
 	return rest, true, nil
 }
@@ -144,31 +169,4 @@ func isB64Token(s string) bool {
 		}
 	}
 	return true
-}
-
-// authenticateToken runs the token step of Before.
-func (g *Guard) authenticateToken(ctx context.Context, x Exchange) (context.Context, *Denial) {
-	raw, ok, bad := g.presentedToken(x)
-	if bad != nil {
-		return ctx, deny(x, bad, InvalidRequestChallenge)
-	}
-	if !ok {
-		return ctx, nil
-	}
-	claims, err := g.tokens.Authenticate(ctx, raw)
-	switch {
-	case err == nil:
-		return withToken(ctx, Principal{
-			Subject: claims.Subject,
-			Roles:   claims.Roles,
-			Scopes:  strings.Fields(claims.Scope),
-			AMR:     claims.AMR,
-			Via:     ViaToken,
-			Family:  claims.Family(),
-		}, raw), nil
-	case errors.Is(err, token.ErrUnavailable):
-		return ctx, deny(x, unavailableProblem(), "")
-	default:
-		return ctx, deny(x, NewProblem(http.StatusUnauthorized, TypeInvalidToken, "the access token is invalid"), InvalidTokenChallenge)
-	}
 }

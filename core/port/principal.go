@@ -1,8 +1,8 @@
-package guard
+package port
 
 import (
-	"context"
 	"slices"
+	"time"
 )
 
 // Principal is who a request acts for, as established by a token or a
@@ -23,6 +23,15 @@ type Principal struct {
 	// Give SignIn the Family of the login's token.Pair to link the session
 	// and the tokens, so that revoking either ends both.
 	Family string
+	// AuthTime is when the subject last authenticated (signed in), as
+	// OpenID Connect's auth_time: a token's "auth_time" claim, or the time
+	// SignIn bound the session. Zero when unknown.
+	AuthTime time.Time
+	// MFAAt is when the subject last passed a second factor, zero when
+	// never (or unknown). Step-up rules (guard.MFAWithin) compare it with
+	// the clock. For a token it is its AuthTime when its AMR holds a
+	// second factor, since a token's AMR is fixed at sign-in.
+	MFAAt time.Time
 }
 
 // How a principal was authenticated.
@@ -41,41 +50,4 @@ func (p Principal) HasScope(scope string) bool { return slices.Contains(p.Scopes
 // "otp" or "hwk").
 func (p Principal) HasMFA() bool {
 	return slices.ContainsFunc(p.AMR, func(m string) bool { return m == "mfa" || m == "otp" || m == "hwk" })
-}
-
-type principalKey struct{}
-
-// authn is what the context holds about the request's authentication: the
-// principal and, when a bearer token established it, that token.
-type authn struct {
-	p     Principal
-	token string
-}
-
-// WithPrincipal returns a copy of ctx carrying p.
-func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, authn{p: p})
-}
-
-// withToken is WithPrincipal for a principal established by the bearer
-// token raw.
-func withToken(ctx context.Context, p Principal, raw string) context.Context {
-	return context.WithValue(ctx, principalKey{}, authn{p: p, token: raw})
-}
-
-// PrincipalFrom returns the principal the Guard authenticated for this
-// request, if any.
-func PrincipalFrom(ctx context.Context) (Principal, bool) {
-	a, ok := ctx.Value(principalKey{}).(authn)
-	return a.p, ok
-}
-
-// BearerToken returns the access token that authenticated the request (from
-// the Authorization header or the token cookie), for flows that act on it,
-// such as revoking it at logout. It is a credential: never log it. Like
-// every request value it is valid only during the request (fiber reuses its
-// buffers).
-func BearerToken(ctx context.Context) (string, bool) {
-	a, ok := ctx.Value(principalKey{}).(authn)
-	return a.token, ok && a.token != ""
 }

@@ -1,0 +1,45 @@
+package guard
+
+import "context"
+
+// step is one protection that Before runs. New builds the Guard's steps
+// from the options, in the fixed order of steps below; a step that is not
+// configured is not in the list at all, so it costs nothing per request.
+//
+// A step gets the request and the state the steps before it left, and
+// returns the state for the next one or, to refuse the request, a denial
+// (built with port.Deny, usually from ProblemFor). The state travels by
+// value: a pointer passed through an interface call would escape and cost
+// every request an allocation.
+type step interface {
+	before(x Exchange, st state) (state, *Denial)
+}
+
+// state is what the steps of one Before call pass along.
+type state struct {
+	// ctx is the context the handler will run with.
+	ctx context.Context
+	// auth is who the request is, once a step authenticated it; Before
+	// puts it into ctx after the last step.
+	auth *authn
+	// bearer reports that the request presents an Authorization header
+	// with the Bearer scheme (well-formed or not) and the guard takes
+	// bearer tokens; such a request is authenticated by its token alone.
+	bearer bool
+}
+
+// newStep builds one step from the configuration, or returns nil when the
+// options leave it out.
+type newStep func(g *Guard, c *config) (step, error)
+
+// steps is the order of the protections (see Guard). A feature that acts
+// on every request adds its constructor here, at its place, and a With…
+// option that configures it; Before itself never changes.
+var steps = []newStep{
+	newHeadersStep, // security headers, on every answer
+	// The rate-limit step goes here: after the headers, so a 429 carries
+	// them, and before anything that costs a store round trip.
+	newOriginStep,  // CSRF: cross-origin unsafe requests
+	newSessionStep, // the session cookie
+	newTokenStep,   // the bearer token; its principal replaces a session's
+}
