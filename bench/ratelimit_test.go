@@ -139,7 +139,7 @@ func BenchmarkMemoryManyKeysParallel(b *testing.B) {
 
 // redisClient is a client of the benchmark's own, with a round-trip
 // counter, on the test Redis (REDIS_URL).
-func redisClient(b *testing.B) (*redis.Client, *redistest.RoundTrips) {
+func redisClient(b testing.TB) (*redis.Client, *redistest.RoundTrips) {
 	b.Helper()
 	redistest.Client(b) // skip loudly when there is no Redis
 	opts, err := redis.ParseURL(redistest.URL())
