@@ -49,10 +49,12 @@ run:
 bench:
 	./scripts/with-redis.sh $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) work
 
-## bench-peers: authkit against peer libraries (bench/), $(BENCHCOUNT) runs each,
-## summarised as medians; bench/README.md holds the table.
+## bench-peers: authkit against peer libraries (bench/), $(BENCHCOUNT) runs each in
+## one process, summarised by benchstat with the ratios authkit/peer;
+## bench/README.md holds the latest table. BENCH=regexp picks benchmarks.
+BENCH ?= .
 bench-peers:
-	NO_REDIS_CLUSTER=1 ./scripts/with-redis.sh sh -c 'cd bench && $(GO) test -run "^$$" -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./... | tee /dev/stderr | awk -f median.awk'
+	NO_REDIS_CLUSTER=1 BENCH='$(BENCH)' BENCHTIME=$(BENCHTIME) BENCHCOUNT=$(BENCHCOUNT) ./scripts/with-redis.sh ./scripts/bench-peers.sh
 
 ## fuzz: a short run ($(FUZZTIME)) of every fuzz target.
 fuzz:

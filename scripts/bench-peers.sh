@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs the peer comparisons of bench/ in one `go test -bench` process (so
+# authkit and each peer see the same machine load) and summarises them with
+# benchstat: medians with confidence intervals, then the ratios authkit/peer
+# and what authkit's headers add over the bare framework.
+#
+#   BENCH=regexp       which benchmarks (default: all of bench/)
+#   BENCHTIME=1s       go test -benchtime
+#   BENCHCOUNT=10      go test -count (benchstat wants >= 6 for its intervals)
+#   BENCH_OUT=file     keep the raw output there (default: a temporary file)
+#   BENCHSTAT=pkg@ver  the benchstat to `go run`
+#
+# Raw benchmark lines go to stderr as they come, the summary to stdout. The
+# Redis benchmarks use REDIS_URL (make bench-peers finds or starts one).
+set -euo pipefail
+case "${1:-}" in
+  -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+  "") ;;
+  *) echo "bench-peers: unexpected argument $1 (see --help)" >&2; exit 2 ;;
+esac
+cd "$(dirname "$0")/.."
+BENCH=${BENCH:-.}
+BENCHTIME=${BENCHTIME:-1s}
+BENCHCOUNT=${BENCHCOUNT:-10}
+# golang.org/x/perf at a commit whose go.mod says go 1.25.0.
+BENCHSTAT=${BENCHSTAT:-golang.org/x/perf/cmd/benchstat@v0.0.0-20260709024250-82a0b07e230d}
+
+out=${BENCH_OUT:-}
+if [[ -z $out ]]; then
+  out=$(mktemp)
+  trap 'rm -f "$out"' EXIT
+fi
+
+(cd bench && go test -run '^$' -bench "$BENCH" -benchmem -benchtime "$BENCHTIME" -count "$BENCHCOUNT" ./...) | tee "$out" >&2
+
+benchstat() { GOWORK=off go run "$BENCHSTAT" "$@"; }
+# section TITLE BENCHSTAT-ARGS...: prints the table when the filter matched.
+section() {
+  local title=$1; shift
+  local table
+  table=$(benchstat "$@" "run=$out" 2>/dev/null | sed '/^goos:\|^goarch:\|^pkg:\|^cpu:/d')
+  if grep -q '^[A-Z]' <<<"$table"; then printf '\n## %s\n%s\n' "$title" "$table"; fi
+}
+
+grep -m1 '^cpu:' "$out" || true
+echo "go: $(go env GOVERSION), GOMAXPROCS: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+peers=(-col '/mw@(peer authkit)' -filter '.name:(Token OR Session)')
+section "authkit against its peers (Token: fw=nethttp auth0/go-jwt-middleware, gin appleboy/gin-jwt, echo labstack/echo-jwt, fiber gofiber/contrib/jwt; Session: alexedwards/scs)" "${peers[@]}"
+ratios=$(benchstat -format csv "${peers[@]}" "$out" 2>/dev/null | awk -v title="authkit/peer (medians)" -f bench/ratios.awk)
+[[ -n $ratios ]] && printf '\n## Ratios\n%s\n' "$ratios"
+
+headers=(-col '/mw@(bare headers)' -filter '.name:Headers')
+section "Security headers only, against the bare framework" "${headers[@]}"
+over=$(benchstat -format csv "${headers[@]}" "$out" 2>/dev/null | awk -v title="headers − bare (medians)" -v mode=diff -f bench/ratios.awk)
+[[ -n $over ]] && printf '\n## What the headers add\n%s\n' "$over"
+
+section "Rate limiting" -filter '.name:(MemoryOneKey OR MemoryManyKeysParallel OR Redis)'
+exit 0
