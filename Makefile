@@ -9,7 +9,7 @@ BENCHTIME   ?= 1s
 BENCHCOUNT  ?= 10
 ADDR        ?= 127.0.0.1:8080
 
-.PHONY: all test test-short lint fmt vet staticcheck fence modules run bench bench-peers fuzz redis-cluster redis-cluster-stop
+.PHONY: all test test-short lint fmt vet staticcheck fence scripts modules run bench bench-peers load fuzz redis-cluster redis-cluster-stop
 
 all: lint test
 
@@ -21,8 +21,8 @@ test:
 test-short:
 	./scripts/with-redis.sh $(GO) test -count=1 work
 
-## lint: gofmt, go vet, staticcheck (pinned) and the module fence.
-lint: fmt vet staticcheck fence
+## lint: gofmt, go vet, staticcheck (pinned), the module fence and the scripts' syntax.
+lint: fmt vet staticcheck fence scripts
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -36,6 +36,11 @@ staticcheck:
 
 fence:
 	./scripts/fence.sh
+
+## scripts: every shell script parses; the load and bench scripts answer --help.
+scripts:
+	@for f in scripts/*.sh .ci/run; do bash -n "$$f" || exit 1; done
+	@./scripts/load.sh --help >/dev/null && ./scripts/bench-peers.sh --help >/dev/null && echo "scripts: ok"
 
 ## modules: each module on its own (GOWORK=off): tidy unchanged, build, vet, test.
 modules:
@@ -55,6 +60,11 @@ bench:
 BENCH ?= .
 bench-peers:
 	NO_REDIS_CLUSTER=1 BENCH='$(BENCH)' BENCHTIME=$(BENCHTIME) BENCHCOUNT=$(BENCHCOUNT) ./scripts/with-redis.sh ./scripts/bench-peers.sh
+
+## load: wrk against each example server on memory and Redis stores, GET /me by
+## bearer and by cookie, beside the bare framework (LOAD_SECONDS per case, default 10).
+load:
+	NO_REDIS_CLUSTER=1 ./scripts/with-redis.sh ./scripts/load.sh
 
 ## fuzz: a short run ($(FUZZTIME)) of every fuzz target.
 fuzz:
