@@ -8,6 +8,7 @@
 #   BENCHTIME=1s       go test -benchtime
 #   BENCHCOUNT=10      go test -count (benchstat wants >= 6 for its intervals)
 #   BENCH_OUT=file     keep the raw output there (default: a temporary file)
+#   BENCH_IN=file      summarise that saved output instead of running
 #   BENCHSTAT=pkg@ver  the benchstat to `go run`
 #
 # Raw benchmark lines go to stderr as they come, the summary to stdout. The
@@ -25,13 +26,16 @@ BENCHCOUNT=${BENCHCOUNT:-10}
 # golang.org/x/perf at a commit whose go.mod says go 1.25.0.
 BENCHSTAT=${BENCHSTAT:-golang.org/x/perf/cmd/benchstat@v0.0.0-20260709024250-82a0b07e230d}
 
-out=${BENCH_OUT:-}
-if [[ -z $out ]]; then
-  out=$(mktemp)
-  trap 'rm -f "$out"' EXIT
+if [[ -n ${BENCH_IN:-} ]]; then
+  out=$BENCH_IN
+else
+  out=${BENCH_OUT:-}
+  if [[ -z $out ]]; then
+    out=$(mktemp)
+    trap 'rm -f "$out"' EXIT
+  fi
+  (cd bench && go test -run '^$' -bench "$BENCH" -benchmem -benchtime "$BENCHTIME" -count "$BENCHCOUNT" ./...) | tee "$out" >&2
 fi
-
-(cd bench && go test -run '^$' -bench "$BENCH" -benchmem -benchtime "$BENCHTIME" -count "$BENCHCOUNT" ./...) | tee "$out" >&2
 
 benchstat() { GOWORK=off go run "$BENCHSTAT" "$@"; }
 # section TITLE BENCHSTAT-ARGS...: prints the table when the filter matched.
