@@ -64,7 +64,9 @@
 // destroyed session never comes back.
 //
 // List and DestroyByHint back an "active devices" page; DestroyAll is "log
-// out everywhere".
+// out everywhere"; DestroyAllExcept is "sign out everywhere else" (the
+// caller's session and the sessions of its sign-in stay), for flows that
+// change what protects an account.
 //
 // # Stores
 //

@@ -352,6 +352,54 @@ func (m *Manager) DestroyAll(ctx context.Context, userID string) (int, error) {
 	return n, nil
 }
 
+// DestroyAllExcept removes every session of userID but the caller's own
+// sign-in — "sign out everywhere else", after a password change or when a
+// second factor is turned on or off — and reports how many it removed. It
+// keeps keep (the request's session; nil for none) and the sessions linked
+// to keepFamily (the refresh-token family of the request's sign-in; when
+// "", keep's own link), so a request authenticated by a bearer token keeps
+// the session of the same login. With tokens linked (LinkTokens) the
+// families of the destroyed sessions are revoked first; revoke the other
+// token sign-ins with token.Issuer.RevokeSubjectExcept, or call
+// guard.SignOutOthers, which does both. A session of userID written while
+// it runs does not survive it. It costs a List of the user's sessions
+// (when anything is linked), then what DestroyAll costs.
+func (m *Manager) DestroyAllExcept(ctx context.Context, userID string, keep *Session, keepFamily string) (int, error) {
+	if userID == "" {
+		return 0, nil
+	}
+	var kept []Hash
+	if keep != nil && !keep.destroyed && keep.storedUser == userID {
+		kept = append(kept, keep.hash)
+		if keepFamily == "" {
+			keepFamily = keep.rec.Link
+		}
+	}
+	if keepFamily != "" || m.tokens.Load() != nil {
+		stored, err := m.cfg.store.List(ctx, userID, m.policy())
+		if err != nil {
+			return 0, err
+		}
+		for _, st := range stored {
+			switch {
+			case slices.Contains(kept, st.Hash):
+			case keepFamily != "" && st.Record.Link == keepFamily:
+				kept = append(kept, st.Hash)
+			default:
+				if err := m.revokeLinked(ctx, st.Record); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	n, err := m.cfg.store.DestroyUserExcept(ctx, userID, kept)
+	if err != nil {
+		return n, err
+	}
+	m.cfg.audit.Emit(ctx, audit.Event{Kind: audit.SessionDestroyed, Time: m.cfg.now(), Subject: userID, Reason: "logout_others"})
+	return n, nil
+}
+
 func (m *Manager) emit(ctx context.Context, kind audit.Kind, s *Session, reason string) {
 	m.cfg.audit.Emit(ctx, audit.Event{
 		Kind: kind, Time: m.cfg.now(), Subject: s.rec.UserID, IP: s.rec.IP,

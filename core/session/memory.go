@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -188,11 +189,19 @@ func (m *MemoryStore) List(_ context.Context, userID string, p Policy) ([]Stored
 }
 
 // DestroyUser implements Store.
-func (m *MemoryStore) DestroyUser(_ context.Context, userID string) (int, error) {
+func (m *MemoryStore) DestroyUser(ctx context.Context, userID string) (int, error) {
+	return m.DestroyUserExcept(ctx, userID, nil)
+}
+
+// DestroyUserExcept implements Store.
+func (m *MemoryStore) DestroyUserExcept(_ context.Context, userID string, keep []Hash) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
 	for h := range m.users[userID] {
+		if slices.Contains(keep, h) {
+			continue
+		}
 		m.deleteLocked(h)
 		n++
 	}

@@ -38,6 +38,11 @@ type Store interface {
 	List(ctx context.Context, userID string, p Policy) ([]Stored, error)
 	// DestroyUser removes every session of userID and reports how many.
 	DestroyUser(ctx context.Context, userID string) (int, error)
+	// DestroyUserExcept removes every session of userID but those under
+	// the hashes in keep, and reports how many it removed. As with
+	// DestroyUser, a session of userID that a concurrent Create or Rotate
+	// writes while it runs does not survive it, unless it is kept.
+	DestroyUserExcept(ctx context.Context, userID string, keep []Hash) (int, error)
 }
 
 // Record is what a Store keeps for one session.

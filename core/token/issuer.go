@@ -402,6 +402,38 @@ func (i *Issuer) RevokeSubject(ctx context.Context, sub string) error {
 	return nil
 }
 
+// RevokeSubjectExcept logs sub out everywhere but one sign-in, the
+// refresh family keep (the family of the request's own token or session:
+// guard.Principal.Family): every other token of sub minted so far — access,
+// refresh and purpose tokens, on any instance, those of a refresh racing
+// this call included — is refused from now on, while keep's access and
+// refresh tokens keep working and its refresh tokens keep rotating. It is
+// one atomic store operation (one round trip on Redis): the subject's
+// generation goes up and keep is lifted into the new one in the same
+// step. Use it where a user changes what protects the account (a password,
+// a second factor) and stays signed in; guard.SignOutOthers does it and
+// ends the other sessions too. keep "" is RevokeSubject. If keep is not a
+// live family of sub, every sign-in ends, keep's too, and the error wraps
+// ErrRevoked. Like RevokeSubject, it destroys no session: destroy the
+// other sessions with session.Manager.DestroyAllExcept.
+func (i *Issuer) RevokeSubjectExcept(ctx context.Context, sub, keep string) error {
+	if sub == "" {
+		return fmt.Errorf("%w: empty subject", ErrInvalidClaims)
+	}
+	err := i.cfg.store.RevokeSubjectExcept(ctx, sub, keep, i.longestLifetime()+i.cfg.leeway)
+	switch {
+	case err == nil:
+	case errors.Is(err, tokenstore.ErrFamilyRevoked), errors.Is(err, tokenstore.ErrFamilyUnknown):
+		// Everything ended, the kept sign-in with it.
+		i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: sub, Reason: "subject"})
+		return reject(ErrRevoked, "the sign-in to keep is not live")
+	default:
+		return storeErr(err)
+	}
+	i.cfg.audit.Emit(ctx, audit.Event{Kind: audit.TokenRevoked, Subject: sub, Family: keep, Reason: "subject_except"})
+	return nil
+}
+
 // longestLifetime is the longest lifetime of any token kind i mints.
 func (i *Issuer) longestLifetime() time.Duration {
 	return max(i.cfg.accessTTL, i.cfg.refreshTTL, i.cfg.resetTTL, i.cfg.emailTTL)

@@ -107,18 +107,56 @@ func TestLogOutEverywhereBeatsAnIssuerWithAClockAhead(t *testing.T) {
 // revocation lands inside the thief's refreshes.
 type yieldingStore struct{ tokenstore.Store }
 
+// loopTrials returns an issuer for the refresh-in-a-loop trials, on a store
+// that yields around every call and a clock that ticks a millisecond per
+// reading, and how many trials to run (a third with -short).
+func loopTrials(t *testing.T, store func(func() time.Time) tokenstore.Store, trials int) (*Issuer, int) {
+	t.Helper()
+	if testing.Short() {
+		trials /= 3
+	}
+	now := testclock.At(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)).Ticking(time.Millisecond)
+	return logoutTrialIssuers(t, yieldingStore{makeStore(store, now)}, now)[0], trials
+}
+
+// refreshInALoop starts a thief refreshing p over and over and returns once
+// the thief has refreshed once (or failed to). stop ends the loop and
+// returns the thief's newest pair.
+func refreshInALoop(ctx context.Context, iss *Issuer, p Pair) (stop func() Pair) {
+	var done atomic.Bool
+	started := make(chan struct{})
+	last := make(chan Pair, 1)
+	go func() {
+		n := 0
+		for !done.Load() {
+			next, err := iss.Refresh(ctx, p.RefreshToken)
+			if err != nil {
+				break
+			}
+			p, n = next, n+1
+			if n == 1 {
+				close(started)
+			}
+		}
+		if n == 0 {
+			close(started)
+		}
+		last <- p
+	}()
+	<-started
+	return func() Pair {
+		done.Store(true)
+		return <-last
+	}
+}
+
 // Issue 9, finding 1, second reproduction: one instance, a thief goroutine
 // refreshing in a loop while the victim logs out everywhere. The family
 // must be dead at the end of every trial.
 func TestLogOutEverywhereBeatsAThiefRefreshingInALoop(t *testing.T) {
 	forEachStore(t, func(t *testing.T, store func(func() time.Time) tokenstore.Store) {
 		ctx := context.Background()
-		trials := 300
-		if testing.Short() {
-			trials = 100
-		}
-		now := testclock.At(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)).Ticking(time.Millisecond)
-		iss := logoutTrialIssuers(t, yieldingStore{makeStore(store, now)}, now)[0]
+		iss, trials := loopTrials(t, store, 300)
 		survived := 0
 		for trial := range trials {
 			sub := fmt.Sprintf("victim-%d", trial)
@@ -126,32 +164,11 @@ func TestLogOutEverywhereBeatsAThiefRefreshingInALoop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var stop atomic.Bool
-			started := make(chan struct{})
-			last := make(chan Pair, 1)
-			go func() {
-				p, n := victim, 0
-				for !stop.Load() {
-					next, err := iss.Refresh(ctx, p.RefreshToken)
-					if err != nil {
-						break
-					}
-					p, n = next, n+1
-					if n == 1 {
-						close(started)
-					}
-				}
-				if n == 0 {
-					close(started)
-				}
-				last <- p
-			}()
-			<-started
+			stop := refreshInALoop(ctx, iss, victim)
 			if err := iss.RevokeSubject(ctx, sub); err != nil {
 				t.Fatal(err)
 			}
-			stop.Store(true)
-			thief := <-last
+			thief := stop()
 			if _, err := iss.Refresh(ctx, victim.RefreshToken); err == nil {
 				t.Fatalf("trial %d: the victim's stale refresh token refreshed after log-out-everywhere", trial)
 			}
@@ -173,6 +190,11 @@ func (s yieldingStore) RevokeToken(ctx context.Context, sub, jti string, exp tim
 func (s yieldingStore) RevokeSubject(ctx context.Context, sub string, ttl time.Duration) error {
 	defer yield()()
 	return s.Store.RevokeSubject(ctx, sub, ttl)
+}
+
+func (s yieldingStore) RevokeSubjectExcept(ctx context.Context, sub, keep string, ttl time.Duration) error {
+	defer yield()()
+	return s.Store.RevokeSubjectExcept(ctx, sub, keep, ttl)
 }
 
 func (s yieldingStore) Revoked(ctx context.Context, sub, jti, family string, gen uint64) (bool, error) {

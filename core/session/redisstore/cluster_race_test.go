@@ -44,6 +44,7 @@ type clusterRace struct {
 	racing *redisstore.Store
 	other  *redisstore.Store
 	policy session.Policy
+	prefix string
 }
 
 func newClusterRace(t *testing.T) clusterRace {
@@ -66,7 +67,7 @@ func newClusterRace(t *testing.T) clusterRace {
 	}
 	redisstore.ForceClusterSteps(other)
 	now := time.Now()
-	return clusterRace{ring: ring, racing: racing, other: other,
+	return clusterRace{ring: ring, racing: racing, other: other, prefix: prefix,
 		policy: session.Policy{Now: now, Idle: 30 * time.Minute, Absolute: 12 * time.Hour, TouchEvery: time.Minute}}
 }
 
@@ -183,5 +184,116 @@ func TestClusterCreateRacingDestroyUser(t *testing.T) {
 	}
 	if _, err := c.other.Load(ctx, newID, c.policy); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("the created session survived log-out-everywhere: Load = %v", err)
+	}
+}
+
+// afterEach runs fn after each command or pipeline the client sends, with
+// the commands sent.
+type afterEach struct{ fn func(cmds []redis.Cmder) }
+
+func (h afterEach) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h afterEach) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.fn([]redis.Cmder{cmd})
+		return err
+	}
+}
+func (h afterEach) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		h.fn(cmds)
+		return err
+	}
+}
+
+// A Cluster-mode Rotate that starts while a "log out everywhere" drains
+// the index must not survive it, in the worst order: the drain has begun
+// when the rotation indexes its new id; the drain's batch removes the new
+// entry (and the record, not written yet) after the rotation deleted the
+// old id; the rotation then writes its record, and confirms it after the
+// drain's last look at the index but before the drain ends. A generation
+// bumped at start and end alone missed this (the rotation read the bumped
+// generation and confirmed before the second bump, re-indexing its
+// record): the drain now also marks itself running.
+func TestClusterRotateStartingDuringDestroyUser(t *testing.T) {
+	ctx := context.Background()
+	c := newClusterRace(t)
+	opts, err := redis.ParseURL(redistest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := redis.NewClient(opts)
+	t.Cleanup(func() { dc.Close() })
+	drain := newStore(t, dc, c.prefix)
+	redisstore.ForceClusterSteps(drain)
+	if _, err := drain.DestroyUser(ctx, "warm-up"); err != nil { // loads the scripts
+		t.Fatal(err)
+	}
+	rec := c.record()
+	if err := c.racing.Create(ctx, oldID, rec, c.policy); err != nil {
+		t.Fatal(err)
+	}
+	// The drain's stages: after its first step it reports "started", after
+	// its batch "batched", after its last look at the index "ranged"; after
+	// each it waits for a go.
+	events, proceed := make(chan string), make(chan struct{})
+	steps, zranges := 0, 0
+	dc.AddHook(afterEach{fn: func(cmds []redis.Cmder) {
+		steps++
+		report := ""
+		switch {
+		case steps == 1:
+			report = "started"
+		case cmds[0].Name() == "zrange":
+			if zranges++; zranges == 2 {
+				report = "ranged"
+			}
+		case len(cmds) > 1 && cmds[0].Name() == "del":
+			report = "batched"
+		}
+		if report != "" {
+			events <- report
+			<-proceed
+		}
+	}})
+	done := make(chan error, 1)
+	go func() { _, err := drain.DestroyUser(ctx, "alice"); done <- err }()
+	if e := <-events; e != "started" {
+		t.Fatalf("drain event %q, want started", e)
+	}
+	stage := func(want string) {
+		proceed <- struct{}{}
+		if e := <-events; e != want {
+			t.Fatalf("drain event %q, want %q", e, want)
+		}
+	}
+	batched := c.onceAfter(func(cmd redis.Cmder) bool {
+		return cmd.Name() == "del" && strings.Contains(cmd.String(), oldID.String())
+	}, func() { stage("batched") })
+	ranged := c.onceAfter(func(cmd redis.Cmder) bool {
+		return cmd.Name() == "zrem" && strings.Contains(cmd.String(), oldID.String())
+	}, func() { stage("ranged") })
+	rotErr := c.racing.Rotate(ctx, oldID, newID, "alice", rec, c.policy)
+	if !*batched { // refused at once: the drain runs on
+		stage("batched")
+	}
+	if !*ranged {
+		stage("ranged")
+	}
+	proceed <- struct{}{}
+	if err := <-done; err != nil {
+		t.Fatalf("DestroyUser: %v", err)
+	}
+	if !errors.Is(rotErr, session.ErrNotFound) {
+		t.Errorf("Rotate during the drain = %v, want ErrNotFound", rotErr)
+	}
+	for _, h := range []session.Hash{oldID, newID} {
+		if _, err := c.other.Load(ctx, h, c.policy); !errors.Is(err, session.ErrNotFound) {
+			t.Errorf("a session survived log-out-everywhere: Load = %v", err)
+		}
+	}
+	if list, err := c.other.List(ctx, "alice", c.policy); err != nil || len(list) != 0 {
+		t.Errorf("List after the drain = %d sessions, %v; want none", len(list), err)
 	}
 }

@@ -11,7 +11,7 @@
 //
 //	authkit:session:id:{<sha256(id) hex>}  string: "<created ms>:<last seen ms>:<JSON>"
 //	authkit:session:u:{<tag of the user>}  sorted set: member sha256(id) hex, score absolute deadline ms
-//	authkit:session:u:{<tag>}:gen          Cluster only: the user's log-out generation
+//	authkit:session:u:{<tag>}:gen          Cluster only: the user's log-out state (hash: g, d)
 //
 // The user's tag is the hashed Cluster hash tag every authkit Redis store
 // uses, so any byte of a user id is safe in it. Each session key and each
@@ -25,17 +25,22 @@
 // it, the old id is deleted before the new one is written (a failure in
 // between logs the user out rather than leaving two live ids), and the
 // index is treated as a hint that List prunes. DestroyUser drains the
-// index in batches until it is empty, so a session indexed while it runs is
-// caught too. On Cluster, DestroyUser bumps a per-user generation (beside
-// the index, same slot) before and after its work; a Create or Rotate reads
-// it when indexing and again after writing its record, and deletes the
-// record if it moved, so a record written in the middle of "log out
-// everywhere" cannot survive it, while a concurrent List that pruned the
-// not-yet-written record only makes the write index it again (one or two
-// more round trips each, on Cluster only).
+// index in batches until it is empty (DestroyUserExcept until only the
+// kept sessions are left), so a session indexed while it runs is caught
+// too. On Cluster, DestroyUser bumps a per-user generation (g, beside the
+// index, same slot) when it starts and when it ends, and counts itself in
+// d while it drains; a Create or Rotate reads both when indexing — it is
+// refused while a drain runs — and again after writing its record, and
+// deletes the record if the generation moved or a drain runs, so a record
+// written in the middle of "log out everywhere" cannot survive it, while a
+// concurrent List that pruned the not-yet-written record only makes the
+// write index it again (one or two more round trips each, on Cluster only).
+// The state lives a minute after its last change, so a drain that dies
+// half-way refuses its user's sign-ins for at most that long.
 //
 // Round trips (single server): Load 1, Save 1, Create 1, Rotate 1,
-// Destroy 1, List 2 (+1 to prune), DestroyUser 2 per 500 sessions + 1.
+// Destroy 1, List 2 (+1 to prune), DestroyUser and DestroyUserExcept 2 per
+// 500 sessions + 1.
 //
 // # Failures
 //

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -254,60 +255,105 @@ func (r *Store) rotateCluster(ctx context.Context, old, new session.Hash, oldUse
 	return r.confirmWrite(ctx, rec.UserID, new, p.Deadline(rec), gen)
 }
 
-// genTTL bounds how long a user's log-out generation is kept: it only has
-// to outlive the Cluster-mode Creates and Rotates running beside a
-// DestroyUser, which take milliseconds.
-const genTTL = time.Hour
+// genTTL bounds how long a user's log-out state (genKey) is kept after
+// its last change. It only has to outlive the Cluster-mode Creates and
+// Rotates running beside a DestroyUser, which take milliseconds, and a
+// drain's batches refresh it; should a drain die half-way, its user's
+// sign-ins are refused for at most this long.
+const genTTL = time.Minute
 
-// genKey counts userID's "log out everywhere" runs, beside the index (same
-// hash tag). Only the Cluster-mode steps use it.
+// genKey is the user's log-out state, beside the index (same hash tag): a
+// hash of g, bumped when a DestroyUser starts and when it ends, and d, the
+// DestroyUsers draining the index now. Only the Cluster-mode steps use it.
 func (r *Store) genKey(userID string) string { return r.userKey(userID) + ":gen" }
 
+// logoutState is what a Cluster-mode write reads from genKey.
+type logoutState struct {
+	gen      string
+	draining bool
+}
+
+func readLogoutState(cmd *redis.SliceCmd) logoutState {
+	v := cmd.Val()
+	if len(v) != 2 {
+		return logoutState{draining: true} // unreadable: fail closed
+	}
+	g, _ := v[0].(string)
+	d, _ := v[1].(string)
+	n, err := strconv.ParseInt(d, 10, 64)
+	return logoutState{gen: g, draining: d != "" && (err != nil || n > 0)}
+}
+
+// drainStartScript and drainEndScript bracket a DestroyUser on Cluster:
+// KEYS[1] the user's genKey, ARGV[1] genTTL in ms.
+var (
+	drainStartScript = redis.NewScript(`
+redis.call('HINCRBY', KEYS[1], 'g', 1)
+redis.call('HINCRBY', KEYS[1], 'd', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 0
+`)
+	drainEndScript = redis.NewScript(`
+redis.call('HINCRBY', KEYS[1], 'g', 1)
+if redis.call('HINCRBY', KEYS[1], 'd', -1) < 0 then redis.call('HSET', KEYS[1], 'd', 0) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 0
+`)
+)
+
 // indexForWrite, the first Cluster-mode step of a Create or Rotate for a
-// user, indexes h and reads the user's log-out generation, atomically in the
-// index's slot.
+// user, indexes h and reads the user's log-out state, atomically in the
+// index's slot. While a DestroyUser drains the index the write is refused
+// (session.ErrNotFound: the user signs in again) and its entry removed.
 func (r *Store) indexForWrite(ctx context.Context, userID string, h session.Hash, deadline time.Time, abs time.Duration) (string, error) {
 	if userID == "" {
 		return "", nil
 	}
-	var gen *redis.StringCmd
+	var state *redis.SliceCmd
 	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
 		if err := r.index(ctx, pipe, userID, h, deadline, abs); err != nil {
 			return err
 		}
-		gen = pipe.Get(ctx, r.genKey(userID))
+		state = pipe.HMGet(ctx, r.genKey(userID), "g", "d")
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return "", err
+	if err != nil {
+		return "", wrapRedis(err)
 	}
-	return gen.Val(), nil
+	st := readLogoutState(state)
+	if st.draining {
+		_ = r.client.ZRem(ctx, r.userKey(userID), h.String()).Err() // a hint; List prunes it anyway
+		return "", session.ErrNotFound
+	}
+	return st.gen, nil
 }
 
 // confirmWrite, the last Cluster-mode step, closes the race with
 // DestroyUser: the record of h is written in its own slot, so a "log out
-// everywhere" running meanwhile may have missed it. DestroyUser bumps the
-// user's generation before and after its work; if the generation moved
-// since indexForWrite, the fresh record is deleted and the call fails with
-// session.ErrNotFound (the user signs in again). Otherwise h is indexed
-// once more (with its absolute deadline, as index does), in case a
-// concurrent List pruned it while the record did not exist yet.
+// everywhere" running meanwhile may have missed it (or removed the index
+// entry and the record before the record was written). DestroyUser bumps
+// the user's generation when it starts and when it ends; if it moved since
+// indexForWrite, or a drain is running now, the fresh record is deleted
+// and the call fails with session.ErrNotFound (the user signs in again).
+// Otherwise h is indexed once more (with its absolute deadline, as index
+// does), in case a concurrent List pruned it while the record did not
+// exist yet.
 func (r *Store) confirmWrite(ctx context.Context, userID string, h session.Hash, deadline time.Time, gen string) error {
 	if userID == "" {
 		return nil
 	}
 	ukey := r.userKey(userID)
-	var now *redis.StringCmd
+	var state *redis.SliceCmd
 	var score *redis.FloatCmd
 	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		now = pipe.Get(ctx, r.genKey(userID))
+		state = pipe.HMGet(ctx, r.genKey(userID), "g", "d")
 		score = pipe.ZScore(ctx, ukey, h.String())
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return wrapRedis(err)
 	}
-	if now.Val() != gen {
+	if st := readLogoutState(state); st.draining || st.gen != gen {
 		if _, err := r.client.Del(ctx, r.sessionKey(h)).Result(); err != nil {
 			return wrapRedis(err)
 		}
@@ -416,27 +462,42 @@ const destroyBatch = 500
 // removing only the members it deleted, so a session a concurrent Create or
 // Rotate indexes meanwhile is caught by the next batch.
 func (r *Store) DestroyUser(ctx context.Context, userID string) (int, error) {
+	return r.DestroyUserExcept(ctx, userID, nil)
+}
+
+// DestroyUserExcept implements session.Store, as DestroyUser does, leaving
+// the sessions in keep and their index entries alone: 2 round trips per
+// 500 sessions + 1.
+func (r *Store) DestroyUserExcept(ctx context.Context, userID string, keep []session.Hash) (total int, err error) {
 	ukey := r.userKey(userID)
-	if r.cluster {
-		// Bump the generation before and after: a Cluster-mode Create or
-		// Rotate whose steps overlap this run sees it move and removes
-		// its own record (confirmWrite).
-		if err := r.bumpGen(ctx, userID); err != nil {
-			return 0, err
-		}
+	kept := make(map[string]bool, len(keep))
+	for _, h := range keep {
+		kept[h.String()] = true
 	}
-	total := 0
+	if r.cluster {
+		// A Cluster-mode Create or Rotate whose steps overlap this run
+		// sees the generation move or the drain running, and removes its
+		// own record (indexForWrite, confirmWrite).
+		gk := r.genKey(userID)
+		if err := drainStartScript.Run(ctx, r.client, []string{gk}, genTTL.Milliseconds()).Err(); err != nil {
+			return 0, wrapRedis(err)
+		}
+		defer func() {
+			// Also after a failure, so the user is not refused for genTTL.
+			end := drainEndScript.Run(context.WithoutCancel(ctx), r.client, []string{gk}, genTTL.Milliseconds()).Err()
+			if err == nil && end != nil {
+				err = wrapRedis(end)
+			}
+		}()
+	}
 	for {
-		members, err := r.client.ZRange(ctx, ukey, 0, destroyBatch-1).Result()
+		// Room for the kept members too, so a batch is never all kept.
+		members, err := r.client.ZRange(ctx, ukey, 0, int64(destroyBatch+len(kept)-1)).Result()
 		if err != nil {
 			return total, wrapRedis(err)
 		}
+		members = slices.DeleteFunc(members, func(m string) bool { return kept[m] })
 		if len(members) == 0 {
-			if r.cluster {
-				if err := r.bumpGen(ctx, userID); err != nil {
-					return total, err
-				}
-			}
 			return total, nil
 		}
 		dels := make([]*redis.IntCmd, 0, len(members))
@@ -449,6 +510,9 @@ func (r *Store) DestroyUser(ctx context.Context, userID string) (int, error) {
 				}
 			}
 			pipe.ZRem(ctx, ukey, rem...)
+			if r.cluster {
+				pipe.PExpire(ctx, r.genKey(userID), genTTL) // the drain is alive
+			}
 			return nil
 		})
 		if err != nil {
@@ -458,15 +522,6 @@ func (r *Store) DestroyUser(ctx context.Context, userID string) (int, error) {
 			total += int(d.Val())
 		}
 	}
-}
-
-func (r *Store) bumpGen(ctx context.Context, userID string) error {
-	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-		pipe.Incr(ctx, r.genKey(userID))
-		pipe.PExpire(ctx, r.genKey(userID), genTTL)
-		return nil
-	})
-	return wrapRedis(err)
 }
 
 func flag(b bool) string {

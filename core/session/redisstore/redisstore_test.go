@@ -129,9 +129,11 @@ func everyOperation(ctx context.Context, m *session.Manager, s *session.Session)
 	save := m.Save(ctx, s)
 	rotate := m.Rotate(ctx, s)
 	_, list := m.List(ctx, "alice", s)
+	_, except := m.DestroyAllExcept(ctx, "alice", s, "")
 	_, all := m.DestroyAll(ctx, "alice")
 	destroy := m.Destroy(ctx, s)
-	return map[string]error{"Create": create, "Load": load, "Save": save, "Rotate": rotate, "List": list, "DestroyAll": all, "Destroy": destroy}
+	return map[string]error{"Create": create, "Load": load, "Save": save, "Rotate": rotate, "List": list,
+		"DestroyAllExcept": except, "DestroyAll": all, "Destroy": destroy}
 }
 
 func wantUnavailable(t *testing.T, errs map[string]error) {

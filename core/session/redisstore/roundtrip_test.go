@@ -55,6 +55,20 @@ func TestRedisRoundTrips(t *testing.T) {
 		{"Destroy", func() error { return m.Destroy(ctx, s) }, 1},
 		{"DestroyAll", func() error { _, err := m.DestroyAll(ctx, "alice"); return err }, 3},
 		{"Load of a malformed id", func() error { _, _ = m.Load(ctx, "x"); return nil }, 0},
+		{"Create two", func() error {
+			if s, err = m.Create(ctx, session.Meta{UserID: "alice"}); err != nil {
+				return err
+			}
+			_, err := m.Create(ctx, session.Meta{UserID: "alice"})
+			return err
+		}, 2},
+		// DestroyUserExcept: a batch (ZRANGE, then DEL and ZREM) and the
+		// ZRANGE that finds only the kept session.
+		{"DestroyAllExcept", func() error { _, err := m.DestroyAllExcept(ctx, "alice", s, ""); return err }, 3},
+		{"Link the kept session", func() error { s.SetLink("fam"); return m.Save(ctx, s) }, 1},
+		// A linked session adds the List (2) that finds its sign-in; nothing
+		// is left to destroy (1 ZRANGE).
+		{"DestroyAllExcept, linked", func() error { _, err := m.DestroyAllExcept(ctx, "alice", s, ""); return err }, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

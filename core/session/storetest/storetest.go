@@ -397,6 +397,89 @@ var behaviours = []struct {
 			t.Fatalf("List = %+v, %v", list, err)
 		}
 	}},
+	{"destroy all except keeps the caller's session", func(t *testing.T, e *env) {
+		a1, a2, a3 := e.create(t, "alice"), e.create(t, "alice"), e.create(t, "alice")
+		b := e.create(t, "bob")
+		n, err := e.m.DestroyAllExcept(e.ctx, "alice", a2, "")
+		if err != nil || n != 2 {
+			t.Fatalf("DestroyAllExcept = %d, %v; want 2", n, err)
+		}
+		e.wantGone(t, a1.ID())
+		e.wantGone(t, a3.ID())
+		e.load(t, a2)
+		e.load(t, b)
+		list, err := e.m.List(e.ctx, "alice", a2)
+		if err != nil || len(list) != 1 || !list[0].Current {
+			t.Fatalf("List after DestroyAllExcept = %+v, %v", list, err)
+		}
+		// Again: nothing more to do.
+		if n, err := e.m.DestroyAllExcept(e.ctx, "alice", a2, ""); err != nil || n != 0 {
+			t.Fatalf("DestroyAllExcept again = %d, %v; want 0", n, err)
+		}
+		e.load(t, a2)
+	}},
+	{"destroy all except keeps the sessions of the kept sign-in", func(t *testing.T, e *env) {
+		linked := func(family string) *session.Session {
+			s := e.create(t, "alice")
+			if family != "" {
+				s.SetLink(family)
+				if err := e.m.Save(e.ctx, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return s
+		}
+		mine, mineToo, theirs, unlinked := linked("fam-1"), linked("fam-1"), linked("fam-2"), linked("")
+		// A request authenticated by fam-1's bearer token, without a cookie.
+		if n, err := e.m.DestroyAllExcept(e.ctx, "alice", nil, "fam-1"); err != nil || n != 2 {
+			t.Fatalf("DestroyAllExcept by family = %d, %v; want 2", n, err)
+		}
+		e.load(t, mine)
+		e.load(t, mineToo)
+		e.wantGone(t, theirs.ID())
+		e.wantGone(t, unlinked.ID())
+		// A request with mine's cookie keeps mine's sign-in: its link too.
+		other := linked("fam-3")
+		if n, err := e.m.DestroyAllExcept(e.ctx, "alice", mine, ""); err != nil || n != 1 {
+			t.Fatalf("DestroyAllExcept by session = %d, %v; want 1", n, err)
+		}
+		e.load(t, mine)
+		e.load(t, mineToo)
+		e.wantGone(t, other.ID())
+	}},
+	{"destroy all except with nothing to keep destroys all", func(t *testing.T, e *env) {
+		a1, a2 := e.create(t, "alice"), e.create(t, "alice")
+		b := e.create(t, "bob")
+		// Neither no session nor another user's session keeps anything.
+		for _, keep := range []*session.Session{nil, b} {
+			if _, err := e.m.DestroyAllExcept(e.ctx, "alice", keep, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.wantGone(t, a1.ID())
+		e.wantGone(t, a2.ID())
+		e.load(t, b)
+		if n, err := e.m.DestroyAllExcept(e.ctx, "", nil, ""); err != nil || n != 0 {
+			t.Fatalf("DestroyAllExcept of no user = %d, %v", n, err)
+		}
+	}},
+	{"destroy user except on the store", func(t *testing.T, e *env) {
+		var all []session.Hash
+		for range 7 {
+			all = append(all, e.create(t, "alice").ID().Hash())
+		}
+		n, err := e.store.DestroyUserExcept(e.ctx, "alice", all[2:4])
+		if err != nil || n != 5 {
+			t.Fatalf("DestroyUserExcept = %d, %v; want 5", n, err)
+		}
+		p := session.Policy{Now: e.clk.Now(), Idle: 30 * time.Minute, Absolute: 12 * time.Hour, TouchEvery: time.Minute}
+		for i, h := range all {
+			_, err := e.store.Load(e.ctx, h, p)
+			if kept := i == 2 || i == 3; kept != (err == nil) {
+				t.Errorf("session %d: Load = %v, kept %v", i, err, kept)
+			}
+		}
+	}},
 	{"nil session is refused", func(t *testing.T, e *env) {
 		for name, err := range map[string]error{
 			"Save": e.m.Save(e.ctx, nil), "Rotate": e.m.Rotate(e.ctx, nil), "Destroy": e.m.Destroy(e.ctx, nil),
@@ -479,6 +562,16 @@ var concurrency = []struct {
 			t.Fatalf("List = %+v, %v", list, err)
 		}
 	}},
+	{"a session rotated in a loop does not survive destroy all", func(t *testing.T, m *session.Manager) {
+		rotatedDuring(t, m, nil, func(keep *session.Session) (int, error) { return m.DestroyAll(ctx, "alice") })
+	}},
+	{"a session rotated in a loop does not survive destroy all except", func(t *testing.T, m *session.Manager) {
+		keep, err := m.Create(ctx, session.Meta{UserID: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotatedDuring(t, m, keep, func(keep *session.Session) (int, error) { return m.DestroyAllExcept(ctx, "alice", keep, "") })
+	}},
 	{"a destroyed session never comes back", func(t *testing.T, m *session.Manager) {
 		s, copies := withCopies(t, m)
 		fns := []func(){func() { _ = m.Destroy(ctx, s) }}
@@ -528,6 +621,50 @@ func withCopies(t *testing.T, m *session.Manager) (*session.Session, []*session.
 		}
 	}
 	return s, copies
+}
+
+// rotatedDuring runs destroy while another of alice's sessions (a thief's
+// copy, say) is rotated in a loop, and checks that it did not survive and
+// that keep (nil for none) did.
+func rotatedDuring(t *testing.T, m *session.Manager, keep *session.Session, destroy func(keep *session.Session) (int, error)) {
+	t.Helper()
+	thief, err := m.Create(ctx, session.Meta{UserID: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	rotated, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 0; ; n++ {
+			err := m.Rotate(ctx, thief)
+			if n == 0 {
+				close(rotated)
+			}
+			if err != nil || stop.Load() {
+				return
+			}
+		}
+	}()
+	<-rotated
+	if _, err := destroy(keep); err != nil {
+		t.Fatal(err)
+	}
+	stop.Store(true)
+	<-done
+	if _, err := m.Load(ctx, thief.ID().Secret()); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("the session rotated meanwhile survived: %v", err)
+	}
+	want := 0
+	if keep != nil {
+		want = 1
+		if _, err := m.Load(ctx, keep.ID().Secret()); err != nil {
+			t.Fatalf("the kept session: %v", err)
+		}
+	}
+	if list, err := m.List(ctx, "alice", nil); err != nil || len(list) != want {
+		t.Fatalf("List = %d sessions, %v; want %d", len(list), err, want)
+	}
 }
 
 // race runs fns at once, after a common start signal.

@@ -10,6 +10,13 @@
 // compared across hosts. A family the store no longer holds revokes every
 // token carrying it.
 //
+// "Sign out everywhere else" (RevokeSubjectExcept, after a password change
+// or when a second factor is turned on or off) is the same step keeping one
+// family: each family records the generation it lives in, and the kept
+// one is lifted into the new generation atomically with raising it, so its
+// tokens pass while every other family's, and every token minted before,
+// are refused.
+//
 // Two implementations satisfy Store: MemoryStore, the bounded embedded
 // default for a single process and for development (see MemoryStore for
 // its capacity rules), and the Redis store of

@@ -60,6 +60,11 @@ type entry struct {
 	idx  int   // position in byExp
 	kind entryKind
 
+	// subject: its generation; family: the generation it lives in (the
+	// subject's when it started, raised by RevokeSubjectExcept for the
+	// family kept)
+	gen uint64
+
 	// family
 	cur     [sha256.Size]byte
 	revoked bool
@@ -68,7 +73,6 @@ type entry struct {
 	owner   *entry // the subject record
 
 	// subject; its exp is at least that of each of its families
-	gen      uint64
 	signIns  []*entry // live sign-in families, oldest first
 	purposes []*entry // live purpose families, oldest first
 }
@@ -129,12 +133,15 @@ func (m *MemoryStore) RevokeToken(_ context.Context, sub, jti string, exp time.T
 }
 
 // RevokeSubject implements Store.
-func (m *MemoryStore) RevokeSubject(_ context.Context, sub string, ttl time.Duration) error {
-	if sub == "" {
-		return fmt.Errorf("%w: empty subject", ErrInvalid)
-	}
-	if ttl <= 0 {
-		return fmt.Errorf("%w: generation ttl %v is not positive", ErrInvalid, ttl)
+func (m *MemoryStore) RevokeSubject(ctx context.Context, sub string, ttl time.Duration) error {
+	return m.RevokeSubjectExcept(ctx, sub, "", ttl)
+}
+
+// RevokeSubjectExcept implements Store. It never needs room unless the
+// subject holds no family (then only a marker for family-less tokens).
+func (m *MemoryStore) RevokeSubjectExcept(_ context.Context, sub, keep string, ttl time.Duration) error {
+	if err := checkRevokeSubject(sub, ttl); err != nil {
+		return err
 	}
 	now := unixNano(m.now())
 	end := addNano(now, ttl)
@@ -142,17 +149,46 @@ func (m *MemoryStore) RevokeSubject(_ context.Context, sub string, ttl time.Dura
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
-	if s := m.live(key, now); s != nil {
-		s.gen++
-		m.extend(s, end)
+	s := m.live(key, now)
+	if s == nil {
+		// No record: the subject holds no family, so only tokens without
+		// one can be affected; the reserve holds this marker.
+		if !m.room(1, m.max, now) {
+			return ErrFull
+		}
+		m.add(&entry{key: key, exp: end, kind: subjectEntry, gen: 1})
+		if keep != "" {
+			return ErrFamilyUnknown
+		}
 		return nil
 	}
-	// No record: the subject holds no family, so only tokens without one
-	// can be affected; the reserve holds this marker.
-	if !m.room(1, m.max, now) {
-		return ErrFull
+	before := s.gen
+	s.gen++
+	m.extend(s, end)
+	if keep == "" {
+		return nil
 	}
-	m.add(&entry{key: key, exp: end, kind: subjectEntry, gen: 1})
+	f := m.live(familyKey(sub, keep), now)
+	switch {
+	case f == nil:
+		return ErrFamilyUnknown
+	case f.revoked:
+		return ErrFamilyRevoked
+	case f.gen < before: // ended by an earlier RevokeSubject already
+		f.revoked = true
+		return ErrFamilyRevoked
+	}
+	f.gen = s.gen
+	return nil
+}
+
+func checkRevokeSubject(sub string, ttl time.Duration) error {
+	if sub == "" {
+		return fmt.Errorf("%w: empty subject", ErrInvalid)
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("%w: generation ttl %v is not positive", ErrInvalid, ttl)
+	}
 	return nil
 }
 
@@ -167,13 +203,15 @@ func (m *MemoryStore) Revoked(_ context.Context, sub, jti, family string, gen ui
 	if e := m.items[digest(kindJTI, sub, jti)]; e != nil && now < e.exp {
 		return true, nil
 	}
-	if s := m.items[subjectKey(sub)]; s != nil && now < s.exp && s.gen > gen {
-		return true, nil
-	}
 	if family != "" {
-		if f := m.items[familyKey(sub, family)]; f == nil || now >= f.exp || f.revoked {
+		f := m.items[familyKey(sub, family)]
+		if f == nil || now >= f.exp || f.revoked {
 			return true, nil
 		}
+		gen = max(gen, f.gen) // a family kept by RevokeSubjectExcept lives in a later one
+	}
+	if s := m.items[subjectKey(sub)]; s != nil && now < s.exp && s.gen > gen {
+		return true, nil
 	}
 	return false, nil
 }
@@ -218,7 +256,7 @@ func (m *MemoryStore) StartFamily(_ context.Context, f Family) (uint64, error) {
 		s = &entry{key: skey, exp: end, kind: subjectEntry}
 		m.add(s)
 	}
-	e := &entry{key: fkey, exp: end, kind: familyEntry, cur: digest(kindFamJTI, f.JTI, ""), purpose: f.Purpose, owner: s}
+	e := &entry{key: fkey, exp: end, kind: familyEntry, gen: gen, cur: digest(kindFamJTI, f.JTI, ""), purpose: f.Purpose, owner: s}
 	m.add(e)
 	if f.Purpose {
 		s.purposes = append(s.purposes, e)
@@ -251,7 +289,7 @@ func (m *MemoryStore) RotateFamily(_ context.Context, r Rotation) error {
 		return ErrFamilyRevoked
 	}
 	s := m.live(subjectKey(r.Subject), now)
-	if s != nil && r.Gen < s.gen {
+	if s != nil && max(r.Gen, e.gen) < s.gen {
 		e.revoked = true
 		return ErrFamilyRevoked
 	}

@@ -129,6 +129,11 @@ func TestMemoryMaxEntries(t *testing.T) {
 		check.Err(t, "RevokeFamily when everything is full", m.RevokeFamily(ctx, "u3", "f"), nil)
 		check.Err(t, "RevokeSubject when everything is full", m.RevokeSubject(ctx, "u4", time.Hour), nil)
 		check.Revoked(t, m, "u4", "j", 0, true)
+		check.Err(t, "RevokeSubjectExcept when everything is full", m.RevokeSubjectExcept(ctx, "u5", "f", time.Hour), nil)
+		check.Revoked(t, m, "u5", "j", 0, true)
+		if check.FamilyRevoked(t, m, "u5", "f") {
+			t.Error("the family kept on a full store ended")
+		}
 	})
 	t.Run("only expired entries make room", func(t *testing.T) {
 		clk := testclock.At(t0)

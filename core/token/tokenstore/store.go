@@ -34,11 +34,23 @@ type Store interface {
 	// started in it lives.
 	RevokeSubject(ctx context.Context, sub string, ttl time.Duration) error
 
+	// RevokeSubjectExcept is RevokeSubject keeping one sign-in ("sign
+	// out everywhere else"): in the same atomic step it raises sub's
+	// generation and lifts family keep into the new one, so keep's refresh
+	// and access tokens keep working while every other family of sub, and
+	// every other token minted so far, ends — a refresh racing it on
+	// another family included. keep "" is RevokeSubject. If keep is not a
+	// live family of sub (never started, expired, revoked, or ended by an
+	// earlier generation), every sign-in ends, keep's too, and the error is
+	// ErrFamilyUnknown or ErrFamilyRevoked.
+	RevokeSubjectExcept(ctx context.Context, sub, keep string, ttl time.Duration) error
+
 	// Revoked reports whether token jti of sub, minted in generation gen
 	// and carrying refresh family family ("" for none), is revoked: on its
-	// own, by a later generation of sub, or with its family — a family
-	// revoked, or no longer recorded, ends every token that carries it. On
-	// error the answer is true: callers must deny, never allow.
+	// own, by a later generation of sub than its own or its family's, or
+	// with its family — a family revoked, or no longer recorded, ends every
+	// token that carries it. On error the answer is true: callers must
+	// deny, never allow.
 	Revoked(ctx context.Context, sub, jti, family string, gen uint64) (bool, error)
 
 	// StartFamily records a new family and returns the subject's current
@@ -53,7 +65,8 @@ type Store interface {
 	// possibly a concurrent one), the family is revoked and a *ReuseError
 	// (matching ErrReused) is returned. Presenting the current jti of a
 	// revoked family, or of a family of an earlier generation than the
-	// subject's, gives ErrFamilyRevoked; an absent or expired family gives
+	// subject's (the later of the token's and the family's own), gives
+	// ErrFamilyRevoked; an absent or expired family gives
 	// ErrFamilyUnknown. Of N simultaneous calls with the same r.Used
 	// exactly one succeeds.
 	RotateFamily(ctx context.Context, r Rotation) error

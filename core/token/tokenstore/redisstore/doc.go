@@ -17,14 +17,16 @@
 //	P{T}:jti:<H(jti)>  revoked jti, TTL = remaining lifetime
 //	P{T}:gen           the subject's generation (decimal), TTL >= each of its families'
 //	P{T}:fam:<H(fam)>  family: "a" or "r" (active/revoked), H of the current
-//	                   refresh jti, then the replay count if any
+//	                   refresh jti, ":" and the generation the family lives
+//	                   in, then ":" and the replay count after a replay
 //
 // Every key of one subject shares its hash tag, so Revoked is one MGET and
 // each family operation one script, in one Cluster slot. The family sits
 // beside the generation so that rotating it checks the generation
 // atomically: log-out-everywhere and a concurrent refresh are ordered by
-// Redis, not by any host's clock. Revoked, RotateFamily and every other
-// method are one round trip.
+// Redis, not by any host's clock; RevokeSubjectExcept raises the
+// generation and lifts the kept family into it in one script. Revoked,
+// RotateFamily and every other method are one round trip.
 //
 // Every Redis error is returned wrapped in tokenstore.ErrUnavailable (and
 // so in authkit.ErrUnavailable), never read as "not revoked".

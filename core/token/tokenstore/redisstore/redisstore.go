@@ -80,23 +80,54 @@ func New(c redis.UniversalClient, opts ...Option) (*Store, error) {
 	return &Store{c: c, prefix: cfg.prefix, now: cfg.now}, nil
 }
 
+// A family's value is <state><H(current jti)>:<gen>[:<replays>]: state
+// "a" (active) or "r" (revoked), the 43-character hash of its current
+// refresh jti, the generation the family lives in (the subject's when it
+// started, raised for the family RevokeSubjectExcept keeps), and after a
+// replay the count of replays. famfields reads gen and replays (from
+// byte 45, after state and hash).
+const famLua = `
+local function famfields(v)
+  local fg, n = string.match(v, '^:(%d+):?(%d*)$', 45)
+  if not fg then return nil end
+  return tonumber(fg), tonumber(n) or 0
+end
+`
+
 // revokeSubjectScript raises the generation (KEYS[1]) and keeps it for at
-// least ARGV[1] ms.
-var revokeSubjectScript = redis.NewScript(`
+// least ARGV[1] ms. With KEYS[2], the family to keep, it lifts that family
+// into the new generation in the same step: 0 when it did, 1 when the
+// family is unknown, 2 when it is revoked or was ended by an earlier
+// generation (it is marked revoked then). Without KEYS[2] it returns 0.
+var revokeSubjectScript = redis.NewScript(famLua + `
+local c = redis.call('GET', KEYS[1])
+if c and not tonumber(c) then return redis.error_reply('malformed generation') end
 local g = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return g
+if not KEYS[2] then return 0 end
+local v = redis.call('GET', KEYS[2])
+if not v then return 1 end
+if string.sub(v, 1, 1) ~= 'a' then return 2 end
+local fg = famfields(v)
+if not fg then return redis.error_reply('malformed family') end
+if fg < tonumber(c or '0') then
+  redis.call('SETRANGE', KEYS[2], 0, 'r')
+  return 2
+end
+redis.call('SET', KEYS[2], string.sub(v, 1, 44) .. ':' .. g, 'KEEPTTL')
+return 0
 `)
 
-// startScript: KEYS[1] family, KEYS[2] generation; ARGV[1] the family's
-// value, ARGV[2] TTL in ms. Returns the generation, or -1 if the family
-// exists. The generation key is written (0) when absent and kept at least
-// as long as every family of the subject, so a generation can never lapse
-// while a family started before it lives.
+// startScript: KEYS[1] family, KEYS[2] generation; ARGV[1] the hash of
+// the family's first jti, ARGV[2] TTL in ms. Returns the generation, or -1
+// if the family exists. The family records the generation it starts in.
+// The generation key is written (0) when absent and kept at least as long
+// as every family of the subject, so a generation can never lapse while a
+// family started before it lives.
 var startScript = redis.NewScript(`
 local g = redis.call('GET', KEYS[2])
 if g and not tonumber(g) then return redis.error_reply('malformed generation') end
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
+if not redis.call('SET', KEYS[1], 'a' .. ARGV[1] .. ':' .. (g or '0'), 'NX', 'PX', ARGV[2]) then return -1 end
 if not g then
   redis.call('SET', KEYS[2], '0', 'PX', ARGV[2])
   return 0
@@ -118,25 +149,29 @@ const (
 // keep), ARGV[4] the presented token's generation. Returns {code, replays}.
 // Reuse is checked before revocation so that a replayed token is reported
 // as reuse even once the family is revoked; a family of an earlier
-// generation is revoked on the spot.
-var rotateScript = redis.NewScript(`
+// generation (the later of the token's and the family's own) is revoked on
+// the spot.
+var rotateScript = redis.NewScript(famLua + `
 local v = redis.call('GET', KEYS[1])
 if not v then return {1, 0} end
+local fg, n = famfields(v)
+if not fg then return redis.error_reply('malformed family') end
 local cur = string.sub(v, 2, 44)
 if cur ~= ARGV[1] then
-  local n = (tonumber(string.sub(v, 45)) or 0) + 1
-  redis.call('SET', KEYS[1], 'r' .. cur .. n, 'KEEPTTL')
+  n = n + 1
+  redis.call('SET', KEYS[1], 'r' .. cur .. ':' .. fg .. ':' .. n, 'KEEPTTL')
   return {3, n}
 end
 if string.sub(v, 1, 1) ~= 'a' then return {2, 0} end
 local g = redis.call('GET', KEYS[2])
 if g and not tonumber(g) then return redis.error_reply('malformed generation') end
 g = tonumber(g or '0')
-if tonumber(ARGV[4]) < g then
+fg = math.max(fg, tonumber(ARGV[4]))
+if fg < g then
   redis.call('SETRANGE', KEYS[1], 0, 'r')
   return {2, 0}
 end
-redis.call('SET', KEYS[1], 'a' .. ARGV[2], 'KEEPTTL')
+redis.call('SET', KEYS[1], 'a' .. ARGV[2] .. ':' .. fg, 'KEEPTTL')
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then
   local p = redis.call('PTTL', KEYS[1])
@@ -169,16 +204,37 @@ func (r *Store) RevokeToken(ctx context.Context, sub, jti string, exp time.Time)
 
 // RevokeSubject implements tokenstore.Store. One round trip (one script).
 func (r *Store) RevokeSubject(ctx context.Context, sub string, ttl time.Duration) error {
+	return r.RevokeSubjectExcept(ctx, sub, "", ttl)
+}
+
+// RevokeSubjectExcept implements tokenstore.Store. One round trip: one
+// script over the generation and the kept family, which share the
+// subject's slot.
+func (r *Store) RevokeSubjectExcept(ctx context.Context, sub, keep string, ttl time.Duration) error {
 	if sub == "" {
 		return fmt.Errorf("%w: empty subject", tokenstore.ErrInvalid)
 	}
 	if ttl <= 0 {
 		return fmt.Errorf("%w: generation ttl %v is not positive", tokenstore.ErrInvalid, ttl)
 	}
-	if err := revokeSubjectScript.Run(ctx, r.c, []string{r.genKey(r.subjectTag(sub))}, ceilMilli(ttl)).Err(); err != nil {
+	tag := r.subjectTag(sub)
+	keys := []string{r.genKey(tag)}
+	if keep != "" {
+		keys = append(keys, r.familyKey(tag, keep))
+	}
+	res, err := revokeSubjectScript.Run(ctx, r.c, keys, ceilMilli(ttl)).Int64()
+	if err != nil {
 		return unavailable(err)
 	}
-	return nil
+	switch res {
+	case 0:
+		return nil
+	case 1:
+		return tokenstore.ErrFamilyUnknown
+	case 2:
+		return tokenstore.ErrFamilyRevoked
+	}
+	return unavailable(fmt.Errorf("revoke script returned %d", res))
 }
 
 // Revoked implements tokenstore.Store. One round trip (MGET of the jti, generation
@@ -202,6 +258,13 @@ func (r *Store) Revoked(ctx context.Context, sub, jti, family string, gen uint64
 	if vals[0] != nil {
 		return true, nil
 	}
+	var fam string
+	if family != "" {
+		fam, _ = vals[2].(string)
+		if !strings.HasPrefix(fam, "a") { // absent or revoked
+			return true, nil
+		}
+	}
 	if vals[1] != nil {
 		s, _ := vals[1].(string)
 		cur, err := strconv.ParseUint(s, 10, 64)
@@ -209,17 +272,36 @@ func (r *Store) Revoked(ctx context.Context, sub, jti, family string, gen uint64
 			// A corrupted generation must not unrevoke anything.
 			return true, unavailable(fmt.Errorf("malformed subject generation: %w", err))
 		}
+		if gen < cur && family != "" {
+			// The family may live in a later generation than its tokens
+			// carry: RevokeSubjectExcept kept it.
+			fg, err := famGen(fam)
+			if err != nil {
+				return true, err
+			}
+			gen = max(gen, fg)
+		}
 		if gen < cur {
 			return true, nil
 		}
 	}
-	if family != "" {
-		s, _ := vals[2].(string)
-		if !strings.HasPrefix(s, "a") { // absent or revoked
-			return true, nil
-		}
-	}
 	return false, nil
+}
+
+// famGen reads the generation from a family's value (see famLua).
+func famGen(v string) (uint64, error) {
+	if len(v) < 46 || v[44] != ':' {
+		return 0, unavailable(errors.New("malformed family"))
+	}
+	rest := v[45:]
+	if i := strings.IndexByte(rest, ':'); i >= 0 {
+		rest = rest[:i]
+	}
+	g, err := strconv.ParseUint(rest, 10, 64)
+	if err != nil {
+		return 0, unavailable(fmt.Errorf("malformed family: %w", err))
+	}
+	return g, nil
 }
 
 // StartFamily implements tokenstore.Store. One round trip (one script).
@@ -239,7 +321,7 @@ func (r *Store) StartFamily(ctx context.Context, f tokenstore.Family) (uint64, e
 		}
 		return parseGen(s)
 	}
-	g, err := startScript.Run(ctx, r.c, []string{r.familyKey(tag, f.ID), r.genKey(tag)}, "a"+famJTI(f.JTI), ceilMilli(d)).Int64()
+	g, err := startScript.Run(ctx, r.c, []string{r.familyKey(tag, f.ID), r.genKey(tag)}, famJTI(f.JTI), ceilMilli(d)).Int64()
 	if err != nil {
 		return 0, unavailable(err)
 	}

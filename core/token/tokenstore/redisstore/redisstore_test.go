@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"strings"
@@ -154,6 +155,29 @@ func TestRedisTTL(t *testing.T) {
 			check.Err(t, "replay", check.Rotate(r, "f", "a", "x", clk.Now()), tokenstore.ErrReused)
 			wantTTL(t, "replay", pttl(t, r, key), 2*time.Hour)
 		}},
+		{"signing out everywhere else keeps the TTLs", func(t *testing.T, r *Store, clk *testclock.Clock) {
+			tag := r.subjectTag("alice")
+			check.Err(t, "start", check.Start(r, "keep", "alice", "a", clk.Now().Add(2*time.Hour)), nil)
+			check.Err(t, "RevokeSubjectExcept", r.RevokeSubjectExcept(ctx, "alice", "keep", time.Minute), nil)
+			wantTTL(t, "kept family", pttl(t, r, r.familyKey(tag, "keep")), 2*time.Hour)
+			wantTTL(t, "generation", pttl(t, r, r.genKey(tag)), 2*time.Hour)
+			check.Err(t, "RevokeSubjectExcept, longer", r.RevokeSubjectExcept(ctx, "alice", "keep", 3*time.Hour), nil)
+			wantTTL(t, "generation after a longer ttl", pttl(t, r, r.genKey(tag)), 3*time.Hour)
+		}},
+		{"a corrupted family denies", func(t *testing.T, r *Store, clk *testclock.Clock) {
+			tag := r.subjectTag("alice")
+			check.Err(t, "start", check.Start(r, "f", "alice", "a", clk.Now().Add(time.Hour)), nil)
+			check.Err(t, "RevokeSubject", r.RevokeSubject(ctx, "alice", time.Hour), nil)
+			if err := r.c.Set(ctx, r.familyKey(tag, "f"), "a"+famJTI("a")+":x", time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+			revoked, err := r.Revoked(ctx, "alice", "j", "f", 0)
+			if !revoked || !errors.Is(err, tokenstore.ErrUnavailable) {
+				t.Fatalf("Revoked = %v, %v; want true, tokenstore.ErrUnavailable", revoked, err)
+			}
+			check.Err(t, "rotate", check.Rotate(r, "f", "a", "b", clk.Now().Add(time.Hour)), tokenstore.ErrUnavailable)
+			check.Err(t, "keep", r.RevokeSubjectExcept(ctx, "alice", "f", time.Hour), tokenstore.ErrUnavailable)
+		}},
 		{"a corrupted generation denies", func(t *testing.T, r *Store, clk *testclock.Clock) {
 			if err := r.c.Set(ctx, r.genKey(r.subjectTag("alice")), "garbage", time.Minute).Err(); err != nil {
 				t.Fatal(err)
@@ -244,6 +268,17 @@ func TestRedisRoundTrips(t *testing.T) {
 			return nil
 		}},
 		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "alice", "f") }},
+		{"StartFamily (to keep)", func() error { return check.Start(r, "keep", "alice", "k0", exp) }},
+		{"RevokeSubjectExcept", func() error { return r.RevokeSubjectExcept(ctx, "alice", "keep", time.Hour) }},
+		{"Revoked (kept family, earlier generation)", func() error {
+			if revoked, err := r.Revoked(ctx, "alice", "k", "keep", 1); err != nil || revoked {
+				return fmt.Errorf("revoked = %v, %v", revoked, err)
+			}
+			return nil
+		}},
+		{"RotateFamily (kept family)", func() error {
+			return r.RotateFamily(ctx, tokenstore.Rotation{Subject: "alice", Family: "keep", Used: "k0", Next: "k1", Gen: 1, Exp: exp})
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,6 +325,7 @@ func TestRedisUnavailable(t *testing.T) {
 		{"StartFamily", func() error { return check.Start(r, "f", "alice", "a", exp) }},
 		{"RotateFamily", func() error { return check.Rotate(r, "f", "a", "b", exp) }},
 		{"RevokeFamily", func() error { return r.RevokeFamily(ctx, "alice", "f") }},
+		{"RevokeSubjectExcept", func() error { return r.RevokeSubjectExcept(ctx, "alice", "keep", time.Hour) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

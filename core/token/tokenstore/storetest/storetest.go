@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -200,6 +201,8 @@ var behaviour = []struct {
 		check.Err(t, "RevokeToken empty jti", s.RevokeToken(ctx, "s", "", exp), tokenstore.ErrInvalid)
 		check.Err(t, "RevokeSubject empty sub", s.RevokeSubject(ctx, "", time.Hour), tokenstore.ErrInvalid)
 		check.Err(t, "RevokeSubject zero ttl", s.RevokeSubject(ctx, "s", 0), tokenstore.ErrInvalid)
+		check.Err(t, "RevokeSubjectExcept empty sub", s.RevokeSubjectExcept(ctx, "", "f", time.Hour), tokenstore.ErrInvalid)
+		check.Err(t, "RevokeSubjectExcept zero ttl", s.RevokeSubjectExcept(ctx, "s", "f", 0), tokenstore.ErrInvalid)
 		check.Err(t, "RevokeSubject negative ttl", s.RevokeSubject(ctx, "s", -time.Hour), tokenstore.ErrInvalid)
 		for _, c := range [][2]string{{"", "j"}, {"s", ""}} {
 			revoked, err := s.Revoked(ctx, c[0], c[1], "", 0)
@@ -286,6 +289,167 @@ var behaviour = []struct {
 			if ok != 1 || reused != n-1 {
 				t.Fatalf("round %d: %d succeeded and %d got tokenstore.ErrReused, want 1 and %d", round, ok, reused, n-1)
 			}
+		}
+	}},
+	{"signing out everywhere else keeps one family", func(t *testing.T, s tokenstore.Store, clk *testclock.Clock) {
+		ctx := context.Background()
+		exp := clk.Now().Add(time.Hour)
+		for _, f := range []string{"keep", "f2", "f3"} {
+			check.Err(t, "start "+f, check.Start(s, f, "alice", f+"-r0", exp), nil)
+		}
+		check.Err(t, "start bob's", check.Start(s, "keep", "bob", "b-r0", exp), nil)
+		check.Err(t, "RevokeSubjectExcept", s.RevokeSubjectExcept(ctx, "alice", "keep", time.Hour), nil)
+		// The kept sign-in: its access tokens (gen 0) pass and its refresh
+		// token rotates, in its old generation, again and again.
+		if check.FamilyRevoked(t, s, "alice", "keep") {
+			t.Fatal("an access token of the kept family is revoked")
+		}
+		check.Err(t, "refresh the kept family", check.Rotate(s, "keep", "keep-r0", "keep-r1", exp), nil)
+		check.Err(t, "and again", check.Rotate(s, "keep", "keep-r1", "keep-r2", exp), nil)
+		if check.FamilyRevoked(t, s, "alice", "keep") {
+			t.Fatal("the kept family's tokens are revoked after its refreshes")
+		}
+		// Every other sign-in of alice ends, access and refresh tokens.
+		for _, f := range []string{"f2", "f3"} {
+			if !check.FamilyRevoked(t, s, "alice", f) {
+				t.Errorf("an access token of %s still passes", f)
+			}
+			check.Err(t, "refresh "+f, check.Rotate(s, f, f+"-r0", f+"-r1", exp), tokenstore.ErrFamilyRevoked)
+		}
+		check.Revoked(t, s, "alice", "family-less", 0, true)
+		// A replay of the kept family's old refresh token is still reuse.
+		check.Err(t, "replay", check.Rotate(s, "keep", "keep-r0", "x", exp), tokenstore.ErrReused)
+		// Nobody else is touched; a new sign-in lives in the new generation.
+		if check.FamilyRevoked(t, s, "bob", "keep") {
+			t.Error("another subject's family ended")
+		}
+		if g := check.StartGen(t, s, "f4", "alice", "f4-r0", exp); g != 1 {
+			t.Fatalf("generation of a new sign-in = %d, want 1", g)
+		}
+		if revoked, err := s.Revoked(ctx, "alice", "j", "f4", 1); err != nil || revoked {
+			t.Fatalf("a new sign-in's token: revoked = %v, %v", revoked, err)
+		}
+	}},
+	{"the kept family ends with the next log-out-everywhere", func(t *testing.T, s tokenstore.Store, clk *testclock.Clock) {
+		ctx := context.Background()
+		exp := clk.Now().Add(time.Hour)
+		check.Err(t, "start", check.Start(s, "keep", "alice", "r0", exp), nil)
+		check.Err(t, "RevokeSubjectExcept", s.RevokeSubjectExcept(ctx, "alice", "keep", time.Hour), nil)
+		check.Err(t, "RevokeSubject", s.RevokeSubject(ctx, "alice", time.Hour), nil)
+		if !check.FamilyRevoked(t, s, "alice", "keep") {
+			t.Error("the kept family survived a later RevokeSubject")
+		}
+		check.Err(t, "refresh", check.Rotate(s, "keep", "r0", "r1", exp), tokenstore.ErrFamilyRevoked)
+	}},
+	{"keeping another family ends the one kept before", func(t *testing.T, s tokenstore.Store, clk *testclock.Clock) {
+		ctx := context.Background()
+		exp := clk.Now().Add(time.Hour)
+		check.Err(t, "start first", check.Start(s, "first", "alice", "a0", exp), nil)
+		check.Err(t, "keep first", s.RevokeSubjectExcept(ctx, "alice", "first", time.Hour), nil)
+		gen := check.StartGen(t, s, "second", "alice", "b0", exp)
+		check.Err(t, "keep second", s.RevokeSubjectExcept(ctx, "alice", "second", time.Hour), nil)
+		if !check.FamilyRevoked(t, s, "alice", "first") {
+			t.Error("the family kept first survived keeping another")
+		}
+		if revoked, err := s.Revoked(ctx, "alice", "j", "second", gen); err != nil || revoked {
+			t.Errorf("the family kept second: revoked = %v, %v", revoked, err)
+		}
+		r := tokenstore.Rotation{Subject: "alice", Family: "second", Used: "b0", Next: "b1", Gen: gen, Exp: exp}
+		check.Err(t, "refresh second", s.RotateFamily(ctx, r), nil)
+		r = tokenstore.Rotation{Subject: "alice", Family: "first", Used: "a0", Next: "a1", Exp: exp}
+		check.Err(t, "refresh first", s.RotateFamily(ctx, r), tokenstore.ErrFamilyRevoked)
+	}},
+	{"a family that is not live cannot be kept", func(t *testing.T, s tokenstore.Store, clk *testclock.Clock) {
+		ctx := context.Background()
+		exp := clk.Now().Add(time.Hour)
+		for _, tc := range []struct {
+			name  string
+			setup func(sub string)
+			want  error
+		}{
+			{"unknown", func(string) {}, tokenstore.ErrFamilyUnknown},
+			{"another subject's", func(string) {
+				check.Err(t, "start bob's", check.Start(s, "keep", "bob", "b0", exp), nil)
+			}, tokenstore.ErrFamilyUnknown},
+			{"revoked", func(sub string) {
+				check.Err(t, "start", check.Start(s, "keep", sub, "r0", exp), nil)
+				check.Err(t, "revoke", s.RevokeFamily(ctx, sub, "keep"), nil)
+			}, tokenstore.ErrFamilyRevoked},
+			{"ended by an earlier log-out-everywhere", func(sub string) {
+				check.Err(t, "start", check.Start(s, "keep", sub, "r0", exp), nil)
+				check.Err(t, "RevokeSubject", s.RevokeSubject(ctx, sub, time.Hour), nil)
+			}, tokenstore.ErrFamilyRevoked},
+		} {
+			sub := "user " + tc.name
+			check.Err(t, tc.name+": other", check.Start(s, "other", sub, "o0", exp), nil)
+			tc.setup(sub)
+			check.Err(t, tc.name, s.RevokeSubjectExcept(ctx, sub, "keep", time.Hour), tc.want)
+			// Every sign-in ended, the one asked for too.
+			for _, f := range []string{"other", "keep"} {
+				if !check.FamilyRevoked(t, s, sub, f) {
+					t.Errorf("%s: family %s passes", tc.name, f)
+				}
+			}
+			r := tokenstore.Rotation{Subject: sub, Family: "keep", Used: "r0", Next: "r1", Exp: exp}
+			if err := s.RotateFamily(ctx, r); err == nil {
+				t.Errorf("%s: the family asked for refreshes", tc.name)
+			}
+		}
+		if check.FamilyRevoked(t, s, "bob", "keep") {
+			t.Error("naming another subject's family ended it")
+		}
+	}},
+	{"hostile ids can be kept", func(t *testing.T, s tokenstore.Store, clk *testclock.Clock) {
+		ctx := context.Background()
+		exp := clk.Now().Add(time.Hour)
+		for _, h := range HostileIDs {
+			id := h.ID
+			check.Err(t, h.Name+": start", check.Start(s, id, id, id, exp), nil)
+			check.Err(t, h.Name+": start other", check.Start(s, id+"2", id, id+"2", exp), nil)
+			check.Err(t, h.Name+": RevokeSubjectExcept", s.RevokeSubjectExcept(ctx, id, id, time.Hour), nil)
+			if check.FamilyRevoked(t, s, id, id) || !check.FamilyRevoked(t, s, id, id+"2") {
+				t.Errorf("%s: the kept family ended or the other survived", h.Name)
+			}
+		}
+	}},
+	{"a refresh racing sign-out-others on another family dies", func(t *testing.T, s tokenstore.Store, clk *testclock.Clock) {
+		ctx := context.Background()
+		exp := clk.Now().Add(time.Hour)
+		const rounds = 20
+		for round := range rounds {
+			sub := "victim " + strconv.Itoa(round)
+			check.Err(t, "start", check.Start(s, "keep", sub, "k0", exp), nil)
+			check.Err(t, "start thief's", check.Start(s, "stolen", sub, "t0", exp), nil)
+			var stop sync.WaitGroup
+			done := make(chan struct{})
+			last := "t0"
+			stop.Go(func() {
+				for i := 1; ; i++ {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					next := "t" + strconv.Itoa(i)
+					if s.RotateFamily(ctx, tokenstore.Rotation{Subject: sub, Family: "stolen", Used: last, Next: next, Exp: exp}) != nil {
+						return
+					}
+					last = next
+				}
+			})
+			check.Err(t, "RevokeSubjectExcept", s.RevokeSubjectExcept(ctx, sub, "keep", time.Hour), nil)
+			close(done)
+			stop.Wait()
+			if !check.FamilyRevoked(t, s, sub, "stolen") {
+				t.Fatalf("round %d: the thief's access tokens pass", round)
+			}
+			r := tokenstore.Rotation{Subject: sub, Family: "stolen", Used: last, Next: "after", Exp: exp}
+			check.Err(t, "the thief's newest refresh token", s.RotateFamily(ctx, r), tokenstore.ErrFamilyRevoked)
+			if check.FamilyRevoked(t, s, sub, "keep") {
+				t.Fatalf("round %d: the kept family ended", round)
+			}
+			r = tokenstore.Rotation{Subject: sub, Family: "keep", Used: "k0", Next: "k1", Exp: exp}
+			check.Err(t, "the kept refresh token", s.RotateFamily(ctx, r), nil)
 		}
 	}},
 }
