@@ -71,11 +71,7 @@ func TestLogOutEverywhereBeatsAnIssuerWithAClockAhead(t *testing.T) {
 		a, b := iss[0], iss[1]
 		survived := 0
 		for trial := range trials {
-			sub := fmt.Sprintf("victim-%d", trial)
-			victim, err := a.IssuePair(ctx, Subject{ID: sub})
-			if err != nil {
-				t.Fatal(err)
-			}
+			sub, victim := signIn(t, a, trial)
 			clkA.Advance(time.Second)
 			lead := time.Duration(trial+1) * time.Millisecond
 			thief, err := b.Refresh(ctx, victim.RefreshToken)
@@ -106,6 +102,17 @@ func TestLogOutEverywhereBeatsAnIssuerWithAClockAhead(t *testing.T) {
 // around every store call, as a network round trip does, so the victim's
 // revocation lands inside the thief's refreshes.
 type yieldingStore struct{ tokenstore.Store }
+
+// signIn signs the victim of trial in on iss: its subject and pair.
+func signIn(t *testing.T, iss *Issuer, trial int) (string, Pair) {
+	t.Helper()
+	sub := fmt.Sprintf("victim-%d", trial)
+	p, err := iss.IssuePair(context.Background(), Subject{ID: sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub, p
+}
 
 // loopTrials returns an issuer for the refresh-in-a-loop trials, on a store
 // that yields around every call and a clock that ticks a millisecond per
@@ -159,11 +166,7 @@ func TestLogOutEverywhereBeatsAThiefRefreshingInALoop(t *testing.T) {
 		iss, trials := loopTrials(t, store, 300)
 		survived := 0
 		for trial := range trials {
-			sub := fmt.Sprintf("victim-%d", trial)
-			victim, err := iss.IssuePair(ctx, Subject{ID: sub})
-			if err != nil {
-				t.Fatal(err)
-			}
+			sub, victim := signIn(t, iss, trial)
 			stop := refreshInALoop(ctx, iss, victim)
 			if err := iss.RevokeSubject(ctx, sub); err != nil {
 				t.Fatal(err)

@@ -3,7 +3,6 @@ package token
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -104,15 +103,8 @@ func TestRevokeSubjectExceptBeatsAThiefRefreshingInALoop(t *testing.T) {
 		iss, trials := loopTrials(t, store, 200)
 		survived, victimLost := 0, 0
 		for trial := range trials {
-			sub := fmt.Sprintf("victim-%d", trial)
-			current, err := iss.IssuePair(ctx, Subject{ID: sub})
-			if err != nil {
-				t.Fatal(err)
-			}
-			stolen, err := iss.IssuePair(ctx, Subject{ID: sub})
-			if err != nil {
-				t.Fatal(err)
-			}
+			sub, current := signIn(t, iss, trial)
+			_, stolen := signIn(t, iss, trial) // another sign-in of the same victim
 			stop := refreshInALoop(ctx, iss, stolen)
 			if err := iss.RevokeSubjectExcept(ctx, sub, current.Family()); err != nil {
 				t.Fatal(err)

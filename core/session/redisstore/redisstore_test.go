@@ -15,6 +15,7 @@ import (
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
 	"github.com/authkit-go/authkit/core/session/redisstore"
+	"github.com/authkit-go/authkit/core/session/storetest"
 )
 
 func newRedis(t *testing.T) (*redisstore.Store, *redis.Client, string) {
@@ -27,7 +28,7 @@ func newRedis(t *testing.T) (*redisstore.Store, *redis.Client, string) {
 func TestRedisTTL(t *testing.T) {
 	st, c, _ := newRedis(t)
 	clk := testclock.New()
-	m := newManager(t, st, clk)
+	m := storetest.NewManager(t, st, clk.Now)
 	ctx := context.Background()
 	pttl := func(s *session.Session) time.Duration {
 		t.Helper()
@@ -86,7 +87,7 @@ func TestRedisTTL(t *testing.T) {
 // TestRedisHoldsNoID checks that a copy of Redis hands out no session id.
 func TestRedisHoldsNoID(t *testing.T) {
 	st, c, prefix := newRedis(t)
-	m := newManager(t, st, testclock.New())
+	m := storetest.NewManager(t, st, testclock.New().Now)
 	ctx := context.Background()
 	s, err := m.Create(ctx, session.Meta{UserID: "alice", ClientIP: "192.0.2.1"})
 	if err != nil {
@@ -152,13 +153,13 @@ func TestRedisUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newManager(t, st, testclock.New())
+	m := storetest.NewManager(t, st, testclock.New().Now)
 	// A session value as if loaded earlier, from a working store.
 	memStore, err := session.NewMemoryStore()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := newManager(t, memStore, testclock.New())
+	mem := storetest.NewManager(t, memStore, testclock.New().Now)
 	s, err := mem.Create(context.Background(), session.Meta{UserID: "alice"})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +176,7 @@ func TestRedisRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newManager(t, st, testclock.New())
+	m := storetest.NewManager(t, st, testclock.New().Now)
 	ctx := context.Background()
 	working := func(phase string) {
 		t.Helper()
@@ -234,7 +235,7 @@ func TestNewValidates(t *testing.T) {
 // closed with ErrUnavailable instead of panicking or loading.
 func TestRedisCorruptRecord(t *testing.T) {
 	st, c, _ := newRedis(t)
-	m := newManager(t, st, testclock.New())
+	m := storetest.NewManager(t, st, testclock.New().Now)
 	ctx := context.Background()
 	tests := []struct {
 		name, value string
@@ -283,7 +284,7 @@ func FuzzDecodeRecord(f *testing.F) {
 // not hold, cannot escape "log out everywhere": its user signs in again.
 func TestOldLayoutIsNotRead(t *testing.T) {
 	st, c, prefix := newRedis(t)
-	m := newManager(t, st, testclock.New())
+	m := storetest.NewManager(t, st, testclock.New().Now)
 	ctx := context.Background()
 	s, err := m.Create(ctx, session.Meta{UserID: "alice"})
 	if err != nil {
@@ -304,3 +305,38 @@ func TestOldLayoutIsNotRead(t *testing.T) {
 		t.Fatalf("Load of a session under the old layout: %v, want ErrNotFound", err)
 	}
 }
+
+// TestConformance runs the store suite on a single server, on a Cluster,
+// and with the Cluster code paths (ordered single-slot steps instead of Lua
+// across slots) forced on a single server.
+func TestConformance(t *testing.T) {
+	redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
+		storetest.Run(t, func(t *testing.T) session.Store { return newStore(t, b.Client, redistest.PrefixFor(t, b.Client)) })
+	})
+	t.Run("cluster-steps", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) session.Store {
+			s := newStore(t, redistest.Client(t), redistest.Prefix(t))
+			redisstore.ForceClusterSteps(s)
+			return s
+		})
+	})
+}
+
+// BenchmarkStore is a request's session work on Redis.
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) session.Store { return newStore(b, redistest.Client(b), redistest.Prefix(b)) })
+}
+
+func newStore(t testing.TB, c redis.UniversalClient, prefix string) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(c, redisstore.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var (
+	t0   = testclock.Start
+	meta = session.Meta{ClientIP: "192.0.2.7", UserAgent: "Mozilla/5.0 test"}
+)

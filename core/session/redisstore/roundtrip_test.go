@@ -11,6 +11,7 @@ import (
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
 	"github.com/authkit-go/authkit/core/session/redisstore"
+	"github.com/authkit-go/authkit/core/session/storetest"
 )
 
 func TestRedisRoundTrips(t *testing.T) {
@@ -27,7 +28,7 @@ func TestRedisRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := testclock.New()
-	m := newManager(t, st, clk)
+	m := storetest.NewManager(t, st, clk.Now)
 	ctx := context.Background()
 	s, err := m.Create(ctx, session.Meta{UserID: "alice"}) // also loads the scripts
 	if err != nil {

@@ -46,7 +46,7 @@ func Benchmark(b *testing.B, newStore func(b *testing.B) session.Store) {
 // two values, and that session's cookie value.
 func benchSession(b *testing.B, st session.Store) (*session.Manager, string) {
 	b.Helper()
-	m := newManager(b, st, testclock.New())
+	m := NewManager(b, st, testclock.New().Now)
 	s, err := m.Create(context.Background(), session.Meta{UserID: "alice", ClientIP: "192.0.2.1", UserAgent: "Mozilla/5.0"})
 	if err != nil {
 		b.Fatal(err)

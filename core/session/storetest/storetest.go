@@ -34,14 +34,14 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := testclock.New()
 			cs := &countingStore{Store: newStore(t)}
-			e := &env{m: newManager(t, cs, clk), clk: clk, store: cs, ctx: context.Background()}
+			e := &env{m: NewManager(t, cs, clk.Now), clk: clk, store: cs, ctx: context.Background()}
 			tt.run(t, e)
 		})
 	}
 	for _, tt := range concurrency {
 		t.Run(tt.name, func(t *testing.T) {
 			for range rounds {
-				tt.run(t, newManager(t, newStore(t), testclock.New()))
+				tt.run(t, NewManager(t, newStore(t), testclock.New().Now))
 			}
 		})
 	}
@@ -54,9 +54,12 @@ var ctx = context.Background()
 
 var meta = session.Meta{ClientIP: "192.0.2.7", UserAgent: "Mozilla/5.0 test"}
 
-func newManager(t testing.TB, st session.Store, clk *testclock.Clock) *session.Manager {
+// NewManager returns a Manager over st reading the clock now, with audit
+// events discarded: the Manager the suite drives, for a store's own tests
+// beside Run.
+func NewManager(t testing.TB, st session.Store, now func() time.Time) *session.Manager {
 	t.Helper()
-	m, err := session.New(session.WithStore(st), session.WithClock(clk.Now), session.WithAudit(audit.Discard))
+	m, err := session.New(session.WithStore(st), session.WithClock(now), session.WithAudit(audit.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
