@@ -29,8 +29,10 @@ var (
 	// counts as a failed attempt.
 	ErrReplayed = fmt.Errorf("%w: already used", ErrInvalidCode)
 
-	// ErrLocked is matched by every *LockedError.
-	ErrLocked = errors.New("mfa: factor locked")
+	// ErrLocked is matched by every *LockedError. It wraps
+	// authkit.ErrRateLimited: guard.ProblemFor answers 429 with the
+	// error's Retry-After.
+	ErrLocked = fmt.Errorf("mfa: factor locked: %w", authkit.ErrRateLimited)
 
 	// ErrNotEnrolled reports that the user has no active factor.
 	ErrNotEnrolled = errors.New("mfa: not enrolled")
@@ -98,3 +100,7 @@ func (e *LockedError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrLocked) hold.
 func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// RetryDelay implements authkit.RetryError: guard.ProblemFor sends it as
+// Retry-After.
+func (e *LockedError) RetryDelay() time.Duration { return e.RetryAfter }

@@ -32,8 +32,9 @@ var (
 	ErrInvalidCost = errors.New("ratelimit: invalid cost")
 
 	// ErrLimited is what every *Exceeded matches: some limit refused the
-	// request. The guard answers 429.
-	ErrLimited = errors.New("ratelimit: limit exceeded")
+	// request. It wraps authkit.ErrRateLimited: guard.ProblemFor answers
+	// 429.
+	ErrLimited error = &childError{"ratelimit: limit exceeded", authkit.ErrRateLimited}
 )
 
 // Exceeded is the error for a refused request. It carries every decision
@@ -70,6 +71,20 @@ func (e *Exceeded) Error() string {
 
 // Unwrap returns ErrLimited.
 func (e *Exceeded) Unwrap() error { return ErrLimited }
+
+// RetryDelay implements authkit.RetryError: guard.ProblemFor sends it as
+// Retry-After.
+func (e *Exceeded) RetryDelay() time.Duration { return e.RetryAfter }
+
+// HeaderFields implements authkit.FieldsError: guard.ProblemFor sends the
+// decisions' RateLimit-Policy, RateLimit and Retry-After fields
+// (Decisions.Fields) with the 429.
+func (e *Exceeded) HeaderFields(set func(name, value string)) {
+	f := e.Decisions.Fields()
+	set(HeaderPolicy, f.Policy)
+	set(HeaderRateLimit, f.RateLimit)
+	set(HeaderRetryAfter, f.RetryAfter)
+}
 
 // childError is a sentinel that is also a kind of a broader sentinel.
 type childError struct {
