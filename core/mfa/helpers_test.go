@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/audit/audittest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/mfa"
@@ -99,22 +99,13 @@ func dumpRedis(t testing.TB, c redis.UniversalClient, prefix string) []byte {
 }
 
 // events collects audit events.
-type events struct {
-	mu   sync.Mutex
-	list []audit.Event
-}
+type events = audittest.Recorder
 
-func (e *events) Emit(_ context.Context, ev audit.Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.list = append(e.list, ev)
-}
-
-func (e *events) kinds() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+// kinds lists the kinds of the events e recorded, each with its reason
+// after a slash when it has one.
+func kinds(e *events) []string {
 	var k []string
-	for _, ev := range e.list {
+	for _, ev := range e.Events() {
 		s := string(ev.Kind)
 		if ev.Reason != "" {
 			s += "/" + ev.Reason
@@ -122,12 +113,6 @@ func (e *events) kinds() []string {
 		k = append(k, s)
 	}
 	return k
-}
-
-func (e *events) reset() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.list = nil
 }
 
 var testKey = mfa.Key{ID: "k1", Secret: bytes.Repeat([]byte{0x42}, mfa.KeySize)}
@@ -207,7 +192,7 @@ func newEnrolled(t testing.TB, kind storeKind, opts ...mfa.Option) (f *fixture, 
 	t.Helper()
 	f = newFixture(t, kind, opts...)
 	secret, codes = f.enrol(t, "alice")
-	f.events.reset()
+	f.events.Reset()
 	return f, secret, codes
 }
 

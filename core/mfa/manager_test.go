@@ -30,10 +30,10 @@ func wantErr(t *testing.T, what string, err, want error) {
 
 func wantEvents(t *testing.T, f *fixture, want ...string) {
 	t.Helper()
-	if got := f.events.kinds(); !slices.Equal(got, want) {
+	if got := kinds(f.events); !slices.Equal(got, want) {
 		t.Fatalf("events = %q, want %q", got, want)
 	}
-	f.events.reset()
+	f.events.Reset()
 }
 
 var recoveryFormat = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){5}$`)
@@ -603,9 +603,7 @@ func TestAuditCarriesNoSecrets(t *testing.T) {
 	f.m.UseRecoveryCode(ctx, "alice", codes[0])
 	f.m.RegenerateRecoveryCodes(ctx, "alice")
 	f.m.Disable(ctx, "alice")
-	f.events.mu.Lock()
-	defer f.events.mu.Unlock()
-	for _, ev := range f.events.list {
+	for _, ev := range f.events.Events() {
 		for _, field := range []string{ev.Subject, ev.Reason, ev.Family, ev.IP, ev.UserAgent} {
 			for _, secret := range append([]string{e.Secret, code}, codes...) {
 				if field != "" && strings.Contains(field, secret) {

@@ -228,13 +228,13 @@ func TestAuditCoalescing(t *testing.T) {
 			}
 		}
 	}
-	if got := evs.list(); len(got) != 0 {
+	if got := evs.Events(); len(got) != 0 {
 		t.Fatalf("events before the window ended: %+v", got)
 	}
 	clock.Advance(time.Minute)
 	lim.Allow(ctx, ratelimit.AccountKey("alice"), 1) // admitted: a unit came back
 	lim.Allow(ctx, ratelimit.AccountKey("alice"), 1) // refused: the next window's first
-	got := evs.list()
+	got := evs.Events()
 	if len(got) != 2 {
 		t.Fatalf("events %+v, want the two windows that ended", got)
 	}
@@ -255,11 +255,11 @@ func TestAuditCoalescing(t *testing.T) {
 	other.Allow(ctx, ratelimit.AccountKey("alice"), 1)
 	other.Allow(ctx, ratelimit.AccountKey("ALICE"), 1)
 	other.FlushAudit(ctx)
-	if e := evs2.list(); len(e) != 1 || e[0].Key != acct.Key || e[0].Count != 1 {
+	if e := evs2.Events(); len(e) != 1 || e[0].Key != acct.Key || e[0].Count != 1 {
 		t.Fatalf("other instance: %+v, want key %q", e, acct.Key)
 	}
 	lim.FlushAudit(ctx)
-	if e := evs.list(); len(e) != 3 || e[2].Count != 1 {
+	if e := evs.Events(); len(e) != 3 || e[2].Count != 1 {
 		t.Fatalf("after flush: %+v", e)
 	}
 }

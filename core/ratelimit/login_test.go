@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/audit/audittest"
 	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/ratelimit"
@@ -24,22 +24,8 @@ type loginWorld struct {
 	events   *events
 }
 
-type events struct {
-	mu  sync.Mutex
-	all []audit.Event
-}
-
-func (e *events) Emit(_ context.Context, ev audit.Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.all = append(e.all, ev)
-}
-
-func (e *events) list() []audit.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]audit.Event(nil), e.all...)
-}
+// events collects audit events.
+type events = audittest.Recorder
 
 func newLoginWorld(t *testing.T, perAccount ratelimit.Limit, opts ...ratelimit.Option) *loginWorld {
 	t.Helper()
@@ -261,7 +247,7 @@ func TestLoginThrottleAuditNamesNoUsername(t *testing.T) {
 		w.try(secretish, "", false)
 	}
 	w.throttle.FlushAudit(context.Background())
-	evs := w.events.list()
+	evs := w.events.Events()
 	if len(evs) != 1 {
 		t.Fatalf("events %+v, want one coalesced event", evs)
 	}

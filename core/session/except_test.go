@@ -59,7 +59,8 @@ func TestDestroyAllExceptRevokesTheLinkedFamilies(t *testing.T) {
 	if _, err := m.Load(ctx, keep.ID().Secret()); err != nil {
 		t.Errorf("the kept session: %v", err)
 	}
-	last := ev.list()[len(ev.list())-1]
+	all := ev.Events()
+	last := all[len(all)-1]
 	if last.Kind != audit.SessionDestroyed || last.Reason != "logout_others" || last.Subject != "alice" {
 		t.Errorf("last event = %+v, want session.destroyed logout_others of alice", last)
 	}

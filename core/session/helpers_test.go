@@ -1,11 +1,10 @@
 package session_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/audit/audittest"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
 )
@@ -19,22 +18,7 @@ func memoryStore(t testing.TB) session.Store {
 }
 
 // events collects audit events.
-type events struct {
-	mu  sync.Mutex
-	all []audit.Event
-}
-
-func (e *events) Emit(_ context.Context, ev audit.Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.all = append(e.all, ev)
-}
-
-func (e *events) list() []audit.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]audit.Event(nil), e.all...)
-}
+type events = audittest.Recorder
 
 func newManager(t testing.TB, st session.Store, clk *testclock.Clock, opts ...session.Option) *session.Manager {
 	t.Helper()

@@ -228,7 +228,7 @@ func TestAuditEventsCarryNoID(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []audit.Kind{audit.SessionCreated, audit.SessionRotated, audit.SessionDestroyed, audit.SessionDestroyed}
-	evs := got.list()
+	evs := got.Events()
 	if len(evs) != len(want) {
 		t.Fatalf("events = %+v", evs)
 	}

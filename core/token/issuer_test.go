@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/audit/audittest"
 	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/internal/testclock"
@@ -18,28 +19,8 @@ import (
 	"github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
-type recordingSink struct {
-	mu     sync.Mutex
-	events []audit.Event
-}
-
-func (s *recordingSink) Emit(_ context.Context, e audit.Event) {
-	s.mu.Lock()
-	s.events = append(s.events, e)
-	s.mu.Unlock()
-}
-
-func (s *recordingSink) count(k audit.Kind) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, e := range s.events {
-		if e.Kind == k {
-			n++
-		}
-	}
-	return n
-}
+// recordingSink collects audit events.
+type recordingSink = audittest.Recorder
 
 type issuerFixture struct {
 	iss   *Issuer
@@ -131,8 +112,8 @@ func TestIssuePairAndAuthenticate(t *testing.T) {
 	if _, err := f.iss.Authenticate(ctx, pair.AccessToken); !errors.Is(err, ErrExpired) {
 		t.Errorf("after 15m: %v, want ErrExpired", err)
 	}
-	if f.sink.count(audit.TokenIssued) != 1 {
-		t.Errorf("events = %+v", f.sink.events)
+	if f.sink.Count(audit.TokenIssued) != 1 {
+		t.Errorf("events = %+v", f.sink.Events())
 	}
 }
 
@@ -211,8 +192,8 @@ func testRefreshRotation(t *testing.T, f issuerFixture) {
 	if _, err := f.iss.Refresh(ctx, pair.RefreshToken); !errors.Is(err, ErrReused) {
 		t.Fatalf("reuse: %v, want ErrReused", err)
 	}
-	if f.sink.count(audit.TokenReuseDetected) != 1 {
-		t.Errorf("no reuse event: %+v", f.sink.events)
+	if f.sink.Count(audit.TokenReuseDetected) != 1 {
+		t.Errorf("no reuse event: %+v", f.sink.Events())
 	}
 	if _, err := f.iss.Refresh(ctx, next.RefreshToken); !errors.Is(err, ErrInvalid) {
 		t.Errorf("family member after reuse: %v, want rejection", err)

@@ -286,14 +286,7 @@ func TestReuseBurstIsOneEvent(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		f.sink.mu.Lock()
-		defer f.sink.mu.Unlock()
-		var events []audit.Event
-		for _, e := range f.sink.events {
-			if e.Kind == audit.TokenReuseDetected {
-				events = append(events, e)
-			}
-		}
+		events := f.sink.Of(audit.TokenReuseDetected)
 		if len(events) != 1 {
 			t.Fatalf("%d token.reuse_detected events for a burst of %d replays, want 1", len(events), burst)
 		}

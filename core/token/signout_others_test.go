@@ -78,7 +78,7 @@ func TestRevokeSubjectExceptKeepsOneSignIn(t *testing.T) {
 		if _, ok := pairWorks(t, f.iss, bob); !ok {
 			t.Error("another subject's sign-in ended")
 		}
-		if n := f.sink.count(audit.TokenRevoked); n == 0 {
+		if n := f.sink.Count(audit.TokenRevoked); n == 0 {
 			t.Error("no token.revoked event")
 		}
 		// Keeping a family that is not live ends every sign-in.

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,11 +8,11 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/audit/audittest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
 
@@ -170,15 +169,7 @@ func TestContentType(t *testing.T) {
 // account, but never repeats a username that matched none (it may be a
 // password typed into the wrong field): that one is a keyed hash.
 func TestLoginFailedHidesTypedName(t *testing.T) {
-	var mu sync.Mutex
-	var failed []audit.Event
-	sink := audit.SinkFunc(func(_ context.Context, e audit.Event) {
-		if e.Kind == audit.LoginFailed {
-			mu.Lock()
-			failed = append(failed, e)
-			mu.Unlock()
-		}
-	})
+	sink := &audittest.Recorder{}
 	s := newTestServer(t, Config{Audit: sink})
 	s.register("alice", testPass)
 	attempts := []struct{ user, pw string }{
@@ -195,6 +186,7 @@ func TestLoginFailedHidesTypedName(t *testing.T) {
 			t.Fatalf("login %q: %d", at.user, resp.StatusCode)
 		}
 	}
+	failed := sink.Of(audit.LoginFailed)
 	if len(failed) != len(attempts) {
 		t.Fatalf("%d login.failed events, want %d", len(failed), len(attempts))
 	}
@@ -213,6 +205,7 @@ func TestLoginFailedHidesTypedName(t *testing.T) {
 	// Another process (another key) hashes the same name differently.
 	other := newTestServer(t, Config{Audit: sink})
 	other.call("POST", "/login", `{"username":"Correct-Horse-42","password":"x"}`, nil)
+	failed = sink.Of(audit.LoginFailed)
 	if got := failed[len(failed)-1].Subject; got == failed[0].Subject {
 		t.Errorf("two processes hashed a name alike (%q): the key must be per process", got)
 	}
