@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/token"
 	tokenredis "github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
@@ -247,9 +246,7 @@ func runTokenCases(t *testing.T, f Factory) {
 	})
 
 	t.Run("revocation store unavailable: 503", func(t *testing.T) {
-		client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1})
-		t.Cleanup(func() { client.Close() })
-		store, err := tokenredis.New(client)
+		store, err := tokenredis.New(redistest.Unreachable(t))
 		if err != nil {
 			t.Fatal(err)
 		}

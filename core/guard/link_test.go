@@ -130,16 +130,25 @@ func (f *linkFixture) sessionAlive(t *testing.T, c *http.Cookie) bool {
 	return alive
 }
 
-// otherLoginAlive reports whether another sign-in of the same user still
+// wantSessionEnded fails t when the session cookie still signs in after
+// what.
+func (f *linkFixture) wantSessionEnded(t *testing.T, c *http.Cookie, what string) {
+	t.Helper()
+	if f.sessionAlive(t, c) {
+		t.Errorf("the session cookie still signs in after %s", what)
+	}
+}
+
+// wantOtherLoginAlive fails t unless another sign-in of the same user still
 // refreshes: revoking one login must not end another.
-func (f *linkFixture) otherLoginAlive(t *testing.T) bool {
+func (f *linkFixture) wantOtherLoginAlive(t *testing.T) {
 	t.Helper()
 	next, err := f.iss.Refresh(context.Background(), f.otherLogin.RefreshToken)
 	if err != nil {
-		return false
+		t.Errorf("another login ended too: %v", err)
+		return
 	}
 	f.otherLogin = next
-	return true
 }
 
 // Issue 10, finding 7: a login's session and refresh family are linked, so
@@ -162,12 +171,8 @@ func TestLoginSessionAndTokensEndTogether(t *testing.T) {
 				if _, err := f.iss.Refresh(ctx, pair.RefreshToken); !errors.Is(err, token.ErrReused) {
 					t.Fatalf("replay: %v, want ErrReused", err)
 				}
-				if f.sessionAlive(t, cookie) {
-					t.Error("the session cookie still signs in after refresh-token reuse")
-				}
-				if !f.otherLoginAlive(t) {
-					t.Error("another login ended too")
-				}
+				f.wantSessionEnded(t, cookie, "refresh-token reuse")
+				f.wantOtherLoginAlive(t)
 			})
 			t.Run("logout with the bearer token alone destroys the session", func(t *testing.T) {
 				f := newLinkFixture(t, onRedis)
@@ -178,12 +183,8 @@ func TestLoginSessionAndTokensEndTogether(t *testing.T) {
 						t.Fatal(err)
 					}
 				})
-				if f.sessionAlive(t, cookie) {
-					t.Error("the session survived a logout with the bearer token")
-				}
-				if !f.otherLoginAlive(t) {
-					t.Error("another login ended too")
-				}
+				f.wantSessionEnded(t, cookie, "a logout with the bearer token")
+				f.wantOtherLoginAlive(t)
 			})
 			t.Run("signing out by cookie revokes the refresh family", func(t *testing.T) {
 				f := newLinkFixture(t, onRedis)
@@ -199,9 +200,7 @@ func TestLoginSessionAndTokensEndTogether(t *testing.T) {
 				if _, err := f.iss.Authenticate(ctx, pair.AccessToken); !errors.Is(err, token.ErrRevoked) {
 					t.Errorf("access token after logout by cookie: %v, want ErrRevoked", err)
 				}
-				if !f.otherLoginAlive(t) {
-					t.Error("another login ended too")
-				}
+				f.wantOtherLoginAlive(t)
 			})
 			t.Run("logging out a device by hint revokes its refresh family", func(t *testing.T) {
 				f := newLinkFixture(t, onRedis)
@@ -216,9 +215,7 @@ func TestLoginSessionAndTokensEndTogether(t *testing.T) {
 				if _, err := f.iss.Refresh(ctx, pair.RefreshToken); !errors.Is(err, token.ErrRevoked) {
 					t.Errorf("refresh after the device was logged out: %v, want ErrRevoked", err)
 				}
-				if !f.otherLoginAlive(t) {
-					t.Error("another login ended too")
-				}
+				f.wantOtherLoginAlive(t)
 			})
 			if !onRedis {
 				return // round trips are counted on Redis

@@ -71,6 +71,17 @@ func Client(tb testing.TB) *redis.Client {
 	return cached
 }
 
+// Unreachable returns a client to an address where nothing listens
+// (127.0.0.1:1), failing fast (one dial attempt of at most 200 ms, no
+// retries), for tests of what a store does when Redis is down. It is
+// closed when the test ends.
+func Unreachable(tb testing.TB) *redis.Client {
+	tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1})
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
 // Prefix returns a key prefix unique to this test run and test, and deletes
 // every key under it when the test ends.
 func Prefix(tb testing.TB) string {

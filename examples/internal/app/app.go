@@ -303,7 +303,7 @@ func (a *App) Allowed(path string) []string {
 
 // NotFound is the answer to a path no route serves, on every framework.
 func NotFound() Response {
-	return Response{Status: http.StatusNotFound, Body: guard.NewProblem(http.StatusNotFound, TypeNotFound, "no such endpoint")}
+	return problem(http.StatusNotFound, TypeNotFound, "no such endpoint")
 }
 
 // MethodNotAllowed is the answer to a known path asked with a method it
@@ -318,19 +318,19 @@ func MethodNotAllowed(allowed []string) Response {
 
 // TooLarge is the answer to a body over MaxBodyBytes.
 func TooLarge() Response {
-	return Response{Status: http.StatusRequestEntityTooLarge, Body: guard.NewProblem(http.StatusRequestEntityTooLarge, TypeTooLarge, fmt.Sprintf("the request body must be at most %d bytes", MaxBodyBytes))}
+	return problem(http.StatusRequestEntityTooLarge, TypeTooLarge, fmt.Sprintf("the request body must be at most %d bytes", MaxBodyBytes))
 }
 
 // UnsupportedMediaType is the answer to a request body that does not
 // come as application/json.
 func UnsupportedMediaType() Response {
-	return Response{Status: http.StatusUnsupportedMediaType, Body: guard.NewProblem(http.StatusUnsupportedMediaType, TypeUnsupportedMediaType, "the request body must be sent as Content-Type: application/json")}
+	return problem(http.StatusUnsupportedMediaType, TypeUnsupportedMediaType, "the request body must be sent as Content-Type: application/json")
 }
 
 // Internal is the answer when a handler failed unexpectedly (a panic
 // recovered by the framework). It says nothing about the failure.
 func Internal() Response {
-	return Response{Status: http.StatusInternalServerError, Body: guard.NewProblem(http.StatusInternalServerError, guard.TypeInternal, "")}
+	return problem(http.StatusInternalServerError, guard.TypeInternal, "")
 }
 
 // Fallback answers a request no route matched: 405 when another method is

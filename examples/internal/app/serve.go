@@ -190,16 +190,16 @@ const (
 
 // HeaderTooLarge is the answer to a request header over MaxHeaderBytes.
 func HeaderTooLarge() Response {
-	return Response{Status: http.StatusRequestHeaderFieldsTooLarge, Body: guard.NewProblem(http.StatusRequestHeaderFieldsTooLarge, TypeHeaderTooLarge, fmt.Sprintf("the request header must be at most %d bytes", MaxHeaderBytes))}
+	return problem(http.StatusRequestHeaderFieldsTooLarge, TypeHeaderTooLarge, fmt.Sprintf("the request header must be at most %d bytes", MaxHeaderBytes))
 }
 
 // Timeout is the answer to a request not received within the read timeouts.
 func Timeout() Response {
-	return Response{Status: http.StatusRequestTimeout, Body: guard.NewProblem(http.StatusRequestTimeout, TypeTimeout, "the request was not received in time")}
+	return problem(http.StatusRequestTimeout, TypeTimeout, "the request was not received in time")
 }
 
 // Malformed is the answer to a request that cannot be parsed. It never says
 // what the parser disliked (its message may quote the request).
 func Malformed() Response {
-	return Response{Status: http.StatusBadRequest, Body: guard.NewProblem(http.StatusBadRequest, guard.TypeInvalidRequest, "the request is malformed")}
+	return problem(http.StatusBadRequest, guard.TypeInvalidRequest, "the request is malformed")
 }
