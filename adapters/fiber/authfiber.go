@@ -126,7 +126,7 @@ func (x exchange) TLS() bool                 { return x.c.Context().IsTLS() }
 func (x exchange) Context() context.Context  { return x.c.UserContext() }
 func (x exchange) SetHeader(name, v string)  { x.c.Set(name, v) }
 func (x exchange) ResponseHeaderValue(name string) string {
-	return string(x.c.Response().Header.Peek(name))
+	return utils.UnsafeString(x.c.Response().Header.Peek(name)) // read at once, never kept
 }
 func (x exchange) SetCookie(ck *http.Cookie) { x.c.Response().Header.Add("Set-Cookie", ck.String()) }
 

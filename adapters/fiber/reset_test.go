@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -133,5 +134,21 @@ func TestErrorHandlerAddsHeadersToServerErrors(t *testing.T) {
 			}
 			checkDefaultHeaders(t, "handler error", tc.nonce, resp.Header.Values)
 		})
+	}
+}
+
+// Vary is part of the answer a cache keys on: a 304 must carry it too
+// (RFC 9110 §15.4.5), so it survives fasthttp's reset.
+func TestVarySurvivesAResetResponse(t *testing.T) {
+	iss := authtest.NewIssuer(t, "ES256", time.Now)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(authfiber.Middleware(guard.WithTokens(iss)))
+	app.Get("/not-modified", func(c *fiber.Ctx) error { c.Context().NotModified(); return nil })
+	resp, err := app.Test(httptest.NewRequest("GET", "/not-modified", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusNotModified || resp.Header.Get("Vary") != "Authorization" {
+		t.Errorf("304: %d, Vary %q, want Authorization", resp.StatusCode, resp.Header.Get("Vary"))
 	}
 }

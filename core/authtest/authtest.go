@@ -71,6 +71,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("sessions", func(t *testing.T) { runSessionCases(t, f) })
 	t.Run("tokens", func(t *testing.T) { runTokenCases(t, f) })
 	t.Run("proxies", func(t *testing.T) { runProxyCases(t, f) })
+	t.Run("caching", func(t *testing.T) { runCacheCases(t, f) })
 }
 
 // do sends req through app and returns the response with its body read.

@@ -13,13 +13,17 @@ import (
 // only when configured:
 //
 //  1. security headers (package headers; on by default)
-//  2. (rate limiting will take its place here)
-//  3. origin check against CSRF, for unsafe methods on every request a
+//  2. Vary: Cookie when a cookie can authenticate, Vary: Authorization
+//     when bearer tokens do
+//  3. (rate limiting will take its place here)
+//  4. origin check against CSRF, for unsafe methods on every request a
 //     bearer token does not authenticate (on whenever a cookie can
 //     authenticate: sessions or a token cookie)
-//  4. session load from the session cookie (WithSessions)
-//  5. bearer token authentication (WithTokens); a token's principal
+//  5. session load from the session cookie (WithSessions)
+//  6. bearer token authentication (WithTokens); a token's principal
 //     replaces a session's
+//  7. Cache-Control: no-store when the request is authenticated (unless
+//     WithoutNoStore)
 //
 // Route rules (Authenticated, Role, Scope, MFA, MFAWithin) run afterwards,
 // on the route, through Authorize. After the handler, Commit saves the
@@ -34,6 +38,8 @@ type Guard struct {
 	sessions        *session.Manager // nil without WithSessions
 	tokens          TokenAuthenticator
 	tokenCookie     string
+	vary            string // the Vary value every answer gets, "" for none
+	noStore         bool   // Cache-Control: no-store on authenticated answers and session cookies
 	audit           audit.Sink
 }
 
@@ -48,6 +54,7 @@ type config struct {
 	noCSRF          bool
 	tokens          TokenAuthenticator
 	tokenCookie     string
+	noNoStore       bool
 	audit           audit.Sink
 }
 
@@ -85,6 +92,7 @@ func New(opts ...Option) (*Guard, error) {
 		sessions:        c.sessions,
 		tokens:          c.tokens,
 		tokenCookie:     c.tokenCookie,
+		noStore:         !c.noNoStore,
 		audit:           c.audit,
 	}
 	if g.audit == nil {
@@ -133,12 +141,15 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 
 // RestoreHeaders puts the security headers back on a response that the
 // framework reset after the handler ran (fasthttp's NotModified and Error
-// wipe every header). The fiber adapter calls it after the handler chain;
-// frameworks that write headers before the body never need it.
+// wipe every header), and Vary and an authenticated answer's
+// Cache-Control: no-store when they are missing. The fiber adapter calls
+// it after the handler chain; frameworks that write headers before the body
+// never need it.
 func (g *Guard) RestoreHeaders(ctx context.Context, x Exchange) {
 	if g.headers != nil {
 		g.headers.Restore(ctx, x.ResponseHeaderValue, x.SetHeader, g.Secure(x))
 	}
+	g.restoreCacheFields(ctx, x)
 }
 
 // Stateful reports whether the adapter must call Commit: true when the

@@ -14,7 +14,9 @@ import (
 	"github.com/authkit-go/authkit/core/authtest"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/port"
+	"github.com/authkit-go/authkit/core/session"
 	"github.com/authkit-go/authkit/core/token"
+	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
 
 // limited is a feature's typed refusal, as core/ratelimit's or core/mfa's
@@ -94,6 +96,12 @@ func TestProblemFor(t *testing.T) {
 	}
 	if guard.ProblemFor(nil) != nil {
 		t.Error("ProblemFor(nil) is not nil")
+	}
+	// Every store's unavailable error is a 503.
+	for _, err := range []error{session.ErrUnavailable, session.ErrFull, tokenstore.ErrUnavailable, token.ErrUnavailable} {
+		if p := guard.ProblemFor(err); p.Status != 503 {
+			t.Errorf("ProblemFor(%v) = %d, want 503", err, p.Status)
+		}
 	}
 }
 

@@ -55,7 +55,7 @@ func (st *requestState) load(ctx context.Context, raw string) (Principal, bool) 
 	case err == nil:
 		st.sess = s
 		return sessionPrincipalOf(s)
-	case errors.Is(err, authkit.ErrUnavailable) || errors.Is(err, session.ErrUnavailable):
+	case errors.Is(err, authkit.ErrUnavailable): // session.ErrUnavailable, or a third-party store's own
 		st.unavailable = true
 	default: // malformed, unknown, expired: drop the cookie
 		st.staleCookie = true
@@ -228,8 +228,12 @@ func (g *Guard) Commit(ctx context.Context, x Exchange) {
 	}
 }
 
-// setCookie sets or clears the session cookie on the answer.
-func (g *Guard) setCookie(x Exchange, c *http.Cookie) { x.SetCookie(c) }
+// setCookie sets or clears the session cookie on the answer and keeps the
+// answer out of shared caches (noStoreCookie).
+func (g *Guard) setCookie(x Exchange, c *http.Cookie) {
+	x.SetCookie(c)
+	g.noStoreCookie(x)
+}
 
 // SessionUnavailable reports whether the request's session cookie could not
 // be read because the session store was unavailable. A flow that decides

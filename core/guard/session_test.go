@@ -108,14 +108,7 @@ func TestBearerRequestLoadsSessionOnlyOnDemand(t *testing.T) {
 // SignIn keeps when the user signed in and passed a second factor, so a
 // session-authenticated request can meet MFAWithin.
 func TestSignInKeepsAuthTimes(t *testing.T) {
-	mgr, err := session.New(session.WithAudit(audit.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := guard.New(guard.WithSessions(mgr), guard.WithAudit(audit.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, mgr := newSessionGuard(t)
 	signedIn := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	step := func(cookie string, flow func(ctx context.Context)) (guard.Principal, bool, []*http.Cookie) {
 		r := httptest.NewRequest("GET", "/", nil)
@@ -171,4 +164,19 @@ func TestSignInKeepsAuthTimes(t *testing.T) {
 	if p.AuthTime.Before(before) || p.AuthTime.After(time.Now()) || !p.MFAAt.Equal(p.AuthTime) {
 		t.Errorf("principal = %+v; want AuthTime = MFAAt = the sign-in", p)
 	}
+}
+
+// newSessionGuard returns a guard with sessions on a memory store, and the
+// session manager.
+func newSessionGuard(t *testing.T) (*guard.Guard, *session.Manager) {
+	t.Helper()
+	mgr, err := session.New(session.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := guard.New(guard.WithSessions(mgr), guard.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, mgr
 }

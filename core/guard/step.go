@@ -37,9 +37,11 @@ type newStep func(g *Guard, c *config) (step, error)
 // option that configures it; Before itself never changes.
 var steps = []newStep{
 	newHeadersStep, // security headers, on every answer
+	newVaryStep,    // Vary: Cookie / Authorization
 	// The rate-limit step goes here: after the headers, so a 429 carries
 	// them, and before anything that costs a store round trip.
 	newOriginStep,  // CSRF: cross-origin unsafe requests
 	newSessionStep, // the session cookie
 	newTokenStep,   // the bearer token; its principal replaces a session's
+	newNoStoreStep, // Cache-Control: no-store on authenticated answers
 }

@@ -24,12 +24,12 @@ func TestStepOrder(t *testing.T) {
 	}{
 		{"defaults", nil, []string{"headersStep"}},
 		{"nothing", []Option{WithoutHeaders()}, nil},
-		{"tokens", []Option{WithTokens(tokens)}, []string{"headersStep", "tokenStep"}},
-		{"sessions", []Option{WithSessions(mgr)}, []string{"headersStep", "originStep", "sessionStep"}},
+		{"tokens", []Option{WithTokens(tokens)}, []string{"headersStep", "varyStep", "tokenStep", "noStoreStep"}},
+		{"sessions", []Option{WithSessions(mgr)}, []string{"headersStep", "varyStep", "originStep", "sessionStep", "noStoreStep"}},
 		{"everything", []Option{WithTokens(tokens), WithTokenCookie("at"), WithSessions(mgr)},
-			[]string{"headersStep", "originStep", "sessionStep", "tokenStep"}},
-		{"everything turned off", []Option{WithTokens(tokens), WithSessions(mgr), WithoutHeaders(), WithoutCSRFProtection()},
-			[]string{"sessionStep", "tokenStep"}},
+			[]string{"headersStep", "varyStep", "originStep", "sessionStep", "tokenStep", "noStoreStep"}},
+		{"everything turned off", []Option{WithTokens(tokens), WithSessions(mgr), WithoutHeaders(), WithoutCSRFProtection(), WithoutNoStore()},
+			[]string{"varyStep", "sessionStep", "tokenStep"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
