@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/authkit-go/authkit/core/audit"
 )
@@ -93,4 +95,49 @@ func ExampleSinkFunc() {
 	collect.Emit(context.Background(), audit.Event{Kind: audit.SessionCreated, Subject: "alice"})
 	fmt.Println(got)
 	// Output: [session.created]
+}
+
+// TestClip: each case is (input, bound, result); what it shows is beside it.
+func TestClip(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		n        int
+	}{
+		{"curl/8.0", "curl/8.0", 256},            // short
+		{"abcd", "abcd", 4},                      // exact
+		{"abcdef", "abcd", 4},                    // ASCII cut
+		{"abc", "", 0},                           // no room
+		{"abc", "", -1},                          // negative bound
+		{"aé", "a", 2},                           // a two-byte character is not split
+		{"ab€", "ab", 4},                         // nor a three-byte one
+		{"a😀", "a", 4},                           // nor a four-byte one
+		{"a😀", "a😀", 5},                          // which fits in five
+		{"a\xffb", "a\uFFFDb", 10},               // invalid byte replaced
+		{"ab\xff", "ab", 3},                      // the replacement does not overflow
+		{strings.Repeat("\x80", 8), "\uFFFD", 6}, // continuation bytes only
+		{"a\xed\xa0\x80", "a\uFFFD", 10},         // an encoded surrogate
+	} {
+		if got := audit.Clip(tc.in, tc.n); got != tc.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func FuzzClip(f *testing.F) {
+	for _, s := range []string{"", "abc", "aé€😀", "\xff\xfe", "\xed\xa0\x80", strings.Repeat("\x80", 300), "a\x00b"} {
+		f.Add(s, 4)
+	}
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		n %= 512
+		got := audit.Clip(s, n)
+		if !utf8.ValidString(got) {
+			t.Fatalf("Clip(%q, %d) = %q: not UTF-8", s, n, got)
+		}
+		if n <= 0 && got != "" || n > 0 && len(got) > n {
+			t.Fatalf("Clip(%q, %d) = %q: %d bytes", s, n, got, len(got))
+		}
+		if utf8.ValidString(s) && !strings.HasPrefix(s, got) {
+			t.Fatalf("Clip(%q, %d) = %q: not a prefix of valid input", s, n, got)
+		}
+	})
 }

@@ -10,42 +10,41 @@ import (
 // errors.Is(err, authkit.ErrUnavailable) holds for all of them, and
 // guard.ProblemFor turns each kind into its HTTP answer without knowing the
 // package that returned it.
-var (
-	// ErrUnavailable reports that a store (Redis, a remote JWKS, a provider)
-	// could not be reached or failed. It never means "allowed" or "not
-	// revoked": the guard answers 503.
-	ErrUnavailable = errors.New("authkit: unavailable")
 
-	// ErrInvalidConfig reports a constructor or option that cannot be
-	// applied: a nil dependency, a bad prefix, a value out of range. It is
-	// returned at start-up, never per request.
-	ErrInvalidConfig = errors.New("authkit: invalid configuration")
+// ErrUnavailable reports that a store (Redis, a remote JWKS, a provider)
+// could not be reached or failed. It never means "allowed" or "not
+// revoked": the guard answers 503.
+var ErrUnavailable = errors.New("authkit: unavailable")
 
-	// ErrInvalidToken reports a presented token (access, refresh, purpose)
-	// that is malformed, forged, expired, revoked or of the wrong kind. The
-	// guard answers 401 with an RFC 6750 invalid_token challenge and never
-	// says which.
-	ErrInvalidToken = errors.New("authkit: invalid token")
+// ErrInvalidConfig reports a constructor or option that cannot be
+// applied: a nil dependency, a bad prefix, a value out of range. It is
+// returned at start-up, never per request.
+var ErrInvalidConfig = errors.New("authkit: invalid configuration")
 
-	// ErrInvalidCredentials reports a password, code or other secret the
-	// client presented that does not match. The guard answers 401, the same
-	// for every cause.
-	ErrInvalidCredentials = errors.New("authkit: invalid credentials")
+// ErrInvalidToken reports a presented token (access, refresh, purpose)
+// that is malformed, forged, expired, revoked or of the wrong kind. The
+// guard answers 401 with an RFC 6750 invalid_token challenge and never
+// says which.
+var ErrInvalidToken = errors.New("authkit: invalid token")
 
-	// ErrUnauthenticated reports a request that presented no credentials
-	// where some are needed. The guard answers 401 with a Bearer challenge.
-	ErrUnauthenticated = errors.New("authkit: authentication required")
+// ErrInvalidCredentials reports a password, code or other secret the
+// client presented that does not match. The guard answers 401, the same
+// for every cause.
+var ErrInvalidCredentials = errors.New("authkit: invalid credentials")
 
-	// ErrRateLimited reports a request refused because a limit was reached
-	// (a rate limit, a factor's lockout). The guard answers 429, with
-	// Retry-After when the error is a RetryError and the fields of a
-	// FieldsError.
-	ErrRateLimited = errors.New("authkit: rate limited")
+// ErrUnauthenticated reports a request that presented no credentials
+// where some are needed. The guard answers 401 with a Bearer challenge.
+var ErrUnauthenticated = errors.New("authkit: authentication required")
 
-	// ErrInvalidRequest reports client input that cannot be used: malformed,
-	// missing or out of range. The guard answers 400.
-	ErrInvalidRequest = errors.New("authkit: invalid request")
-)
+// ErrRateLimited reports a request refused because a limit was reached
+// (a rate limit, a factor's lockout). The guard answers 429, with
+// Retry-After when the error is a RetryError and the fields of a
+// FieldsError.
+var ErrRateLimited = errors.New("authkit: rate limited")
+
+// ErrInvalidRequest reports client input that cannot be used: malformed,
+// missing or out of range. The guard answers 400.
+var ErrInvalidRequest = errors.New("authkit: invalid request")
 
 // RetryError is implemented by errors that know when the refused client
 // may try again (a rate limit's refusal, a locked factor). guard.ProblemFor

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authtest"
@@ -28,7 +27,7 @@ func BenchmarkBefore(b *testing.B) {
 		loopBefore(b, newBenchGuard(b), httptest.NewRequest("GET", "/", nil), nil)
 	})
 	b.Run("token", func(b *testing.B) {
-		iss := authtest.NewIssuer(b, token.ES256, time.Now)
+		iss := authtest.NewIssuer(b, token.ES256, authtest.NewClock().Now)
 		loopBefore(b, newBenchGuard(b, guard.WithTokens(iss)), bearerRequest(b, iss), authed)
 	})
 	b.Run("session", func(b *testing.B) {
@@ -42,7 +41,7 @@ func BenchmarkBefore(b *testing.B) {
 		loopBefore(b, newBenchGuard(b, guard.WithSessions(mgr)), r, authed)
 	})
 	b.Run("session+token", func(b *testing.B) {
-		iss := authtest.NewIssuer(b, token.ES256, time.Now)
+		iss := authtest.NewIssuer(b, token.ES256, authtest.NewClock().Now)
 		g := newBenchGuard(b, guard.WithSessions(newBenchSessions(b)), guard.WithTokens(iss))
 		loopBefore(b, g, bearerRequest(b, iss), authed)
 	})

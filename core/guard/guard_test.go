@@ -3,9 +3,14 @@ package guard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
+
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/session"
 )
 
 func exchangeFor(r *http.Request) HTTPExchange {
@@ -95,5 +100,43 @@ func TestPrincipalContext(t *testing.T) {
 	ctx := WithPrincipal(context.Background(), Principal{Subject: "s", Via: ViaToken})
 	if p, ok := PrincipalFrom(ctx); !ok || p.Subject != "s" || p.Via != ViaToken {
 		t.Errorf("PrincipalFrom = %+v, %v", p, ok)
+	}
+}
+
+// New builds exactly the configured steps, in the documented order.
+func TestStepOrder(t *testing.T) {
+	mgr, err := session.New(session.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := AuthenticatorFunc(func(context.Context, string) (Principal, error) { return Principal{}, nil })
+	tests := []struct {
+		name string
+		opts []Option
+		want []string
+	}{
+		{"defaults", nil, []string{"headersStep"}},
+		{"nothing", []Option{WithoutHeaders()}, nil},
+		{"tokens", []Option{WithTokens(tokens)}, []string{"headersStep", "varyStep", "tokenStep", "noStoreStep"}},
+		{"sessions", []Option{WithSessions(mgr)}, []string{"headersStep", "varyStep", "originStep", "sessionStep", "noStoreStep"}},
+		{"everything", []Option{WithTokens(tokens), WithTokenCookie("at"), WithSessions(mgr)},
+			[]string{"headersStep", "varyStep", "originStep", "sessionStep", "tokenStep", "noStoreStep"}},
+		{"everything turned off", []Option{WithTokens(tokens), WithSessions(mgr), WithoutHeaders(), WithoutCSRFProtection(), WithoutNoStore()},
+			[]string{"varyStep", "sessionStep", "tokenStep"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := New(append(tc.opts, WithAudit(audit.Discard))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range g.steps {
+				got = append(got, reflect.TypeOf(s).Name())
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("steps = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

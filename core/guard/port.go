@@ -6,30 +6,37 @@ import "github.com/authkit-go/authkit/core/port"
 // import only guard. Each is the core/port type itself (an alias), not a
 // copy: a feature package that returns a port.Principal or implements a
 // port.Rule works with the guard without importing it.
-type (
-	// Exchange is port.Exchange: the neutral view of one request and its
-	// response that an adapter gives the Guard.
-	Exchange = port.Exchange
-	// HTTPExchange is port.HTTPExchange, the Exchange over net/http.
-	HTTPExchange = port.HTTPExchange
-	// Principal is port.Principal: who a request acts for.
-	Principal = port.Principal
-	// Problem is port.Problem: an RFC 9457 problem details object and the
-	// header fields of its answer.
-	Problem = port.Problem
-	// Denial is port.Denial: the answer to a refused request.
-	Denial = port.Denial
-	// Rule is port.Rule: a route-level authorization requirement.
-	Rule = port.Rule
-	// RuleFunc is port.RuleFunc, a function that is a Rule.
-	RuleFunc = port.RuleFunc
-	// TokenAuthenticator is port.Authenticator: what WithTokens verifies
-	// bearer tokens with (*token.Issuer, *token.Verifier).
-	TokenAuthenticator = port.Authenticator
-	// AuthenticatorFunc is port.AuthenticatorFunc, a function that is a
-	// TokenAuthenticator.
-	AuthenticatorFunc = port.AuthenticatorFunc
-)
+
+// Exchange is port.Exchange: the neutral view of one request and its
+// response that an adapter gives the Guard.
+type Exchange = port.Exchange
+
+// HTTPExchange is port.HTTPExchange, the Exchange over net/http.
+type HTTPExchange = port.HTTPExchange
+
+// Principal is port.Principal: who a request acts for.
+type Principal = port.Principal
+
+// Problem is port.Problem: an RFC 9457 problem details object and the
+// header fields of its answer.
+type Problem = port.Problem
+
+// Denial is port.Denial: the answer to a refused request.
+type Denial = port.Denial
+
+// Rule is port.Rule: a route-level authorization requirement.
+type Rule = port.Rule
+
+// RuleFunc is port.RuleFunc, a function that is a Rule.
+type RuleFunc = port.RuleFunc
+
+// TokenAuthenticator is port.Authenticator: what WithTokens verifies
+// bearer tokens with (*token.Issuer, *token.Verifier).
+type TokenAuthenticator = port.Authenticator
+
+// AuthenticatorFunc is port.AuthenticatorFunc, a function that is a
+// TokenAuthenticator.
+type AuthenticatorFunc = port.AuthenticatorFunc
 
 // How a principal was authenticated (port.ViaToken, port.ViaSession).
 const (

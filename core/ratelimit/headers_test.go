@@ -1,10 +1,12 @@
 package ratelimit_test
 
 import (
+	"errors"
 	"regexp"
 	"testing"
 	"time"
 
+	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/ratelimit"
 )
@@ -81,5 +83,50 @@ func TestFieldsSyntax(t *testing.T) {
 		if !ds.Allowed() && f.RetryAfter == "" {
 			t.Fatalf("refused without Retry-After: %+v", f)
 		}
+	}
+}
+
+// A refusal speaks core/authkit's language, which guard.ProblemFor reads
+// without importing this package: it is an authkit.ErrRateLimited, its
+// RetryDelay becomes Retry-After, and its HeaderFields are the
+// RateLimit-Policy, RateLimit and Retry-After of its decisions.
+func TestExceededSpeaksAuthkit(t *testing.T) {
+	perAccount := newLimiter(t, "account", ratelimit.PerMinute(2), memStore(t, testclock.New()))
+	var refused error
+	for range 3 {
+		ds, err := ratelimit.Decide(t.Context(), perAccount.Check(ratelimit.AccountKey("alice"), 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused = ds.Err()
+	}
+	if !errors.Is(refused, ratelimit.ErrLimited) || !errors.Is(refused, authkit.ErrRateLimited) {
+		t.Fatalf("third attempt: %v, want ErrLimited and authkit.ErrRateLimited", refused)
+	}
+	var re authkit.RetryError
+	if !errors.As(refused, &re) || re.RetryDelay() != 30*time.Second {
+		t.Errorf("RetryError: %v", re)
+	}
+	var fe authkit.FieldsError
+	if !errors.As(refused, &fe) {
+		t.Fatal("no FieldsError")
+	}
+	want := map[string]string{
+		ratelimit.HeaderRetryAfter: "30",
+		ratelimit.HeaderPolicy:     `"account";q=2;w=60`,
+		ratelimit.HeaderRateLimit:  `"account";r=0;t=30`,
+	}
+	n := 0
+	fe.HeaderFields(func(name, value string) {
+		n++
+		if want[name] != value {
+			t.Errorf("field %s = %q, want %q", name, value, want[name])
+		}
+	})
+	if n != len(want) {
+		t.Errorf("%d fields, want %d", n, len(want))
+	}
+	if !errors.Is(ratelimit.ErrUnavailable, authkit.ErrUnavailable) || errors.Is(ratelimit.ErrUnavailable, authkit.ErrRateLimited) {
+		t.Error("ErrUnavailable must be an authkit.ErrUnavailable and no rate limit")
 	}
 }
