@@ -77,7 +77,7 @@ func newKit(b testing.TB, alg token.Algorithm, rc *redis.Client) *kit {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var tokStore tokenstore.Store = tokenstore.NewMemory()
+	var tokStore tokenstore.Store = tokenstore.NewMemoryStore()
 	sessOpts := []session.Option{session.WithAudit(audit.Discard)}
 	if rc != nil {
 		prefix := redistest.Prefix(b)
