@@ -9,7 +9,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,6 +90,7 @@ type App struct {
 	policy   *password.Policy
 	audit    audit.Sink
 	admins   map[string]bool
+	appKey   AppKey        // the secret the MFA, OAuth state and audit keys derive from
 	auditKey []byte        // keys the hash of unknown usernames in login.failed
 	redis    *redis.Client // nil on memory stores
 	routes   []Route
@@ -103,12 +103,6 @@ func New(cfg Config) (*App, error) {
 	a := &App{cfg: cfg, audit: cfg.Audit, admins: make(map[string]bool), auditKey: cfg.AuditKey}
 	if a.audit == nil {
 		a.audit = audit.Default()
-	}
-	if len(a.auditKey) == 0 {
-		a.auditKey = make([]byte, 32)
-		if _, err := rand.Read(a.auditKey); err != nil {
-			return nil, err
-		}
 	}
 	for _, name := range cfg.Admins {
 		canon, ok := CanonicalUsername(name)
@@ -141,6 +135,14 @@ func New(cfg Config) (*App, error) {
 	}
 
 	a.warnMissingAdmins(context.Background())
+
+	var err error
+	if a.appKey, err = loadAppKey(context.Background(), cfg.AppKeyFile, cfg.AppKeyEnv, a.redis, cfg.RedisPrefix+"app-key"); err != nil {
+		return nil, err
+	}
+	if len(a.auditKey) == 0 {
+		a.auditKey = a.appKey.Derive(PurposeAudit)
+	}
 
 	key, err := a.signingKey(context.Background())
 	if err != nil {

@@ -151,13 +151,13 @@ func jsonHeader(name string) string {
 }
 
 func TestParseFlags(t *testing.T) {
-	env := map[string]string{"REDIS_URL": "redis://x:6379/0"}
-	cfg, err := ParseFlags("t", []string{"-admin", "root", "-admin", "ops", "-insecure-cookies", "-dev-fast-hash", "-key", "k.pem"}, io.Discard, func(k string) string { return env[k] })
+	env := map[string]string{"REDIS_URL": "redis://x:6379/0", AppKeyEnv: "a2V5"}
+	cfg, err := ParseFlags("t", []string{"-admin", "root", "-admin", "ops", "-insecure-cookies", "-dev-fast-hash", "-key", "k.pem", "-app-key", "app.key"}, io.Discard, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:8080" || len(cfg.Admins) != 2 || !cfg.InsecureCookies || !cfg.DevFastHash || cfg.KeyFile != "k.pem" ||
-		cfg.RedisURL != "redis://x:6379/0" || cfg.RedisPrefix != "authkit-example:t:" {
+		cfg.RedisURL != "redis://x:6379/0" || cfg.RedisPrefix != "authkit-example:t:" || cfg.AppKeyFile != "app.key" || cfg.AppKeyEnv != "a2V5" {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 	if _, err := ParseFlags("t", []string{"stray"}, io.Discard, func(string) string { return "" }); err == nil {

@@ -49,9 +49,19 @@ type Config struct {
 	GuardOptions []guard.Option
 	// Audit receives the authentication events; nil means audit.Default().
 	Audit audit.Sink
+	// AppKeyFile holds the application key in base64 (-app-key): at
+	// least 32 random bytes, from which the MFA sealing, OAuth state and
+	// audit keys are derived (HKDF, one label each).
+	AppKeyFile string
+	// AppKeyEnv is the application key itself, from AUTHKIT_APP_KEY, used
+	// when AppKeyFile is empty. Without either a key is generated at start,
+	// and on Redis kept there (SET NX) so restarts and several instances
+	// agree — A DEMO CONVENIENCE, like the signing key.
+	AppKeyEnv string
 	// AuditKey keys the HMAC that login.failed events name an unknown
-	// username by. Empty means a random key per process, so the hashes
-	// compare only within one run.
+	// username by. Empty means the key derived from the application key,
+	// so the hashes compare across restarts when the application key is
+	// kept.
 	AuditKey []byte
 }
 
@@ -84,6 +94,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	fs.Var(listFlag{&cfg.Admins}, "admin", "give this username the role admin at sign-in while the flag is given (repeatable); whoever registers the name first owns that account, so register it before others can reach the server")
 	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host- prefix from the session cookie (plain HTTP on a non-localhost address; development only)")
 	fs.Var(listFlag{&cfg.TrustedProxies}, "trusted-proxy", "believe X-Forwarded-For and X-Forwarded-Proto from this address or CIDR prefix (repeatable); only proxies you run")
+	fs.StringVar(&cfg.AppKeyFile, "app-key", "", "file holding the application key (base64, >= 32 random bytes; env "+AppKeyEnv+"); the MFA sealing, OAuth state and audit keys derive from it; default: generated at start (kept in Redis with REDIS_URL)")
 	fs.BoolVar(&cfg.DevFastHash, "dev-fast-hash", false, "cheap password hashing for tests and demos; NEVER IN PRODUCTION")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s [flags]\n\nServes authkit's reference API. Memory stores unless REDIS_URL is set\n(AUTHKIT_REDIS_PREFIX prefixes the keys; default %q).\n\n", name, DefaultRedisPrefix+name+":")
@@ -99,6 +110,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	if len(cfg.TrustedProxies) > 0 {
 		cfg.GuardOptions = append(cfg.GuardOptions, guard.WithTrustedProxies(cfg.TrustedProxies...))
 	}
+	cfg.AppKeyEnv = getenv(AppKeyEnv)
 	cfg.RedisURL = getenv("REDIS_URL")
 	cfg.RedisPrefix = getenv("AUTHKIT_REDIS_PREFIX")
 	if cfg.RedisPrefix == "" {
