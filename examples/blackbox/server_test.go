@@ -80,12 +80,20 @@ func (s *Server) Logs() string {
 	return s.logs.String()
 }
 
+// liftedLimits lift the servers' rate limits: every scenario sends many
+// requests from 127.0.0.1, and only the throttling scenario, which passes
+// its own -rate-ip and -rate-login (a later flag wins), means to reach
+// them. The MFA factor lock is not a rate limit and stays.
+var liftedLimits = []string{"-rate-ip", "100000000", "-rate-login", "100000000"}
+
 // start runs the example server fw on a free port with extra flags and
-// environment, and stops it when the test ends.
+// environment, and stops it when the test ends. The rate limits are lifted
+// unless flags set them (liftedLimits).
 func start(t *testing.T, fw string, env []string, flags ...string) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, filepath.Join(binaries(t), fw), append([]string{"-addr", "127.0.0.1:0"}, flags...)...)
+	args := append(append([]string{"-addr", "127.0.0.1:0"}, liftedLimits...), flags...)
+	cmd := exec.CommandContext(ctx, filepath.Join(binaries(t), fw), args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second

@@ -18,6 +18,17 @@ import (
 // against all four does not collide, and restarting one keeps its data.
 const DefaultRedisPrefix = "authkit-example:"
 
+// The default rate limits (-rate-ip, -rate-login), per minute with a burst
+// of as many.
+const (
+	DefaultRateIP    = 30
+	DefaultRateLogin = 5
+)
+
+// maxRate bounds -rate-ip and -rate-login: far above any real limit, so
+// tests can lift the limits, and far below what ratelimit.Limit refuses.
+const maxRate = 100_000_000
+
 // Config is what the example servers read from their flags and environment.
 type Config struct {
 	// Addr is the listen address (-addr).
@@ -58,6 +69,14 @@ type Config struct {
 	// and on Redis kept there (SET NX) so restarts and several instances
 	// agree — A DEMO CONVENIENCE, like the signing key.
 	AppKeyEnv string
+	// RateIP is how many requests per minute (burst as many) one client
+	// IP may make to the rate-limited endpoints together (-rate-ip):
+	// POST /login, /login/mfa, /register, /token/refresh, /mfa/confirm
+	// and /password/forgot. 0 means DefaultRateIP.
+	RateIP int
+	// RateLogin is how many sign-in attempts per minute (burst as many)
+	// one account name may get (-rate-login). 0 means DefaultRateLogin.
+	RateLogin int
 	// AuditKey keys the HMAC that login.failed events name an unknown
 	// username by. Empty means the key derived from the application key,
 	// so the hashes compare across restarts when the application key is
@@ -95,6 +114,8 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host- prefix from the session cookie (plain HTTP on a non-localhost address; development only)")
 	fs.Var(listFlag{&cfg.TrustedProxies}, "trusted-proxy", "believe X-Forwarded-For and X-Forwarded-Proto from this address or CIDR prefix (repeatable); only proxies you run")
 	fs.StringVar(&cfg.AppKeyFile, "app-key", "", "file holding the application key (base64, >= 32 random bytes; env "+AppKeyEnv+"); the MFA sealing, OAuth state and audit keys derive from it; default: generated at start (kept in Redis with REDIS_URL)")
+	fs.IntVar(&cfg.RateIP, "rate-ip", DefaultRateIP, "requests per minute (burst as many) one client IP may make to POST /login, /login/mfa, /register, /token/refresh, /mfa/confirm and /password/forgot together")
+	fs.IntVar(&cfg.RateLogin, "rate-login", DefaultRateLogin, "sign-in attempts per minute (burst as many) per account name, whether the account exists or not")
 	fs.BoolVar(&cfg.DevFastHash, "dev-fast-hash", false, "cheap password hashing for tests and demos; NEVER IN PRODUCTION")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s [flags]\n\nServes authkit's reference API. Memory stores unless REDIS_URL is set\n(AUTHKIT_REDIS_PREFIX prefixes the keys; default %q).\n\n", name, DefaultRedisPrefix+name+":")
@@ -106,6 +127,15 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected arguments: %q\n", name, fs.Args())
 		return Config{}, fmt.Errorf("unexpected arguments")
+	}
+	for _, r := range []struct {
+		name string
+		n    int
+	}{{"-rate-ip", cfg.RateIP}, {"-rate-login", cfg.RateLogin}} {
+		if r.n < 1 || r.n > maxRate {
+			fmt.Fprintf(stderr, "%s: %s %d: want 1 to %d per minute\n", name, r.name, r.n, maxRate)
+			return Config{}, fmt.Errorf("%s out of range", r.name)
+		}
 	}
 	if len(cfg.TrustedProxies) > 0 {
 		cfg.GuardOptions = append(cfg.GuardOptions, guard.WithTrustedProxies(cfg.TrustedProxies...))
