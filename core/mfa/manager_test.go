@@ -55,7 +55,7 @@ func TestEnrollment(t *testing.T) {
 		if !strings.Contains(e.URI, "secret="+e.Secret) || !strings.HasPrefix(e.URI, "otpauth://totp/Example%20Co:alice%40example.com?") {
 			t.Fatalf("URI %q", e.URI)
 		}
-		if got := readQR(t, e.QRCode); got != e.URI {
+		if got := readPureQR(t, e.QRCode); got != e.URI {
 			t.Fatalf("QR code holds %q", got)
 		}
 		if !e.Expires.Equal(f.clock.Now().Add(10 * time.Minute)) {
