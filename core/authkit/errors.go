@@ -46,6 +46,11 @@ var ErrRateLimited = errors.New("authkit: rate limited")
 // missing or out of range. The guard answers 400.
 var ErrInvalidRequest = errors.New("authkit: invalid request")
 
+// ErrConflict reports a request that the current state of what it acts on
+// refuses: a name already taken, a factor already enrolled. The guard
+// answers 409.
+var ErrConflict = errors.New("authkit: conflict")
+
 // RetryError is implemented by errors that know when the refused client
 // may try again (a rate limit's refusal, a locked factor). guard.ProblemFor
 // sends the delay as Retry-After, in whole seconds rounded up.

@@ -53,6 +53,7 @@ const (
 	TypeInvalidToken       = port.TypeInvalidToken
 	TypeInvalidCredentials = port.TypeInvalidCredentials
 	TypeInvalidRequest     = port.TypeInvalidRequest
+	TypeConflict           = port.TypeConflict
 	TypeForbidden          = port.TypeForbidden
 	TypeInsufficientScope  = port.TypeInsufficientScope
 	TypeMFARequired        = port.TypeMFARequired

@@ -34,6 +34,7 @@ const (
 //	authkit.ErrInvalidCredentials  401 invalid-credentials, WWW-Authenticate: Bearer
 //	authkit.ErrUnauthenticated     401 unauthorized, WWW-Authenticate: Bearer
 //	authkit.ErrInvalidRequest      400 invalid-request
+//	authkit.ErrConflict            409 conflict
 //	anything else                  500 internal
 //
 // in that order (a store that failed while checking a token is a 503, not
@@ -74,6 +75,8 @@ func problemFor(err error, other func() *Problem) *Problem {
 		return unauthenticatedProblem()
 	case errors.Is(err, authkit.ErrInvalidRequest):
 		return port.NewProblem(http.StatusBadRequest, port.TypeInvalidRequest, "the request is invalid")
+	case errors.Is(err, authkit.ErrConflict):
+		return port.NewProblem(http.StatusConflict, port.TypeConflict, "the request conflicts with the current state")
 	}
 	return other()
 }

@@ -58,6 +58,7 @@ func TestProblemFor(t *testing.T) {
 		{"invalid credentials", fmt.Errorf("login: %w", authkit.ErrInvalidCredentials), 401, guard.TypeInvalidCredentials, map[string]string{"WWW-Authenticate": guard.BearerChallenge}},
 		{"unauthenticated", authkit.ErrUnauthenticated, 401, guard.TypeUnauthorized, map[string]string{"WWW-Authenticate": guard.BearerChallenge}},
 		{"invalid request", fmt.Errorf("%w: bad member", authkit.ErrInvalidRequest), 400, guard.TypeInvalidRequest, map[string]string{"WWW-Authenticate": ""}},
+		{"conflict", fmt.Errorf("enroll: %w", authkit.ErrConflict), 409, guard.TypeConflict, map[string]string{"WWW-Authenticate": ""}},
 		{"rate limited root", authkit.ErrRateLimited, 429, guard.TypeTooManyRequests, map[string]string{"Retry-After": ""}},
 		{"rate limited, typed", fmt.Errorf("login: %w", &limited{retry: 12*time.Second + time.Millisecond}), 429, guard.TypeTooManyRequests, map[string]string{
 			"Retry-After": "13", "RateLimit-Policy": `"login";q=5;w=60`, "RateLimit": `"login";r=0;t=13`, "X-Empty": "",

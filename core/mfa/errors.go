@@ -1,7 +1,6 @@
 package mfa
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -13,9 +12,12 @@ import (
 // stores wrap them with context.
 var (
 	// ErrInvalidCode reports a TOTP or recovery code that is wrong,
-	// malformed or already used. A flow answers it as a failed sign-in
-	// factor (401 at login, 400 on the MFA endpoints) without saying which.
-	ErrInvalidCode = errors.New("mfa: invalid code")
+	// malformed or already used. It wraps authkit.ErrInvalidCredentials:
+	// guard.ProblemFor answers 401, the same for every cause. A flow that
+	// takes the code as a field of a request already authenticated (an
+	// MFA settings endpoint) may answer 400 instead, so that the client
+	// does not read it as a dead session.
+	ErrInvalidCode = rooted("mfa: invalid code", authkit.ErrInvalidCredentials)
 
 	// ErrMalformedCode reports a code that cannot be right whatever the
 	// secret: wrong length or characters other than digits (TOTP), or
@@ -34,20 +36,24 @@ var (
 	// error's Retry-After.
 	ErrLocked = fmt.Errorf("mfa: factor locked: %w", authkit.ErrRateLimited)
 
-	// ErrNotEnrolled reports that the user has no active factor.
-	ErrNotEnrolled = errors.New("mfa: not enrolled")
+	// ErrNotEnrolled reports that the user has no active factor. It wraps
+	// authkit.ErrInvalidRequest (400).
+	ErrNotEnrolled = rooted("mfa: not enrolled", authkit.ErrInvalidRequest)
 
 	// ErrAlreadyEnrolled reports an Enroll or Confirm for a user whose
-	// factor is already active; Disable it first.
-	ErrAlreadyEnrolled = errors.New("mfa: already enrolled")
+	// factor is already active; Disable it first. It wraps
+	// authkit.ErrConflict (409).
+	ErrAlreadyEnrolled = rooted("mfa: already enrolled", authkit.ErrConflict)
 
 	// ErrNothingPending reports a Confirm without a pending enrolment:
-	// none was started, it expired, or another Enroll replaced it.
-	ErrNothingPending = errors.New("mfa: no pending enrolment")
+	// none was started, it expired, or another Enroll replaced it. It
+	// wraps authkit.ErrInvalidRequest (400).
+	ErrNothingPending = rooted("mfa: no pending enrolment", authkit.ErrInvalidRequest)
 
 	// ErrInvalidInput reports an unusable user id or account name: empty,
-	// too long, not UTF-8 or holding control characters.
-	ErrInvalidInput = errors.New("mfa: invalid input")
+	// too long, not UTF-8 or holding control characters. It wraps
+	// authkit.ErrInvalidRequest (400).
+	ErrInvalidInput = rooted("mfa: invalid input", authkit.ErrInvalidRequest)
 
 	// ErrUnavailable wraps store and network errors. It wraps
 	// authkit.ErrUnavailable: the guard answers 503, and a caller must
@@ -68,6 +74,19 @@ var (
 	// applied. It wraps authkit.ErrInvalidConfig.
 	ErrInvalidConfig = fmt.Errorf("mfa: %w", authkit.ErrInvalidConfig)
 )
+
+// rootedError is a sentinel that reads as its own message and wraps an
+// authkit root, so guard.ProblemFor answers it without the root's text
+// reaching err.Error().
+type rootedError struct {
+	msg  string
+	root error
+}
+
+func rooted(msg string, root error) error { return &rootedError{msg: msg, root: root} }
+
+func (e *rootedError) Error() string { return e.msg }
+func (e *rootedError) Unwrap() error { return e.root }
 
 // LockedError reports that the user's factor is locked after too many
 // consecutive failed attempts. Every code, a correct one included, is

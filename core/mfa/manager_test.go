@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/authkit"
+	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/mfa"
 	"github.com/authkit-go/authkit/core/mfa/storetest"
 )
@@ -656,5 +657,39 @@ func TestLockedErrorSpeaksAuthkit(t *testing.T) {
 		if !errors.Is(e, authkit.ErrUnavailable) {
 			t.Errorf("%v is no authkit.ErrUnavailable", e)
 		}
+	}
+}
+
+// Every refusal of the Manager wraps the authkit root that gives its
+// answer, so guard.ProblemFor maps it and flows build no MFA problems of
+// their own.
+func TestErrorsMapThroughProblemFor(t *testing.T) {
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		err        error
+		wantStatus int
+		wantType   string
+	}{
+		{mfa.ErrInvalidCode, 401, guard.TypeInvalidCredentials},
+		{mfa.ErrMalformedCode, 401, guard.TypeInvalidCredentials},
+		{mfa.ErrReplayed, 401, guard.TypeInvalidCredentials},
+		{fmt.Errorf("verify: %w", mfa.NewLockedError(now.Add(61*time.Second), now)), 429, guard.TypeTooManyRequests},
+		{mfa.ErrNotEnrolled, 400, guard.TypeInvalidRequest},
+		{mfa.ErrNothingPending, 400, guard.TypeInvalidRequest},
+		{mfa.ErrInvalidInput, 400, guard.TypeInvalidRequest},
+		{mfa.ErrAlreadyEnrolled, 409, guard.TypeConflict},
+		{mfa.ErrUnavailable, 503, guard.TypeUnavailable},
+		{mfa.ErrUnsealable, 503, guard.TypeUnavailable},
+	} {
+		p := guard.ProblemFor(tc.err)
+		if p.Status != tc.wantStatus || p.Type != tc.wantType {
+			t.Errorf("ProblemFor(%v) = %d %s, want %d %s", tc.err, p.Status, p.Type, tc.wantStatus, tc.wantType)
+		}
+		if tc.wantStatus == 429 && p.Header.Get("Retry-After") != "61" {
+			t.Errorf("ProblemFor(%v): Retry-After %q, want 61", tc.err, p.Header.Get("Retry-After"))
+		}
+	}
+	if got := mfa.ErrInvalidCode.Error(); got != "mfa: invalid code" {
+		t.Errorf("ErrInvalidCode reads %q: the root's text must not leak into it", got)
 	}
 }

@@ -38,6 +38,7 @@ const (
 	TypeInvalidToken       = "urn:authkit:problem:invalid-token"
 	TypeInvalidCredentials = "urn:authkit:problem:invalid-credentials"
 	TypeInvalidRequest     = "urn:authkit:problem:invalid-request"
+	TypeConflict           = "urn:authkit:problem:conflict"
 	TypeForbidden          = "urn:authkit:problem:forbidden"
 	TypeInsufficientScope  = "urn:authkit:problem:insufficient-scope"
 	TypeMFARequired        = "urn:authkit:problem:mfa-required"
