@@ -52,6 +52,11 @@ type Purpose string
 const (
 	PurposePasswordReset     Purpose = "password_reset"
 	PurposeEmailVerification Purpose = "email_verification"
+	// PurposeMFA is the second step of a sign-in: the token a login whose
+	// password was right hands out when a second factor is still due, so
+	// that the code comes in a request of its own without the password
+	// again. It lives 5 minutes (WithMFATokenTTL).
+	PurposeMFA Purpose = "mfa"
 )
 
 // Issuer issues and checks authkit's own tokens: access tokens (typ
@@ -436,7 +441,7 @@ func (i *Issuer) RevokeSubjectExcept(ctx context.Context, sub, keep string) erro
 
 // longestLifetime is the longest lifetime of any token kind i mints.
 func (i *Issuer) longestLifetime() time.Duration {
-	return max(i.cfg.accessTTL, i.cfg.refreshTTL, i.cfg.resetTTL, i.cfg.emailTTL)
+	return max(i.cfg.accessTTL, i.cfg.refreshTTL, i.cfg.resetTTL, i.cfg.emailTTL, i.cfg.mfaTTL)
 }
 
 func (i *Issuer) purposeTTL(p Purpose) (time.Duration, error) {
@@ -445,12 +450,15 @@ func (i *Issuer) purposeTTL(p Purpose) (time.Duration, error) {
 		return i.cfg.resetTTL, nil
 	case PurposeEmailVerification:
 		return i.cfg.emailTTL, nil
+	case PurposeMFA:
+		return i.cfg.mfaTTL, nil
 	}
 	return 0, fmt.Errorf("%w: unknown purpose %q", ErrInvalidClaims, string(p))
 }
 
 // IssuePurpose issues a single-use token for p (a password reset: 15
-// minutes; an email verification: 24 hours) bound to sub.
+// minutes; an email verification: 24 hours; the second step of a sign-in:
+// 5 minutes) bound to sub.
 func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose) (string, error) {
 	ttl, err := i.purposeTTL(p)
 	if err != nil {
@@ -482,7 +490,7 @@ func (i *Issuer) ConsumePurpose(ctx context.Context, raw string, p Purpose) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	c, err := i.verifyKind(ctx, raw, TypePurpose, usePurpose, max(i.cfg.resetTTL, i.cfg.emailTTL))
+	c, err := i.verifyKind(ctx, raw, TypePurpose, usePurpose, max(i.cfg.resetTTL, i.cfg.emailTTL, i.cfg.mfaTTL))
 	if err != nil {
 		return nil, err
 	}

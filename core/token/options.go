@@ -57,6 +57,7 @@ const (
 	DefaultRefreshMaxLifetime   = 30 * 24 * time.Hour
 	DefaultPasswordResetTTL     = 15 * time.Minute
 	DefaultEmailVerificationTTL = 24 * time.Hour
+	DefaultMFATokenTTL          = 5 * time.Minute
 	DefaultRefreshInterval      = 30 * time.Second
 	DefaultMinCacheTTL          = time.Minute
 	DefaultMaxCacheTTL          = 24 * time.Hour
@@ -79,6 +80,7 @@ type config struct {
 	accessTTL, refreshTTL time.Duration
 	refreshMaxLifetime    time.Duration // 0: none
 	resetTTL, emailTTL    time.Duration
+	mfaTTL                time.Duration
 
 	httpClient       *http.Client
 	refreshInterval  time.Duration
@@ -100,6 +102,7 @@ func configure[O comparable](opts []O, apply func(O, *config) error) (config, er
 		refreshMaxLifetime: DefaultRefreshMaxLifetime,
 		resetTTL:           DefaultPasswordResetTTL,
 		emailTTL:           DefaultEmailVerificationTTL,
+		mfaTTL:             DefaultMFATokenTTL,
 		refreshInterval:    DefaultRefreshInterval,
 		minTTL:             DefaultMinCacheTTL,
 		maxTTL:             DefaultMaxCacheTTL,
@@ -309,6 +312,13 @@ func WithPasswordResetTTL(d time.Duration) IssuerOption {
 // Applies to Issuer. Default: 24h.
 func WithEmailVerificationTTL(d time.Duration) IssuerOption {
 	return ttlOption("WithEmailVerificationTTL", func(c *config) *time.Duration { return &c.emailTTL }, d)
+}
+
+// WithMFATokenTTL sets the lifetime of the tokens that carry a sign-in
+// from its password to its second factor (PurposeMFA). Applies to Issuer.
+// Default: 5m.
+func WithMFATokenTTL(d time.Duration) IssuerOption {
+	return ttlOption("WithMFATokenTTL", func(c *config) *time.Duration { return &c.mfaTTL }, d)
 }
 
 // WithHTTPClient sets the client used to fetch a remote JWKS. Its own
