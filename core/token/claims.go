@@ -51,6 +51,7 @@ type Claims struct {
 	use     string // "token_use": access, refresh or purpose
 	family  string // "fam": refresh-token family
 	purpose string // "purpose": for purpose tokens
+	binding string // "bnd": a purpose token's binding (a hash; see BoundTo)
 	gen     uint64 // "gen": the subject's log-out-everywhere generation at minting
 }
 
@@ -95,13 +96,14 @@ const (
 	claimUse     = "token_use"
 	claimFamily  = "fam"
 	claimPurpose = "purpose"
+	claimBinding = "bnd"
 	claimGen     = "gen"
 )
 
 var registered = map[string]bool{
 	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "auth_time": true,
 	"jti": true, "roles": true, "scope": true, "amr": true,
-	claimUse: true, claimFamily: true, claimPurpose: true, claimGen: true,
+	claimUse: true, claimFamily: true, claimPurpose: true, claimBinding: true, claimGen: true,
 }
 
 // parseClaims reads a claims set strictly: one JSON object without
@@ -133,6 +135,8 @@ func parseClaims(payload []byte) (*Claims, error) {
 			dst = &c.family
 		case claimPurpose:
 			dst = &c.purpose
+		case claimBinding:
+			dst = &c.binding
 		case "exp":
 			date = &c.ExpiresAt
 		case "nbf":
@@ -344,6 +348,7 @@ func marshalClaims(c *Claims, extra json.RawMessage) ([]byte, error) {
 	strField(claimUse, c.use)
 	strField(claimFamily, c.family)
 	strField(claimPurpose, c.purpose)
+	strField(claimBinding, c.binding)
 	if c.gen > 0 {
 		field(claimGen)
 		b = strconv.AppendUint(b, c.gen, 10)

@@ -53,6 +53,11 @@ var (
 	// ErrRevoked reports a token that was revoked, individually, through its
 	// refresh family, or by "log out everywhere" (RevokeSubject).
 	ErrRevoked = errors.New("token: revoked")
+	// ErrBinding reports a purpose token bound to another value than the
+	// one it is checked against (BoundTo), or bound when none is given, or
+	// the reverse: a reset token mailed to an address the account no
+	// longer has, say.
+	ErrBinding = errors.New("token: purpose token bound to another value")
 	// ErrReused reports a refresh or purpose token presented a second
 	// time. For a refresh token the whole family is revoked as a result.
 	ErrReused = errors.New("token: already used")

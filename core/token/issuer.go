@@ -2,6 +2,9 @@ package token
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,13 +40,20 @@ type Pair struct {
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int    `json:"expires_in"`
 
-	family string
+	family     string
+	refreshTTL time.Duration
 }
 
 // Family returns the refresh family (the sign-in) both tokens belong to;
 // link the login's session to it (guard.Principal.Family) so that the two
 // end together. It is not part of the JSON response.
 func (p Pair) Family() string { return p.family }
+
+// RefreshExpiresIn returns the refresh token's lifetime when it was
+// issued: the refresh TTL, or less when the family's maximum lifetime ends
+// first. A refresh cookie's Max-Age is this (guard.SetRefreshCookie). It
+// is not part of the JSON response.
+func (p Pair) RefreshExpiresIn() time.Duration { return p.refreshTTL }
 
 // Purpose names what a single-use purpose token is for.
 type Purpose string
@@ -235,7 +245,8 @@ func (i *Issuer) signPair(m *minting, gen uint64, extra json.RawMessage) (Pair, 
 	if err != nil {
 		return Pair{}, err
 	}
-	return Pair{AccessToken: at, RefreshToken: rt, TokenType: "Bearer", ExpiresIn: int(i.cfg.accessTTL / time.Second)}, nil
+	return Pair{AccessToken: at, RefreshToken: rt, TokenType: "Bearer", ExpiresIn: int(i.cfg.accessTTL / time.Second),
+		refreshTTL: m.refresh.ExpiresAt.Truncate(time.Second).Sub(m.refresh.IssuedAt)}, nil
 }
 
 func (i *Issuer) verifyKind(ctx context.Context, raw, typ, use string, maxLifetime time.Duration) (*Claims, error) {
@@ -456,10 +467,44 @@ func (i *Issuer) purposeTTL(p Purpose) (time.Duration, error) {
 	return 0, fmt.Errorf("%w: unknown purpose %q", ErrInvalidClaims, string(p))
 }
 
+// PurposeOption configures IssuePurpose, VerifyPurpose and
+// ConsumePurpose.
+type PurposeOption func(*purposeConfig)
+
+type purposeConfig struct {
+	bound   bool
+	binding string // the hash of the value, as the "bnd" claim holds it
+}
+
+func purposeOptions(opts []PurposeOption) purposeConfig {
+	var pc purposeConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&pc)
+		}
+	}
+	return pc
+}
+
+// BoundTo binds a purpose token to value, such as the email address a
+// reset or verification token is mailed to: IssuePurpose writes a hash of
+// value into the token (claim "bnd"), and VerifyPurpose and ConsumePurpose
+// accept it only when given the same value — so a token mailed to an
+// address the account no longer has stops working. A token issued bound is
+// refused without BoundTo, and one issued unbound is refused with it
+// (ErrBinding, before the token is used). value is hashed, never written
+// into the token as is.
+func BoundTo(value string) PurposeOption {
+	return func(pc *purposeConfig) {
+		sum := sha256.Sum256([]byte("authkit/token/purpose-binding\x00" + value))
+		pc.bound, pc.binding = true, base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+}
+
 // IssuePurpose issues a single-use token for p (a password reset: 15
 // minutes; an email verification: 24 hours; the second step of a sign-in:
-// 5 minutes) bound to sub.
-func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose) (string, error) {
+// 5 minutes) bound to sub, and to a value when given BoundTo.
+func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose, opts ...PurposeOption) (string, error) {
 	ttl, err := i.purposeTTL(p)
 	if err != nil {
 		return "", err
@@ -473,7 +518,7 @@ func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose) (strin
 	}
 	now := i.cfg.now()
 	c := Claims{Issuer: i.cfg.issuer, Audience: i.cfg.audience, Subject: sub, ID: jti,
-		IssuedAt: now, ExpiresAt: now.Add(ttl), use: usePurpose, purpose: string(p)}
+		IssuedAt: now, ExpiresAt: now.Add(ttl), use: usePurpose, purpose: string(p), binding: purposeOptions(opts).binding}
 	// A purpose token is a one-member family: consuming it rotates the
 	// family away, which the store does atomically, so it works once.
 	c.gen, err = i.cfg.store.StartFamily(ctx, tokenstore.Family{ID: jti, Subject: sub, JTI: jti, Exp: c.ExpiresAt.Add(i.cfg.leeway), Purpose: true})
@@ -483,9 +528,13 @@ func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose) (strin
 	return i.sign(&c, nil, TypePurpose)
 }
 
-// ConsumePurpose verifies a purpose token for p and marks it used. A
-// second use fails with ErrReused; of concurrent uses exactly one succeeds.
-func (i *Issuer) ConsumePurpose(ctx context.Context, raw string, p Purpose) (*Claims, error) {
+// VerifyPurpose checks a purpose token for p as ConsumePurpose does —
+// signature, kind, purpose, lifetime and binding (BoundTo) — without using
+// it and without asking the store, so that a flow can check the rest of a
+// request before it spends the token (a password reset refuses a weak
+// password and the token still works). Only ConsumePurpose knows whether
+// the token was used or revoked: call it before acting.
+func (i *Issuer) VerifyPurpose(ctx context.Context, raw string, p Purpose, opts ...PurposeOption) (*Claims, error) {
 	ttl, err := i.purposeTTL(p)
 	if err != nil {
 		return nil, err
@@ -499,6 +548,21 @@ func (i *Issuer) ConsumePurpose(ctx context.Context, raw string, p Purpose) (*Cl
 	}
 	if c.ExpiresAt.Sub(c.IssuedAt) > ttl {
 		return nil, reject(ErrLifetime, "")
+	}
+	pc := purposeOptions(opts)
+	if pc.bound != (c.binding != "") || subtle.ConstantTimeCompare([]byte(pc.binding), []byte(c.binding)) != 1 {
+		return nil, reject(ErrBinding, "")
+	}
+	return c, nil
+}
+
+// ConsumePurpose verifies a purpose token for p (as VerifyPurpose) and
+// marks it used. A second use fails with ErrReused; of concurrent uses
+// exactly one succeeds.
+func (i *Issuer) ConsumePurpose(ctx context.Context, raw string, p Purpose, opts ...PurposeOption) (*Claims, error) {
+	c, err := i.VerifyPurpose(ctx, raw, p, opts...)
+	if err != nil {
+		return nil, err
 	}
 	next, err := i.newID()
 	if err != nil {
