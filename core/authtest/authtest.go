@@ -72,6 +72,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("tokens", func(t *testing.T) { runTokenCases(t, f) })
 	t.Run("proxies", func(t *testing.T) { runProxyCases(t, f) })
 	t.Run("caching", func(t *testing.T) { runCacheCases(t, f) })
+	t.Run("refresh cookie", func(t *testing.T) { runRefreshCookieCases(t, f) })
 }
 
 // do sends req through app and returns the response with its body read.
@@ -92,4 +93,24 @@ func do(t testing.TB, app App, req *http.Request) (*http.Response, string) {
 // fixed is a handler answering a constant reply.
 func fixed(status int, body string) func(context.Context) Reply {
 	return func(context.Context) Reply { return Reply{Status: status, Body: body} }
+}
+
+// setCookie returns the cookie named name that resp sets, if any; two of
+// them, or a Set-Cookie that does not parse, fail t.
+func setCookie(t testing.TB, resp *http.Response, name string) (*http.Cookie, bool) {
+	t.Helper()
+	var found *http.Cookie
+	for _, line := range resp.Header.Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(line)
+		if err != nil {
+			t.Fatalf("unparseable Set-Cookie %q: %v", line, err)
+		}
+		if c.Name == name {
+			if found != nil {
+				t.Fatalf("two %s cookies set: %q", name, resp.Header.Values("Set-Cookie"))
+			}
+			found = c
+		}
+	}
+	return found, found != nil
 }

@@ -121,20 +121,7 @@ func (a *sessionApp) send(method, path, cookie string, hdr ...string) (*http.Res
 // sessionCookie returns the session cookie the response set, if any.
 func (a *sessionApp) sessionCookie(resp *http.Response) (*http.Cookie, bool) {
 	a.t.Helper()
-	var found *http.Cookie
-	for _, line := range resp.Header.Values("Set-Cookie") {
-		c, err := http.ParseSetCookie(line)
-		if err != nil {
-			a.t.Fatalf("unparseable Set-Cookie %q: %v", line, err)
-		}
-		if c.Name == a.mgr.CookieName() {
-			if found != nil {
-				a.t.Fatalf("two session cookies set: %q", resp.Header.Values("Set-Cookie"))
-			}
-			found = c
-		}
-	}
-	return found, found != nil
+	return setCookie(a.t, resp, a.mgr.CookieName())
 }
 
 // login signs alice in and returns the new session id.

@@ -18,7 +18,7 @@ import (
 //  3. (rate limiting will take its place here)
 //  4. origin check against CSRF, for unsafe methods on every request a
 //     bearer token does not authenticate (on whenever a cookie can
-//     authenticate: sessions or a token cookie)
+//     authenticate: sessions, a token cookie or the refresh cookie)
 //  5. session load from the session cookie (WithSessions)
 //  6. bearer token authentication (WithTokens); a token's principal
 //     replaces a session's
@@ -38,8 +38,9 @@ type Guard struct {
 	sessions        *session.Manager // nil without WithSessions
 	tokens          TokenAuthenticator
 	tokenCookie     string
-	vary            string // the Vary value every answer gets, "" for none
-	noStore         bool   // Cache-Control: no-store on authenticated answers and session cookies
+	refresh         *refreshCookie // nil without WithRefreshCookie
+	vary            string         // the Vary value every answer gets, "" for none
+	noStore         bool           // Cache-Control: no-store on authenticated answers and session cookies
 	audit           audit.Sink
 }
 
@@ -54,6 +55,8 @@ type config struct {
 	noCSRF          bool
 	tokens          TokenAuthenticator
 	tokenCookie     string
+	refreshPath     string
+	refreshInsecure bool
 	noNoStore       bool
 	audit           audit.Sink
 }
@@ -97,6 +100,10 @@ func New(opts ...Option) (*Guard, error) {
 	}
 	if g.audit == nil {
 		g.audit = audit.Default()
+	}
+	var err error
+	if g.refresh, err = newRefreshCookie(&c); err != nil {
+		return nil, err
 	}
 	if c.sessions != nil && c.tokens != nil {
 		linkTokensAndSessions(c.tokens, c.sessions)
@@ -156,5 +163,8 @@ func (g *Guard) RestoreHeaders(ctx context.Context, x Exchange) {
 // guard keeps per-request state (sessions).
 func (g *Guard) Stateful() bool { return g.sessions != nil }
 
-// cookieAuth reports whether any cookie can authenticate a request.
-func (g *Guard) cookieAuth() bool { return g.sessions != nil || g.tokenCookie != "" }
+// cookieAuth reports whether any cookie can authenticate a request: the
+// session cookie, a token cookie, or the refresh cookie at its endpoint.
+func (g *Guard) cookieAuth() bool {
+	return g.sessions != nil || g.tokenCookie != "" || g.refresh != nil
+}

@@ -40,8 +40,9 @@ var steps = []newStep{
 	newVaryStep,    // Vary: Cookie / Authorization
 	// The rate-limit step goes here: after the headers, so a 429 carries
 	// them, and before anything that costs a store round trip.
-	newOriginStep,  // CSRF: cross-origin unsafe requests
-	newSessionStep, // the session cookie
-	newTokenStep,   // the bearer token; its principal replaces a session's
-	newNoStoreStep, // Cache-Control: no-store on authenticated answers
+	newOriginStep,       // CSRF: cross-origin unsafe requests
+	newSessionStep,      // the session cookie
+	newRefreshStateStep, // request state for the refresh cookie, when no sessions keep it
+	newTokenStep,        // the bearer token; its principal replaces a session's
+	newNoStoreStep,      // Cache-Control: no-store on authenticated answers
 }
