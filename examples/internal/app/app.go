@@ -32,6 +32,10 @@ import (
 	tokenredis "github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
+// RefreshPath is the refresh endpoint, the only path the refresh cookie
+// is sent to.
+const RefreshPath = "/token/refresh"
+
 // MaxBodyBytes caps request bodies read by the flows. Framework handlers
 // read at most MaxBodyBytes+1 bytes, so a flow can tell an oversized body
 // (413) from one that just fits.
@@ -179,7 +183,11 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 
-	gopts := append([]guard.Option{guard.WithSessions(a.sessions), guard.WithTokens(a.issuer), guard.WithAudit(a.audit)}, cfg.GuardOptions...)
+	gopts := []guard.Option{guard.WithSessions(a.sessions), guard.WithTokens(a.issuer), guard.WithAudit(a.audit), guard.WithRefreshCookie(RefreshPath)}
+	if cfg.InsecureCookies {
+		gopts = append(gopts, guard.WithInsecureRefreshCookie())
+	}
+	gopts = append(gopts, cfg.GuardOptions...)
 	if a.guard, err = guard.New(gopts...); err != nil {
 		return nil, err
 	}
@@ -259,7 +267,7 @@ func (a *App) buildRoutes() []Route {
 		{Method: http.MethodGet, Path: "/healthz", Handle: a.healthz},
 		{Method: http.MethodPost, Path: "/register", Handle: a.register},
 		{Method: http.MethodPost, Path: "/login", Handle: a.login},
-		{Method: http.MethodPost, Path: "/token/refresh", Handle: a.refresh},
+		{Method: http.MethodPost, Path: RefreshPath, Handle: a.refresh},
 		// /logout checks for itself: a refresh token alone suffices.
 		{Method: http.MethodPost, Path: "/logout", Handle: a.logout},
 		{Method: http.MethodPost, Path: "/logout/all", Rules: authed, Handle: a.logoutAll},

@@ -41,8 +41,9 @@ type Config struct {
 	// account. WHOEVER REGISTERS SUCH A NAME FIRST OWNS THAT ACCOUNT: New
 	// warns about each one that does not exist yet.
 	Admins []string
-	// InsecureCookies drops Secure and the __Host- prefix from the session
-	// cookie (-insecure-cookies), for plain HTTP on a non-localhost address.
+	// InsecureCookies drops Secure and the __Host- and __Secure- prefixes
+	// from the session and refresh cookies (-insecure-cookies), for plain
+	// HTTP on a non-localhost address.
 	InsecureCookies bool
 	// TrustedProxies are the proxies (addresses or CIDR prefixes) whose
 	// X-Forwarded-For and X-Forwarded-Proto are believed (-trusted-proxy,
@@ -111,7 +112,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&cfg.KeyFile, "key", "", "PEM private key to sign tokens with (P-256 → ES256, Ed25519 → EdDSA, RSA → RS256); default: a generated ES256 key")
 	fs.Var(listFlag{&cfg.Admins}, "admin", "give this username the role admin at sign-in while the flag is given (repeatable); whoever registers the name first owns that account, so register it before others can reach the server")
-	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host- prefix from the session cookie (plain HTTP on a non-localhost address; development only)")
+	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes from the session and refresh cookies (plain HTTP on a non-localhost address; development only)")
 	fs.Var(listFlag{&cfg.TrustedProxies}, "trusted-proxy", "believe X-Forwarded-For and X-Forwarded-Proto from this address or CIDR prefix (repeatable); only proxies you run")
 	fs.StringVar(&cfg.AppKeyFile, "app-key", "", "file holding the application key (base64, >= 32 random bytes; env "+AppKeyEnv+"); the MFA sealing, OAuth state and audit keys derive from it; default: generated at start (kept in Redis with REDIS_URL)")
 	fs.IntVar(&cfg.RateIP, "rate-ip", DefaultRateIP, "requests per minute (burst as many) one client IP may make to POST /login, /login/mfa, /register, /token/refresh, /mfa/confirm and /password/forgot together")

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -131,6 +130,9 @@ type credentials struct {
 	// account has MFA yet, so they are ignored.
 	OTP          string `json:"otp,omitempty"`
 	RecoveryCode string `json:"recovery_code,omitempty"`
+	// RefreshCookie asks for the refresh token in the refresh cookie
+	// instead of the body (browser clients).
+	RefreshCookie bool `json:"refresh_cookie,omitempty"`
 }
 
 func (a *App) register(r Request) Response {
@@ -246,23 +248,7 @@ func (a *App) login(r Request) Response {
 	if needsRehash {
 		a.rehash(r, u, in.Password)
 	}
-	roles := u.Roles
-	if a.admins[name] && !slices.Contains(roles, "admin") {
-		roles = append(roles, "admin")
-	}
-	amr := []string{"pwd"}
-	pair, err := a.issuer.IssuePair(r.Ctx, token.Subject{ID: name, Roles: roles, AMR: amr})
-	if err != nil {
-		slog.WarnContext(r.Ctx, "issuing tokens failed", "error", err)
-		return unavailable()
-	}
-	// The session is linked to the pair's family: revoking either ends both.
-	if _, err := guard.SignIn(r.Ctx, guard.Principal{Subject: name, Roles: roles, AMR: amr, Family: pair.Family()}); err != nil {
-		slog.WarnContext(r.Ctx, "starting a session failed", "error", err)
-		return unavailable()
-	}
-	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginSucceeded, Subject: name, IP: r.ClientIP, UserAgent: audit.Clip(r.Header("User-Agent"), 256)})
-	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
+	return a.signIn(r, u, []string{"pwd"}, in.RefreshCookie)
 }
 
 // typedName is how a login.failed event names a username that matched no
@@ -294,19 +280,30 @@ func (a *App) refresh(r Request) Response {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if bad := decode(r, &in, false); bad != nil {
+	if bad := decode(r, &in, true); bad != nil {
 		return *bad
 	}
-	if in.RefreshToken == "" {
-		return badRequest("refresh_token is required")
+	// No body: a browser's refresh, with the token in the refresh cookie;
+	// it stays in cookie mode.
+	cookieMode := len(bytes.TrimSpace(r.Body)) == 0
+	raw := in.RefreshToken
+	if cookieMode {
+		raw, _ = guard.RefreshCookie(r.Ctx)
 	}
-	pair, err := a.issuer.Refresh(r.Ctx, in.RefreshToken)
+	if raw == "" {
+		return badRequest("refresh_token is required (or, without a body, the refresh cookie)")
+	}
+	pair, err := a.issuer.Refresh(r.Ctx, raw)
 	if err != nil {
 		// 503 when a store failed; expired, revoked, reused (the family
-		// is now revoked): one 401.
-		return answer(guard.ProblemForToken(err))
+		// is now revoked): one 401, and a dead cookie is dropped.
+		p := guard.ProblemForToken(err)
+		if cookieMode && p.Status == http.StatusUnauthorized {
+			_ = guard.ClearRefreshCookie(r.Ctx)
+		}
+		return answer(p)
 	}
-	return Response{Status: http.StatusOK, Body: pair, Header: map[string]string{"Pragma": "no-cache"}}
+	return tokenAnswer(r, pair, cookieMode)
 }
 
 // logout ends the sign-in the request presents: a bearer token, the
@@ -327,8 +324,14 @@ func (a *App) logout(r Request) Response {
 	// A bearer token that failed never gets here (the guard answered 401),
 	// so a principal means a valid bearer token or signed-in session.
 	_, presented := guard.PrincipalFrom(r.Ctx)
-	if in.RefreshToken != "" {
-		switch err := a.issuer.Revoke(r.Ctx, in.RefreshToken); {
+	// The refresh cookie is sent only to /token/refresh; a client that
+	// sends it here anyway has it revoked too.
+	cookie, _ := guard.RefreshCookie(r.Ctx)
+	for _, raw := range []string{in.RefreshToken, cookie} {
+		if raw == "" {
+			continue
+		}
+		switch err := a.issuer.Revoke(r.Ctx, raw); {
 		case err == nil:
 			presented = true
 		case errors.Is(err, token.ErrInvalid):
@@ -353,7 +356,7 @@ func (a *App) logout(r Request) Response {
 		slog.WarnContext(r.Ctx, "destroying a session failed", "error", err)
 		return unavailable()
 	}
-	return Response{Status: http.StatusNoContent}
+	return signedOut(r)
 }
 
 // unauthenticated is the 401 of a flow that checks credentials itself, the
@@ -376,7 +379,7 @@ func (a *App) logoutAll(r Request) Response {
 		slog.WarnContext(r.Ctx, "destroying sessions failed", "error", err)
 		return unavailable()
 	}
-	return Response{Status: http.StatusNoContent}
+	return signedOut(r)
 }
 
 func orEmpty(s []string) []string {
