@@ -67,8 +67,28 @@ func Require(rules ...guard.Rule) echo.MiddlewareFunc {
 	}
 }
 
-func write(c echo.Context, d *guard.Denial) error {
-	return c.Blob(d.Status, guard.ProblemContentType, d.Body)
+// Serve returns an echo handler serving h, a handler written against the
+// port (guard.Handler) that answers alike on every framework — the OAuth
+// sign-in's login and callback (core/oauth), for one. Register it behind
+// the middleware, like any handler.
+func Serve(h guard.Handler) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		rep := guard.Serve(guard.HTTPExchange{W: c.Response(), R: c.Request()}, h)
+		return send(c, rep.Status, rep.Body)
+	}
+}
+
+func write(c echo.Context, d *guard.Denial) error { return send(c, d.Status, d.Body) }
+
+// send writes status and body; Content-Type is already set.
+func send(c echo.Context, status int, body []byte) error {
+	res := c.Response()
+	res.WriteHeader(status)
+	if len(body) == 0 {
+		return nil
+	}
+	_, err := res.Write(body)
+	return err
 }
 
 // Session returns the request's session, if it has one (see

@@ -18,6 +18,10 @@ func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtes
 	e := echo.New()
 	e.Use(authecho.Middleware(opts...))
 	for _, rt := range routes {
+		if rt.Serve != nil {
+			e.Add(rt.Method, rt.Path, authecho.Serve(rt.Serve), authecho.Require(rt.Rules...))
+			continue
+		}
 		e.Add(rt.Method, rt.Path, func(c echo.Context) error {
 			reply := rt.Handle(c.Request().Context())
 			if reply.Flush { // implies 200

@@ -84,6 +84,17 @@ func Require(rules ...guard.Rule) fiber.Handler {
 	}
 }
 
+// Serve returns a fiber handler serving h, a handler written against the
+// port (guard.Handler) that answers alike on every framework — the OAuth
+// sign-in's login and callback (core/oauth), for one. Register it behind
+// the middleware, like any handler.
+func Serve(h guard.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		rep := guard.Serve(exchange{c}, h)
+		return c.Status(rep.Status).Send(rep.Body)
+	}
+}
+
 func write(c *fiber.Ctx, d *guard.Denial) error {
 	return c.Status(d.Status).Send(d.Body)
 }
@@ -119,6 +130,7 @@ type exchange struct{ c *fiber.Ctx }
 
 func (x exchange) Method() string            { return x.c.Method() }
 func (x exchange) Path() string              { return x.c.Path() }
+func (x exchange) RawQuery() string          { return string(x.c.Request().URI().QueryString()) }
 func (x exchange) Host() string              { return string(x.c.Request().Host()) }
 func (x exchange) Header(name string) string { return x.c.Get(name) }
 func (x exchange) RemoteAddr() string        { return x.c.Context().RemoteAddr().String() }

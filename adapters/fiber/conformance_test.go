@@ -19,6 +19,10 @@ func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtes
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Use(authfiber.Middleware(opts...))
 	for _, rt := range routes {
+		if rt.Serve != nil {
+			app.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), authfiber.Serve(rt.Serve))
+			continue
+		}
 		app.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), func(c *fiber.Ctx) error {
 			reply := rt.Handle(c.UserContext())
 			return c.Status(reply.Status).SendString(reply.Body)

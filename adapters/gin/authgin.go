@@ -66,9 +66,25 @@ func Require(rules ...guard.Rule) gin.HandlerFunc {
 	}
 }
 
-func abort(c *gin.Context, d *guard.Denial) {
-	c.AbortWithStatus(d.Status)
-	_, _ = c.Writer.Write(d.Body)
+// Serve returns a gin handler serving h, a handler written against the
+// port (guard.Handler) that answers alike on every framework — the OAuth
+// sign-in's login and callback (core/oauth), for one. Register it behind
+// the middleware, like any handler.
+func Serve(h guard.Handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rep := guard.Serve(guard.HTTPExchange{W: c.Writer, R: c.Request}, h)
+		send(c, rep.Status, rep.Body)
+	}
+}
+
+func abort(c *gin.Context, d *guard.Denial) { send(c, d.Status, d.Body) }
+
+// send writes status and body and stops the chain.
+func send(c *gin.Context, status int, body []byte) {
+	c.AbortWithStatus(status)
+	if len(body) > 0 {
+		_, _ = c.Writer.Write(body)
+	}
 }
 
 // commitWriter runs the guard's Commit (itself run-once) right before gin

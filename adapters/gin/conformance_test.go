@@ -21,6 +21,10 @@ func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtes
 	r.HandleMethodNotAllowed = true
 	r.Use(authgin.Middleware(opts...))
 	for _, rt := range routes {
+		if rt.Serve != nil {
+			r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), authgin.Serve(rt.Serve))
+			continue
+		}
 		r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), func(c *gin.Context) {
 			reply := rt.Handle(c.Request.Context())
 			if reply.Flush { // implies 200

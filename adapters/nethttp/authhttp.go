@@ -65,6 +65,20 @@ func Require(rules ...guard.Rule) func(http.Handler) http.Handler {
 	}
 }
 
+// Serve returns an http.Handler serving h, a handler written against the
+// port (guard.Handler) that answers alike on every framework — the OAuth
+// sign-in's login and callback (core/oauth), for one. Register it behind
+// the middleware, like any handler.
+func Serve(h guard.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rep := guard.Serve(guard.HTTPExchange{W: w, R: r}, h)
+		w.WriteHeader(rep.Status)
+		if len(rep.Body) > 0 {
+			_, _ = w.Write(rep.Body)
+		}
+	})
+}
+
 // Session returns r's session, if it has one (see guard.SessionFrom).
 func Session(r *http.Request) (*session.Session, bool) { return guard.SessionFrom(r.Context()) }
 

@@ -16,6 +16,10 @@ func TestConformance(t *testing.T) { authtest.Run(t, factory) }
 func factory(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
 	mux := http.NewServeMux()
 	for _, rt := range routes {
+		if rt.Serve != nil {
+			mux.Handle(rt.Method+" "+rt.Path, authhttp.Require(rt.Rules...)(authhttp.Serve(rt.Serve)))
+			continue
+		}
 		var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			reply := rt.Handle(r.Context())
 			if reply.Flush { // implies 200

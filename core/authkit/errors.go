@@ -71,3 +71,15 @@ type FieldsError interface {
 	// nothing.
 	HeaderFields(set func(name, value string))
 }
+
+// CodeError is implemented by errors that name their cause with a stable
+// word a client may branch on (an OAuth callback's "state_mismatch").
+// guard.ProblemFor sends it as the problem's "code" member when the error
+// also wraps one of the roots above; a word that is not 1 to 64 of a-z,
+// 0-9, "_", "." and "-" is left out. The word is part of the feature's
+// API and never carries input.
+type CodeError interface {
+	error
+	// ErrorCode is the stable reason word.
+	ErrorCode() string
+}

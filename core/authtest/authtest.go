@@ -7,7 +7,7 @@
 //		authtest.Run(t, func(t testing.TB, opts []guard.Option, routes []authtest.Route) authtest.App {
 //			r := gin.New()
 //			r.Use(authgin.Middleware(opts...))
-//			... register routes ...
+//			... register routes: rt.Handle, or authgin.Serve(rt.Serve) ...
 //			return authtest.Recorder(r)
 //		})
 //	}
@@ -38,12 +38,15 @@ type Reply struct {
 }
 
 // Route is one route of the app a case runs against. The adapter registers
-// Handle at Method and Path behind its Require(Rules...) route guard.
+// Handle at Method and Path behind its Require(Rules...) route guard; when
+// Serve is set instead, it registers the adapter's Serve(Serve) there (a
+// port handler: the OAuth sign-in's login and callback, say).
 type Route struct {
 	Method string
 	Path   string
 	Rules  []guard.Rule
 	Handle func(ctx context.Context) Reply
+	Serve  guard.Handler
 }
 
 // App sends one request through the framework and returns its response.
@@ -73,6 +76,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("proxies", func(t *testing.T) { runProxyCases(t, f) })
 	t.Run("caching", func(t *testing.T) { runCacheCases(t, f) })
 	t.Run("refresh cookie", func(t *testing.T) { runRefreshCookieCases(t, f) })
+	t.Run("handlers", func(t *testing.T) { runServeCases(t, f) })
 }
 
 // do sends req through app and returns the response with its body read.

@@ -67,3 +67,13 @@ const (
 // NewProblem returns a Problem with the given status, type and detail; the
 // title is the status text (port.NewProblem).
 func NewProblem(status int, typ, detail string) *Problem { return port.NewProblem(status, typ, detail) }
+
+// Handler is port.Handler: a handler every adapter serves (Serve), which
+// answers through the Exchange alone.
+type Handler = port.Handler
+
+// HandlerFunc is port.HandlerFunc, a function that is a Handler.
+type HandlerFunc = port.HandlerFunc
+
+// Reply is port.Reply: a Handler's status and body.
+type Reply = port.Reply

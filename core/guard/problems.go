@@ -38,7 +38,9 @@ const (
 //	anything else                  500 internal
 //
 // in that order (a store that failed while checking a token is a 503, not
-// a 401). The detail never repeats err.Error(): log err if it matters. The
+// a 401). An error that is also an authkit.CodeError adds its word as
+// the member "code" (the OAuth callback's state_mismatch, ...). The detail
+// never repeats err.Error(): log err if it matters. The
 // problem's Header holds the fields the answer needs; a nil err has no
 // answer (nil).
 func ProblemFor(err error) *Problem {
@@ -61,7 +63,37 @@ func ProblemForToken(err error) *Problem {
 }
 
 // problemFor is ProblemFor with the answer for an error of no known kind.
+// An answer for a known kind carries the error's authkit.CodeError word as
+// its "code" member.
 func problemFor(err error, other func() *Problem) *Problem {
+	p := rootProblem(err)
+	if p == nil {
+		return other()
+	}
+	if ce := authkit.CodeError(nil); errors.As(err, &ce) {
+		if code := ce.ErrorCode(); codeWord(code) {
+			p.With("code", code)
+		}
+	}
+	return p
+}
+
+// codeWord reports whether s may go into a problem's "code" member: 1 to
+// 64 of a-z 0-9 "_" "." "-".
+func codeWord(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; !('a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '_' || b == '.' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// rootProblem is the answer for the first root err wraps, nil for none.
+func rootProblem(err error) *Problem {
 	switch {
 	case errors.Is(err, authkit.ErrUnavailable):
 		return port.NewProblem(http.StatusServiceUnavailable, port.TypeUnavailable, "a backing store is unavailable; try again later")
@@ -78,7 +110,7 @@ func problemFor(err error, other func() *Problem) *Problem {
 	case errors.Is(err, authkit.ErrConflict):
 		return port.NewProblem(http.StatusConflict, port.TypeConflict, "the request conflicts with the current state")
 	}
-	return other()
+	return nil
 }
 
 func internalProblem() *Problem {

@@ -166,3 +166,47 @@ func TestProblemForToken(t *testing.T) {
 		t.Error("ProblemForToken(nil) is not nil")
 	}
 }
+
+// coded is a feature's refusal that names its cause with a word, as
+// core/oauth's *Error does.
+type coded struct {
+	code string
+	root error
+}
+
+func (e *coded) Error() string     { return "feature: refused (secret state abc)" }
+func (e *coded) Unwrap() error     { return e.root }
+func (e *coded) ErrorCode() string { return e.code }
+
+// A CodeError's word becomes the "code" member of a known kind's answer;
+// a word outside the safe alphabet, or an error of no known kind, adds
+// nothing.
+func TestProblemForCode(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		code   any // nil: no member
+	}{
+		{"invalid request", &coded{"state_mismatch", authkit.ErrInvalidRequest}, 400, "state_mismatch"},
+		{"wrapped again", fmt.Errorf("callback: %w", &coded{"iss_mismatch", authkit.ErrInvalidRequest}), 400, "iss_mismatch"},
+		{"unavailable", &coded{"provider_unavailable", authkit.ErrUnavailable}, 503, "provider_unavailable"},
+		{"upper case refused", &coded{"State", authkit.ErrInvalidRequest}, 400, nil},
+		{"markup refused", &coded{"<b>", authkit.ErrInvalidRequest}, 400, nil},
+		{"empty refused", &coded{"", authkit.ErrInvalidRequest}, 400, nil},
+		{"too long refused", &coded{strings.Repeat("a", 65), authkit.ErrInvalidRequest}, 400, nil},
+		{"no known kind", &coded{"boom", errors.New("x")}, 500, nil},
+		{"no code", authkit.ErrInvalidRequest, 400, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := guard.ProblemFor(tc.err)
+			if p.Status != tc.status || p.Extensions["code"] != tc.code {
+				t.Fatalf("ProblemFor = %d %v, want %d with code %v", p.Status, p.Extensions, tc.status, tc.code)
+			}
+			body, _ := p.MarshalJSON()
+			if strings.Contains(string(body), "secret") {
+				t.Errorf("body leaks the error: %s", body)
+			}
+		})
+	}
+}

@@ -17,6 +17,9 @@ type Exchange interface {
 	Method() string
 	// Path returns the request path, without the query string.
 	Path() string
+	// RawQuery returns the request's query string as sent: undecoded,
+	// without the "?", "" when there is none.
+	RawQuery() string
 	// Host returns the Host header (or :authority).
 	Host() string
 	// Header returns the first value of the request header name, or "".

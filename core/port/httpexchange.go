@@ -19,6 +19,9 @@ func (x HTTPExchange) Method() string { return x.R.Method }
 // Path implements Exchange.
 func (x HTTPExchange) Path() string { return x.R.URL.Path }
 
+// RawQuery implements Exchange.
+func (x HTTPExchange) RawQuery() string { return x.R.URL.RawQuery }
+
 // Host implements Exchange.
 func (x HTTPExchange) Host() string { return x.R.Host }
 
