@@ -38,6 +38,7 @@ const (
 	PasswordRehashed         Kind = "password.rehashed"
 	PasswordRejected         Kind = "password.rejected"
 	CrossOriginRejected      Kind = "csrf.rejected"
+	OAuthFailed              Kind = "oauth.failed"
 )
 
 // Event is one authentication event.
@@ -132,7 +133,7 @@ func (s *SlogSink) Emit(ctx context.Context, e Event) {
 // failures, rejections and detected attacks, Info otherwise.
 func (k Kind) Level() slog.Level {
 	switch k {
-	case LoginFailed, TokenReuseDetected, MFAFailed, MFALocked, RateLimitHit, CrossOriginRejected, PasswordRejected:
+	case LoginFailed, TokenReuseDetected, MFAFailed, MFALocked, RateLimitHit, CrossOriginRejected, PasswordRejected, OAuthFailed:
 		return slog.LevelWarn
 	}
 	return slog.LevelInfo

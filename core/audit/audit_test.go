@@ -81,6 +81,7 @@ func TestKindLevel(t *testing.T) {
 		{audit.MFALocked, slog.LevelWarn},
 		{audit.MFAVerified, slog.LevelInfo},
 		{audit.RecoveryCodeUsed, slog.LevelInfo},
+		{audit.OAuthFailed, slog.LevelWarn},
 	}
 	for _, tt := range tests {
 		if got := tt.kind.Level(); got != tt.want {

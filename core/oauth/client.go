@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -198,6 +199,10 @@ type Result struct {
 	// duplicate or case-variant member names), under WithUserinfo; nil
 	// otherwise.
 	UserInfo json.RawMessage
+	// AuthTime is the ID token's auth_time: when the user authenticated
+	// at the provider. Zero when the token has none, or names a time after
+	// the callback.
+	AuthTime time.Time
 	// Tokens are the provider's tokens, for the server side only.
 	Tokens *Tokens
 	// Next is the validated return path given to Begin ("/" by default):
@@ -309,6 +314,9 @@ func (c *Client) finish(ctx context.Context, a *attempt, code string) (*Result, 
 			return nil, err
 		}
 		res.Claims, res.Subject, res.AMR = claims, claims.Subject, claims.AMR
+		if !claims.AuthTime.After(c.cfg.now()) {
+			res.AuthTime = claims.AuthTime
+		}
 	}
 	if c.cfg.userinfo {
 		if res.UserInfo, err = c.fetchUserinfo(ctx, tokens, res.Subject); err != nil {

@@ -41,6 +41,23 @@
 //	// sign the user in as (res.Issuer, res.Subject), keep res.Tokens on the
 //	// server, then redirect to res.Next at once.
 //
+// Behind authkit's guard, Handlers does the two requests as port handlers
+// that every adapter serves (authhttp.Serve, authgin.Serve, ...), with
+// refusals answered by guard.ProblemFor (400 problem+json with the Code
+// word as "code", 503 for provider_unavailable) and audited; the
+// application passes the function that signs the user in:
+//
+//	h, err := oauth.NewHandlers(client, func(ctx context.Context, res *oauth.Result) (string, error) {
+//		// the account linked to res.LocalSubject(), never matched by email
+//		_, err := guard.SignIn(ctx, res.Principal())
+//		return res.LocalSubject(), err
+//	}, oauth.WithClientIP(g.ClientIP))
+//	mux.Handle("GET /oauth/login", authhttp.Serve(h.Login()))
+//	mux.Handle("GET /oauth/callback", authhttp.Serve(h.Callback()))
+//
+// Every *Error wraps authkit.ErrInvalidRequest (ErrUnavailable for
+// provider_unavailable), the root ProblemFor reads.
+//
 // Return paths: Begin accepts "next" only when SafeReturnPath does (a path
 // on this server starting with exactly one "/"); anything else becomes "/".
 //

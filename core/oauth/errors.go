@@ -65,7 +65,9 @@ const (
 )
 
 // Error is a refused callback or refresh. Code is one of the Code*
-// constants; errors.Is(err, ErrStateMismatch) and the like compare codes.
+// constants; errors.Is(err, ErrStateMismatch) and the like compare codes,
+// and errors.Is(err, authkit.ErrInvalidRequest) (or ErrUnavailable) holds
+// as Status says.
 // Error() never contains a token, code, state, verifier or secret.
 type Error struct {
 	// Code is the stable reason word.
@@ -113,17 +115,22 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Unwrap returns the cause, and ErrUnavailable for CodeProviderUnavailable.
-func (e *Error) Unwrap() []error {
-	errs := make([]error, 0, 2)
+// Unwrap returns the root of the error's kind: ErrUnavailable (and so
+// authkit.ErrUnavailable) for CodeProviderUnavailable, authkit's
+// ErrInvalidRequest for every other code — so guard.ProblemFor answers 503
+// or 400, with Code as the problem's "code" member (ErrorCode). The cause
+// in Err is not unwrapped: it is for logs, and an ID token's expiry (a
+// core/token error, which wraps authkit.ErrInvalidToken) must not be
+// answered as a presented bearer token's.
+func (e *Error) Unwrap() error {
 	if e.Code == CodeProviderUnavailable {
-		errs = append(errs, ErrUnavailable)
+		return ErrUnavailable
 	}
-	if e.Err != nil {
-		errs = append(errs, e.Err)
-	}
-	return errs
+	return authkit.ErrInvalidRequest
 }
+
+// ErrorCode returns Code: it implements authkit.CodeError.
+func (e *Error) ErrorCode() string { return e.Code }
 
 // Is reports whether target is an *Error with the same Code.
 func (e *Error) Is(target error) bool {

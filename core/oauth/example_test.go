@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/oauth"
 )
 
@@ -127,4 +130,45 @@ func ExampleClientCredentials() {
 	_ = api
 	fmt.Println(cc)
 	// Output: oauth.ClientCredentials{token_url=https://op.example/oauth/token client_id=reporting-service}
+}
+
+// The login and callback as port handlers: every adapter serves them with
+// its Serve function (authhttp.Serve, authgin.Serve, ...) behind the
+// guard's middleware, and the application signs the user in through the
+// guard in signIn.
+func ExampleNewHandlers() {
+	provider := &oauth.Provider{ // from Discover in production
+		Issuer:                "https://accounts.example.com",
+		AuthorizationEndpoint: "https://accounts.example.com/authorize",
+		TokenEndpoint:         "https://accounts.example.com/token",
+		JWKSURI:               "https://accounts.example.com/keys",
+	}
+	appKey := make([]byte, 32)
+	rand.Read(appKey)
+	client, err := oauth.NewClient(provider, "my-client-id", []string{"https://app.example.com/oauth/callback"}, appKey)
+	if err != nil {
+		log.Fatal(err)
+	}
+	signIn := func(ctx context.Context, res *oauth.Result) (string, error) {
+		p := res.Principal() // the local subject derived from (issuer, sub), the provider's amr
+		// Find or create the account linked to p.Subject — never by email —
+		// then: s, err := guard.SignIn(ctx, p); s.Set("oauth.tokens", res.Tokens)
+		return p.Subject, nil
+	}
+	h, err := oauth.NewHandlers(client, signIn, oauth.WithAudit(audit.Discard))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// authhttp.Serve(h.Login()) does this for GET /oauth/login:
+	rec := httptest.NewRecorder()
+	rep := guard.Serve(guard.HTTPExchange{W: rec, R: httptest.NewRequest("GET", "/oauth/login?next=/settings", nil)}, h.Login())
+	authURL, _ := url.Parse(rec.Header().Get("Location"))
+	fmt.Println(rep.Status, authURL.Host+authURL.Path, authURL.Query().Get("code_challenge_method"))
+	// Output: 302 accounts.example.com/authorize S256
+}
+
+func ExampleResult_LocalSubject() {
+	res := &oauth.Result{Issuer: "https://accounts.example.com", Subject: "248289761001"}
+	fmt.Println(res.LocalSubject())
+	// Output: oidc:ee45b6657702e672:248289761001
 }

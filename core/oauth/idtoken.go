@@ -24,7 +24,8 @@ type idExtra struct {
 // signature with a key of the provider's JWKS, pinned to the alg the JWKS
 // names for it (core/token; symmetric keys are never taken from a JWKS);
 // iss equal to the issuer; aud containing the client id; exp and iat
-// within the leeway (iat required); a non-empty sub; azp equal to the
+// within the leeway (iat required); a sub of 1 to 255 printable ASCII
+// characters (OpenID Connect Core §2 allows 255 ASCII); azp equal to the
 // client id when present and required when aud has several values; nonce
 // equal to the attempt's (compared in constant time; when nonce is "", as
 // on refresh, a nonce in the token is not checked); at_hash, when present,
@@ -44,8 +45,8 @@ func (c *Client) verifyIDToken(ctx context.Context, raw, nonce, accessToken stri
 }
 
 func (c *Client) checkIDClaims(claims *token.Claims, raw, nonce, accessToken string) error {
-	if claims.Subject == "" || len(claims.Subject) > 255 {
-		return errors.New("sub missing or longer than 255 characters")
+	if !vschars(claims.Subject, 255) {
+		return errors.New("sub missing, longer than 255 characters or not printable ASCII")
 	}
 	if claims.IssuedAt.IsZero() {
 		return errors.New("iat missing")

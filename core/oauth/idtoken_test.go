@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"hash"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +125,11 @@ func TestIDTokenChecks(t *testing.T) {
 		{"EdDSA at_hash with SHA-256", sign(keys[token.EdDSA], with("at_hash", atHash(sha256.New(), at)))},
 		{"no sub", sign(es, with("sub", nil))},
 		{"empty sub", sign(es, with("sub", ""))},
+		{"sub of 256 characters", sign(es, with("sub", strings.Repeat("a", 256)))},
+		{"sub with a tab", sign(es, with("sub", "user\t1"))},
+		{"sub with a line feed", sign(es, with("sub", "user-1\nuser-2"))},
+		{"sub with a NUL", sign(es, with("sub", "user-1\x00"))},
+		{"sub not ASCII", sign(es, with("sub", "usér-1"))},
 		{"signed by a key not in the set, same kid", sign(stranger, base())},
 		{"HMAC", sign(hmac, base())},
 		{"signature cut", sign(es, base())[:len(sign(es, base()))-4]},

@@ -3,9 +3,13 @@ package oauth
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/port"
 )
 
 // Defaults, in one place.
@@ -42,6 +46,7 @@ const (
 	forDiscover target = 1 << iota
 	forClient
 	forCredentials
+	forHandlers
 )
 
 type config struct {
@@ -59,6 +64,8 @@ type config struct {
 	earlyRefresh time.Duration
 	insecure     bool
 	userinfo     bool
+	audit        audit.Sink
+	clientIP     func(port.Exchange) string
 }
 
 func newConfig(t target, opts []Option) (config, error) {
@@ -68,6 +75,8 @@ func newConfig(t target, opts []Option) (config, error) {
 		attemptTTL:   DefaultAttemptTTL,
 		leeway:       DefaultLeeway,
 		earlyRefresh: DefaultEarlyRefresh,
+		audit:        audit.Default(),
+		clientIP:     peerIP,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -306,4 +315,49 @@ func WithEarlyRefresh(d time.Duration) Option {
 		c.earlyRefresh = d
 		return nil
 	}
+}
+
+// WithAudit sets the sink that the sign-in handlers send their events to:
+// oauth.failed for every refused callback (Reason the Code word, with the
+// provider's error code after a colon for provider_error) and
+// login.succeeded (Reason "oauth") for every sign-in. Applies to
+// NewHandlers. Default: audit.Default().
+func WithAudit(s audit.Sink) Option {
+	return func(c *config) error {
+		if err := c.only("WithAudit", forHandlers); err != nil {
+			return err
+		}
+		if s == nil {
+			return fmt.Errorf("%w: WithAudit(nil)", ErrInvalidConfig)
+		}
+		c.audit = s
+		return nil
+	}
+}
+
+// WithClientIP sets how the sign-in handlers learn the client's address
+// for their audit events; pass the guard's, (*guard.Guard).ClientIP, so
+// that the address behind a trusted proxy is the one logged. Applies to
+// NewHandlers. Default: the peer's address (no forwarding header is
+// believed).
+func WithClientIP(ip func(port.Exchange) string) Option {
+	return func(c *config) error {
+		if err := c.only("WithClientIP", forHandlers); err != nil {
+			return err
+		}
+		if ip == nil {
+			return fmt.Errorf("%w: WithClientIP(nil)", ErrInvalidConfig)
+		}
+		c.clientIP = ip
+		return nil
+	}
+}
+
+// peerIP is the peer's address without its port.
+func peerIP(x port.Exchange) string {
+	addr := x.RemoteAddr()
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
