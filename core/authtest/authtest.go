@@ -73,6 +73,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("rules", func(t *testing.T) { runRuleCases(t, f) })
 	t.Run("sessions", func(t *testing.T) { runSessionCases(t, f) })
 	t.Run("tokens", func(t *testing.T) { runTokenCases(t, f) })
+	t.Run("mfa", func(t *testing.T) { runMFACases(t, f) })
 	t.Run("proxies", func(t *testing.T) { runProxyCases(t, f) })
 	t.Run("caching", func(t *testing.T) { runCacheCases(t, f) })
 	t.Run("refresh cookie", func(t *testing.T) { runRefreshCookieCases(t, f) })
