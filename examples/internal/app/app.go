@@ -24,6 +24,7 @@ import (
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/mfa"
 	"github.com/authkit-go/authkit/core/password"
 	"github.com/authkit-go/authkit/core/session"
 	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
@@ -94,6 +95,7 @@ type App struct {
 	policy   *password.Policy
 	audit    audit.Sink
 	admins   map[string]bool
+	mfa      *mfa.Manager
 	appKey   AppKey        // the secret the MFA, OAuth state and audit keys derive from
 	auditKey []byte        // keys the hash of unknown usernames in login.failed
 	redis    *redis.Client // nil on memory stores
@@ -146,6 +148,9 @@ func New(cfg Config) (*App, error) {
 	}
 	if len(a.auditKey) == 0 {
 		a.auditKey = a.appKey.Derive(PurposeAudit)
+	}
+	if err := a.newMFA(cfg); err != nil {
+		return nil, err
 	}
 
 	key, err := a.signingKey(context.Background())
@@ -273,7 +278,13 @@ func (a *App) buildRoutes() []Route {
 		{Method: http.MethodPost, Path: "/logout/all", Rules: authed, Handle: a.logoutAll},
 		{Method: http.MethodGet, Path: "/me", Rules: authed, Handle: a.me},
 		{Method: http.MethodGet, Path: "/sessions", Rules: authed, Handle: a.listSessions},
-		{Method: http.MethodGet, Path: "/admin", Rules: []guard.Rule{guard.Role("admin")}, Handle: a.admin},
+		// The role, then the factor: a 403 says which is missing.
+		{Method: http.MethodGet, Path: "/admin", Rules: []guard.Rule{guard.Role("admin"), guard.MFA()}, Handle: a.admin},
+		{Method: http.MethodPost, Path: "/login/mfa", Handle: a.loginMFA},
+		{Method: http.MethodPost, Path: "/mfa/enroll", Rules: authed, Handle: a.mfaEnroll},
+		{Method: http.MethodPost, Path: "/mfa/confirm", Rules: authed, Handle: a.mfaConfirm},
+		{Method: http.MethodPost, Path: "/mfa/disable", Rules: authed, Handle: a.mfaDisable},
+		{Method: http.MethodPost, Path: "/mfa/recovery-codes", Rules: authed, Handle: a.mfaRecoveryCodes},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Handle: a.jwks},
 	}
 	// Every GET answers HEAD too (RFC 9110 §9.3.2); the servers drop the
@@ -410,5 +421,5 @@ const (
 	TypeMethodNotAllowed     = "urn:authkit:problem:method-not-allowed"
 	TypeTooLarge             = "urn:authkit:problem:payload-too-large"
 	TypeUnsupportedMediaType = "urn:authkit:problem:unsupported-media-type"
-	TypeConflict             = "urn:authkit:problem:conflict"
+	TypeConflict             = guard.TypeConflict
 )

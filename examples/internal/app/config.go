@@ -9,6 +9,7 @@ import (
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/mfa"
 )
 
 // DefaultRedisPrefix, followed by the server's name and a colon
@@ -59,6 +60,18 @@ type Config struct {
 	RedisPrefix string
 	// GuardOptions are extra guard options (tests use them).
 	GuardOptions []guard.Option
+	// MFAOptions are extra options of the MFA manager (tests give it a
+	// clock).
+	MFAOptions []mfa.Option
+	// KeepOtherSignInsOnMFAChange keeps the user's other sessions and
+	// token sign-ins alive when MFA is turned on or off. By default they
+	// end (guard.SignOutOthers): the account's protection changed, so a
+	// session an attacker holds must not outlive it. Default: false.
+	KeepOtherSignInsOnMFAChange bool
+	// SecurityNotifier is told when MFA is turned on or off and when the
+	// recovery codes are replaced, to send the user a security notice.
+	// Default: nil, none.
+	SecurityNotifier SecurityNotifier
 	// Audit receives the authentication events; nil means audit.Default().
 	Audit audit.Sink
 	// AppKeyFile holds the application key in base64 (-app-key): at

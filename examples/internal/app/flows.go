@@ -126,8 +126,8 @@ func (a *App) healthz(Request) Response {
 type credentials struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
-	// OTP and RecoveryCode are accepted for the MFA flow to come; no
-	// account has MFA yet, so they are ignored.
+	// OTP or RecoveryCode is the second factor of a user with MFA
+	// (flows_mfa.go); ignored for a user without.
 	OTP          string `json:"otp,omitempty"`
 	RecoveryCode string `json:"recovery_code,omitempty"`
 	// RefreshCookie asks for the refresh token in the refresh cookie
@@ -248,7 +248,11 @@ func (a *App) login(r Request) Response {
 	if needsRehash {
 		a.rehash(r, u, in.Password)
 	}
-	return a.signIn(r, u, []string{"pwd"}, in.RefreshCookie)
+	amr, refuse := a.loginFactor(r, name, in.OTP, in.RecoveryCode)
+	if refuse != nil {
+		return *refuse
+	}
+	return a.signIn(r, u, amr, in.RefreshCookie)
 }
 
 // typedName is how a login.failed event names a username that matched no
@@ -391,11 +395,17 @@ func orEmpty(s []string) []string {
 
 func (a *App) me(r Request) Response {
 	p, _ := guard.PrincipalFrom(r.Ctx)
+	mfaOn, err := a.mfa.Enabled(r.Ctx, p.Subject)
+	if err != nil {
+		slog.WarnContext(r.Ctx, "reading the MFA state failed", "error", err)
+		return unavailable()
+	}
 	return Response{Status: http.StatusOK, Body: map[string]any{
-		"sub":   p.Subject,
-		"roles": orEmpty(p.Roles),
-		"amr":   orEmpty(p.AMR),
-		"via":   p.Via,
+		"sub":         p.Subject,
+		"roles":       orEmpty(p.Roles),
+		"amr":         orEmpty(p.AMR),
+		"via":         p.Via,
+		"mfa_enabled": mfaOn,
 	}}
 }
 
