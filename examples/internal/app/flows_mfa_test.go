@@ -491,3 +491,64 @@ func TestMFASecretsSealedWithAppKey(t *testing.T) {
 		t.Errorf("another app key: %s", a.body)
 	}
 }
+
+// mfaPaths are the endpoints that read a code, in the order the hostile
+// table and the fuzz target address them.
+var mfaPaths = []string{"/login", "/login/mfa", "/mfa/enroll", "/mfa/confirm", "/mfa/disable", "/mfa/recovery-codes"}
+
+// hostileMFABodies are bodies no MFA endpoint may answer with a 5xx: bad
+// JSON shapes, duplicate and case-variant members, codes of every wrong
+// kind (Unicode digits, NUL, huge, control characters, look-alikes).
+var hostileMFABodies = []string{
+	``, `null`, `[]`, `"123456"`, `{`, `{}`, `{"code":null}`, `{"code":123456}`, `{"code":["123456"]}`, `{"code":{"a":1}}`,
+	`{"code":"123456","code":"654321"}`, `{"code":"123456","CODE":"654321"}`, `{"Code":"123456"}`, `{"c\u006fde":"1","code":"2"}`,
+	`{"code":""}`, `{"code":"      "}`, `{"code":"١٢٣٤٥٦"}`, `{"code":"１２３４５６"}`, `{"code":"12345\u0000"}`, `{"code":"123456\n"}`,
+	`{"code":"12-34-56-78-90"}`, `{"code":"` + strings.Repeat("9", 60<<10) + `"}`, `{"code":"\ud800"}`, `{"code":"OOOO-IIII-LLLL-UUUU-0000-1111"}`,
+	`{"password":"` + testPass + `","code":"0000-0000-0000-0000-0000-000\u00e9"}`, `{"password":1,"code":"123456"}`,
+	`{"mfa_token":"a.b.c","otp":"123456"}`, `{"mfa_token":"","otp":""}`, `{"mfa_token":"x","otp":"1","recovery_code":"2"}`,
+	`{"mfa_token":"` + strings.Repeat("A", 9000) + `","otp":"123456"}`, `{"username":"alice","password":"` + testPass + `","otp":"\u202e123456"}`,
+	`{"username":"alice","password":"` + testPass + `","otp":123456}`, `{"username":"alice","password":"` + testPass + `","recovery_code":"` + strings.Repeat("Z", 5000) + `"}`,
+	`{"username":"alice","password":"` + testPass + `","otp":"123456","otp":"654321"}`,
+}
+
+// hostileServer is an MFA server with alice enrolled and signed in (a
+// session), for the hostile table and the fuzz target.
+func hostileServer(t *testing.T) (*mfaServer, cred) {
+	t.Helper()
+	s := newMFAServer(t, Config{})
+	s.register("alice", testPass)
+	_, ses := s.signIn("alice", nil)
+	_, _, confirm := s.enrol(ses)
+	return s, cred{cookie: confirm.cookie}
+}
+
+// checkNoServerError sends body to path and fails on an answer of 500 or
+// more, or a refusal that is not problem+json.
+func (s *mfaServer) checkNoServerError(t *testing.T, path, body string, c cred) {
+	t.Helper()
+	resp := s.call("POST", path, body, c.header(s.testServer))
+	got := readAll(t, resp)
+	if resp.StatusCode >= 500 || resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("POST %s %.80q: %d %s %.200s", path, body, resp.StatusCode, resp.Header.Get("Content-Type"), got)
+	}
+}
+
+func TestMFAHostileBodies(t *testing.T) {
+	s, ses := hostileServer(t)
+	for _, path := range mfaPaths {
+		for _, body := range hostileMFABodies {
+			s.checkNoServerError(t, path, body, ses)
+		}
+	}
+}
+
+func FuzzMFAEndpoints(f *testing.F) {
+	for i, body := range hostileMFABodies {
+		f.Add(uint8(i), body)
+	}
+	f.Add(uint8(1), `{"mfa_token":"x","recovery_code":"ABCD-EFGH-JKMN-PQRS-TVWX-YZ01"}`)
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		s, ses := hostileServer(t) // a few milliseconds: fast hashing, memory stores
+		s.checkNoServerError(t, mfaPaths[int(which)%len(mfaPaths)], body, ses)
+	})
+}
