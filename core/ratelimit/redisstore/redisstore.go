@@ -22,6 +22,14 @@
 // clocks disagree still share one timeline; WithClock passes the
 // application's clock instead (tests reach exact boundaries with it).
 //
+// # Timeouts
+//
+// A decision waits as long as the client lets it: go-redis bounds a
+// command by its ReadTimeout and WriteTimeout (3 s by default) and honours
+// the caller's context deadline only when the client was built with
+// ContextTimeoutEnabled. Whatever ends the wait, the decision fails (closed,
+// unless the limiter fails open).
+//
 // # Keys
 //
 // A bucket is one string key, prefix + {hash tag of its group} + a hash of

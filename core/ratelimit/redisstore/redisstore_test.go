@@ -358,7 +358,12 @@ func TestFaults(t *testing.T) {
 	}
 	p := redistest.NewProxy(t, opts.Addr)
 	defer p.Close() // before goleak looks
-	c := redis.NewClient(&redis.Options{Addr: p.Addr(), DB: opts.DB, Password: opts.Password, MaxRetries: -1,
+	// ContextTimeoutEnabled: without it go-redis ignores the caller's
+	// deadline for the socket and waits for ReadTimeout alone, so "slower
+	// than the caller's deadline" raced a 200 ms reply (two chunks of
+	// 100 ms latency) against the 200 ms ReadTimeout, and under load the
+	// reply sometimes won.
+	c := redis.NewClient(&redis.Options{Addr: p.Addr(), DB: opts.DB, Password: opts.Password, MaxRetries: -1, ContextTimeoutEnabled: true,
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
 	defer c.Close()
 	s, err := redisstore.New(c, redisstore.WithPrefix(redistest.Prefix(t)))
