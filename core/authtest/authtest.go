@@ -79,6 +79,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("refresh cookie", func(t *testing.T) { runRefreshCookieCases(t, f) })
 	t.Run("handlers", func(t *testing.T) { runServeCases(t, f) })
 	t.Run("oauth", func(t *testing.T) { runOAuthCases(t, f) })
+	t.Run("ratelimit", func(t *testing.T) { runRateLimitCases(t, f) })
 }
 
 // do sends req through app and returns the response with its body read.

@@ -6,9 +6,14 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authtest"
+	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/ratelimit"
+	rlredis "github.com/authkit-go/authkit/core/ratelimit/redisstore"
 	"github.com/authkit-go/authkit/core/session"
 	"github.com/authkit-go/authkit/core/token"
 )
@@ -21,6 +26,10 @@ import (
 //	token             a valid ES256 bearer token on an Authenticated route
 //	session           a signed-in session cookie (memory store), read only
 //	session+token     both configured; the bearer token decides
+//	ratelimit/memory  POST /login through the rate-limit step (one limit by
+//	                  client address, admitted, fields set), memory store
+//	ratelimit/redis   the same on Redis: one round trip per request
+//	                  (reported as roundtrips/op)
 func BenchmarkBefore(b *testing.B) {
 	authed := []guard.Rule{guard.Authenticated()}
 	b.Run("headers", func(b *testing.B) {
@@ -45,6 +54,44 @@ func BenchmarkBefore(b *testing.B) {
 		g := newBenchGuard(b, guard.WithSessions(newBenchSessions(b)), guard.WithTokens(iss))
 		loopBefore(b, g, bearerRequest(b, iss), authed)
 	})
+	login := httptest.NewRequest("POST", "/login", nil)
+	b.Run("ratelimit/memory", func(b *testing.B) {
+		store, err := ratelimit.NewMemoryStore()
+		if err != nil {
+			b.Fatal(err)
+		}
+		loopBefore(b, newBenchGuard(b, guard.WithRateLimit(benchLimit(b, store))), login, nil)
+	})
+	b.Run("ratelimit/redis", func(b *testing.B) {
+		redistest.Client(b) // skip (or fail under REQUIRE_REDIS=1) without Redis
+		opts, err := redis.ParseURL(redistest.URL())
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := redis.NewClient(opts) // our own, so the count is ours
+		defer c.Close()
+		rt := redistest.CountRoundTrips(c)
+		store, err := rlredis.New(c, rlredis.WithPrefix(redistest.Prefix(b)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		loopBefore(b, newBenchGuard(b, guard.WithRateLimit(benchLimit(b, store))), login, nil)
+		b.ReportMetric(float64(rt.Count())/float64(b.N), "roundtrips/op")
+	})
+}
+
+// benchLimit limits POST /login per client address, far above what the
+// benchmark reaches.
+func benchLimit(b *testing.B, store ratelimit.Store) *ratelimit.RequestLimit {
+	lim, err := ratelimit.New("ip", ratelimit.PerSecond(1<<30), store, ratelimit.WithAudit(audit.Discard))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rl, err := ratelimit.NewRequestLimit(lim, ratelimit.ByIP(), ratelimit.OnRoutes("POST /login"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rl
 }
 
 // bearerRequest is GET /me with a fresh access token of iss.
@@ -66,7 +113,7 @@ func newBenchSessions(b *testing.B) *session.Manager {
 	return mgr
 }
 
-func newBenchGuard(b *testing.B, opts ...guard.Option) *guard.Guard {
+func newBenchGuard(b testing.TB, opts ...guard.Option) *guard.Guard {
 	b.Helper()
 	g, err := guard.New(append(opts, guard.WithAudit(audit.Discard))...)
 	if err != nil {

@@ -90,14 +90,21 @@ func WithTrustedProxies(cidrs ...string) Option {
 // trusted address is returned. X-Real-IP must be one address on one line.
 // It returns "" when the peer address cannot be parsed.
 func (g *Guard) ClientIP(x Exchange) string {
-	peer, ok := parseHost(x.RemoteAddr())
-	if !ok {
+	a := g.clientAddr(x)
+	if !a.IsValid() {
 		return ""
 	}
-	if !g.trusted(peer) {
-		return peer.String()
+	return a.String()
+}
+
+// clientAddr is ClientIP as an address, invalid when the peer address
+// cannot be parsed.
+func (g *Guard) clientAddr(x Exchange) netip.Addr {
+	peer, ok := parseHost(x.RemoteAddr())
+	if !ok || !g.trusted(peer) {
+		return peer
 	}
-	return g.forwarded(x, peer).addr.String()
+	return g.forwarded(x, peer).addr
 }
 
 // Secure reports whether the request arrived over TLS, directly or through

@@ -15,7 +15,8 @@ import (
 //  1. security headers (package headers; on by default)
 //  2. Vary: Cookie when a cookie can authenticate, Vary: Authorization
 //     when bearer tokens do
-//  3. (rate limiting will take its place here)
+//  3. rate limits (WithRateLimit): limits by the client's address, before
+//     anything reads a cookie, a token or the body
 //  4. origin check against CSRF, for unsafe methods on every request a
 //     bearer token does not authenticate (on whenever a cookie can
 //     authenticate: sessions, a token cookie or the refresh cookie)
@@ -25,8 +26,8 @@ import (
 //  7. Cache-Control: no-store when the request is authenticated (unless
 //     WithoutNoStore)
 //
-// Route rules (Authenticated, Role, Scope, MFA, MFAWithin) run afterwards,
-// on the route, through Authorize. After the handler, Commit saves the
+// Route rules (Authenticated, Role, Scope, MFA, MFAWithin, RateLimit) run
+// afterwards, on the route, through Authorize. After the handler, Commit saves the
 // session.
 //
 // A Guard is immutable after New and safe for concurrent use.
@@ -59,6 +60,7 @@ type config struct {
 	refreshInsecure bool
 	noNoStore       bool
 	audit           audit.Sink
+	limiters        []RequestLimiter
 }
 
 // Option configures a Guard.

@@ -130,3 +130,34 @@ func (r StepUpRule) Check(_ Exchange, p Principal, ok bool) *Problem {
 		With("max_age", maxAge).
 		WithHeader("WWW-Authenticate", `Bearer error="insufficient_user_authentication", max_age=`+strconv.FormatInt(maxAge, 10))
 }
+
+// RateLimit is the route rule that charges each request to l after
+// authentication: for limits by user (ratelimit.ByUser) or by route
+// (ratelimit.ByRoute), or by client address on some routes only. l gets
+// the principal and the client's address as g's ClientIP finds it (a rule
+// sees only the Exchange, hence g). A refusal is a 429 with Retry-After
+// and l's header fields, or a 503 when l fails closed and cannot reach its
+// store; on an admitted request l may set its RateLimit fields. Put it
+// after Authenticated when anonymous requests must not get through at all.
+// A nil g believes no forwarding header; a nil l answers 500, a
+// configuration error that shows at once.
+func RateLimit(g *Guard, l RequestLimiter) Rule {
+	if g == nil {
+		g = &Guard{}
+	}
+	return rateLimitRule{g: g, l: l}
+}
+
+type rateLimitRule struct {
+	g *Guard
+	l RequestLimiter
+}
+
+// Check implements Rule.
+func (r rateLimitRule) Check(x Exchange, p Principal, ok bool) *Problem {
+	if r.l == nil {
+		return internalProblem()
+	}
+	_, err := r.l.LimitRequest(x.Context(), x, r.g.clientAddr(x), p, ok)
+	return ProblemFor(err)
+}

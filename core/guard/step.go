@@ -36,10 +36,9 @@ type newStep func(g *Guard, c *config) (step, error)
 // on every request adds its constructor here, at its place, and a With…
 // option that configures it; Before itself never changes.
 var steps = []newStep{
-	newHeadersStep, // security headers, on every answer
-	newVaryStep,    // Vary: Cookie / Authorization
-	// The rate-limit step goes here: after the headers, so a 429 carries
-	// them, and before anything that costs a store round trip.
+	newHeadersStep,      // security headers, on every answer
+	newVaryStep,         // Vary: Cookie / Authorization
+	newRateLimitStep,    // limits by client address: after the headers, so a 429 carries them, before anything else costs a round trip
 	newOriginStep,       // CSRF: cross-origin unsafe requests
 	newSessionStep,      // the session cookie
 	newRefreshStateStep, // request state for the refresh cookie, when no sessions keep it

@@ -2,7 +2,8 @@
 // view of one HTTP exchange that adapters implement (Exchange, and
 // HTTPExchange for net/http, gin and echo), who a request acts for
 // (Principal), how a refusal is answered (Problem, Denial), what a route
-// requires (Rule) and what verifies a bearer token (Authenticator).
+// requires (Rule), what verifies a bearer token (Authenticator) and what
+// limits request rates (RequestLimiter).
 //
 // It imports only the standard library and core/authkit, so every feature
 // package (token, ratelimit, oauth, mfa) can implement or return these

@@ -8,7 +8,9 @@ package port
 //
 // A rule sees the request, so it can decide on more than the principal
 // (the method, a header, the client's address); it must not change the
-// response itself: the guard writes the problem. guard.Authenticated,
+// response itself: the guard writes the problem. (One exception:
+// guard.RateLimit's RequestLimiter sets the RateLimit fields of an
+// admitted request.) guard.Authenticated,
 // Role, Scope, MFA and MFAWithin build the common ones; a feature package
 // implements Rule with its own type, an application with RuleFunc.
 type Rule interface {

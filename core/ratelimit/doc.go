@@ -23,6 +23,29 @@
 //	if !attempt.Allowed() { /* 429 with attempt.Decisions().Fields() */ }
 //	if passwordMatches { err = attempt.Succeeded(ctx) }
 //
+// # With the guard
+//
+// RequestLimit puts limiters in front of HTTP requests through the guard:
+//
+//	perIP, err := ratelimit.New("ip", ratelimit.PerMinute(30), store)
+//	signIn, err := ratelimit.NewRequestLimit(perIP, ratelimit.ByIP(),
+//		ratelimit.OnRoutes("POST /login", "POST /register", "POST /token/refresh"))
+//	g, err := guard.New(guard.WithRateLimit(signIn), ...)  // the guard's rate-limit step
+//
+//	perUser, err := ratelimit.New("user", ratelimit.PerMinute(100), store)
+//	exports, err := ratelimit.NewRequestLimit(perUser, ratelimit.ByUser())
+//	authhttp.Require(guard.Authenticated(), guard.RateLimit(g, exports)) // a route rule
+//
+// Limits by client address belong at the step: it runs before the origin
+// check, the session and the token, so a flood costs one decision and no
+// body is read. The address is the guard's (trusted proxies only). Limits
+// by user or route belong on the route, after authentication. Both answer
+// a refusal with 429 and Retry-After, and every admitted answer of a
+// limited endpoint with RateLimit-Policy and RateLimit (unless
+// WithoutAdmittedFields). The decisions of one request add up in its
+// context (DecisionsFrom): a sign-in flow that then calls a LoginThrottle
+// answers with the IP's policy and the account's together.
+//
 // # Why GCRA
 //
 // Every limit is a Generic Cell Rate Algorithm bucket ("N per period with

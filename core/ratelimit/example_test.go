@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"net/netip"
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/port"
 	"github.com/authkit-go/authkit/core/ratelimit"
 )
 
@@ -159,4 +161,36 @@ func Example_errorChecking() {
 	// Output:
 	// go on
 	// 429, Retry-After: 3600
+}
+
+// A limit per client address on the sign-in routes, at the guard's
+// rate-limit step, through the request's exchange as an adapter hands it
+// over.
+func ExampleRequestLimit() {
+	clock := &exampleClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	store, _ := ratelimit.NewMemoryStore(ratelimit.WithClock(clock.Now))
+	perIP, _ := ratelimit.New("ip", ratelimit.PerMinute(2), store, ratelimit.WithAudit(audit.Discard))
+	signIn, err := ratelimit.NewRequestLimit(perIP, ratelimit.ByIP(), ratelimit.OnRoutes("POST /login", "POST /register"))
+	if err != nil {
+		panic(err)
+	}
+	// guard.New(guard.WithRateLimit(signIn)) asks it about every request;
+	// here we ask it by hand.
+	client := netip.MustParseAddr("198.51.100.7")
+	for range 3 {
+		w := httptest.NewRecorder()
+		x := port.HTTPExchange{W: w, R: httptest.NewRequest("POST", "/login", nil)}
+		_, err := signIn.LimitRequest(context.Background(), x, client, port.Principal{}, false)
+		var ex *ratelimit.Exceeded
+		if errors.As(err, &ex) { // the guard answers 429 with these fields
+			f := ex.Decisions.Fields()
+			fmt.Printf("429 Retry-After: %s, RateLimit: %s\n", f.RetryAfter, f.RateLimit)
+			continue
+		}
+		fmt.Printf("admitted, RateLimit-Policy: %s, RateLimit: %s\n", w.Header().Get("RateLimit-Policy"), w.Header().Get("RateLimit"))
+	}
+	// Output:
+	// admitted, RateLimit-Policy: "ip";q=2;w=60, RateLimit: "ip";r=1;t=30
+	// admitted, RateLimit-Policy: "ip";q=2;w=60, RateLimit: "ip";r=0;t=60
+	// 429 Retry-After: 30, RateLimit: "ip";r=0;t=30
 }

@@ -37,7 +37,17 @@ type Fields struct {
 // Fields returns the header field values for ds. No partition key (pk) is
 // sent: a key can be a username.
 func (ds Decisions) Fields() Fields {
-	var f Fields
+	f := Fields{Policy: policyField(ds), RateLimit: rateLimitField(ds)}
+	if !ds.Allowed() {
+		if r := ds.RetryAfter(); r > 0 {
+			f.RetryAfter = strconv.FormatInt(ceilSeconds(r), 10)
+		}
+	}
+	return f
+}
+
+// policyField is the RateLimit-Policy value of ds.
+func policyField(ds Decisions) string {
 	var b strings.Builder
 	for i, d := range ds {
 		if !sfString(d.Policy) || seenPolicy(ds[:i], d.Policy) {
@@ -56,27 +66,33 @@ func (ds Decisions) Fields() Fields {
 			b.WriteString(strconv.Itoa(burst))
 		}
 	}
-	f.Policy = b.String()
+	return b.String()
+}
 
-	if d, ok := ds.Binding(); ok && sfString(d.Policy) {
-		b.Reset()
-		writeSFString(&b, d.Policy)
-		b.WriteString(";r=")
-		b.WriteString(strconv.Itoa(d.Remaining))
-		b.WriteString(";t=")
-		t := d.ResetAfter
-		if !d.Allowed {
-			t = d.RetryAfter
-		}
-		b.WriteString(strconv.FormatInt(ceilSeconds(t), 10))
-		f.RateLimit = b.String()
+// rateLimitField is the RateLimit value of ds: its binding decision's.
+func rateLimitField(ds Decisions) string {
+	d, ok := ds.Binding()
+	if !ok || !sfString(d.Policy) {
+		return ""
 	}
-	if !ds.Allowed() {
-		if r := ds.RetryAfter(); r > 0 {
-			f.RetryAfter = strconv.FormatInt(ceilSeconds(r), 10)
-		}
+	t := d.ResetAfter
+	if !d.Allowed {
+		t = d.RetryAfter
 	}
-	return f
+	// Built in a stack buffer: the string is the only allocation.
+	var buf [96]byte
+	b := append(buf[:0], '"')
+	for i := 0; i < len(d.Policy); i++ {
+		if d.Policy[i] == '"' || d.Policy[i] == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, d.Policy[i])
+	}
+	b = append(b, `";r=`...)
+	b = strconv.AppendInt(b, int64(d.Remaining), 10)
+	b = append(b, ";t="...)
+	b = strconv.AppendInt(b, ceilSeconds(t), 10)
+	return string(b)
 }
 
 func seenPolicy(ds Decisions, name string) bool {

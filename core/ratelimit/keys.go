@@ -91,7 +91,8 @@ func (k IPKeyer) Key(addr netip.Addr) (Key, error) {
 	if err != nil { // unreachable: bits is in range for the family
 		return Key{}, fmt.Errorf("%w: %v", ErrInvalidKey, err)
 	}
-	return Key{Kind: KindIP, Value: p.String()}, nil
+	var buf [64]byte // the longest, an IPv6 /128, is 43 bytes
+	return Key{Kind: KindIP, Value: string(p.AppendTo(buf[:0]))}, nil
 }
 
 // IPKey returns the key of addr grouped by /32 (IPv4) or /64 (IPv6); see
