@@ -39,6 +39,12 @@ const (
 	PasswordRejected         Kind = "password.rejected"
 	CrossOriginRejected      Kind = "csrf.rejected"
 	OAuthFailed              Kind = "oauth.failed"
+	PasswordResetRequested   Kind = "password.reset_requested"
+	PasswordReset            Kind = "password.reset"
+	PasswordChanged          Kind = "password.changed"
+	EmailVerificationSent    Kind = "email.verification_sent"
+	EmailVerified            Kind = "email.verified"
+	EmailChanged             Kind = "email.changed"
 )
 
 // Event is one authentication event.

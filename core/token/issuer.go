@@ -474,6 +474,7 @@ type PurposeOption func(*purposeConfig)
 type purposeConfig struct {
 	bound   bool
 	binding string // the hash of the value, as the "bnd" claim holds it
+	lookup  func(ctx context.Context, sub string) (string, error)
 }
 
 func purposeOptions(opts []PurposeOption) purposeConfig {
@@ -486,6 +487,34 @@ func purposeOptions(opts []PurposeOption) purposeConfig {
 	return pc
 }
 
+// bindingFor is pc's binding for a token of sub: BoundTo's, or the hash of
+// what BoundToLookup finds.
+func (pc purposeConfig) bindingFor(ctx context.Context, sub string) (purposeConfig, error) {
+	if pc.lookup == nil {
+		return pc, nil
+	}
+	v, err := pc.lookup(ctx, sub)
+	if err != nil {
+		return pc, err
+	}
+	BoundTo(v)(&pc)
+	return pc, nil
+}
+
+func bindingHash(value string) string {
+	sum := sha256.Sum256([]byte("authkit/token/purpose-binding\x00" + value))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// BoundToLookup is BoundTo with the value looked up for the token's
+// subject, once the token verified: a flow that learns whose token it is
+// only from the token (a password reset, an email verification) binds it
+// to that account's current address. An error of lookup is returned as it
+// is, and the token is neither checked further nor spent.
+func BoundToLookup(lookup func(ctx context.Context, sub string) (string, error)) PurposeOption {
+	return func(pc *purposeConfig) { pc.lookup = lookup }
+}
+
 // BoundTo binds a purpose token to value, such as the email address a
 // reset or verification token is mailed to: IssuePurpose writes a hash of
 // value into the token (claim "bnd"), and VerifyPurpose and ConsumePurpose
@@ -495,10 +524,7 @@ func purposeOptions(opts []PurposeOption) purposeConfig {
 // (ErrBinding, before the token is used). value is hashed, never written
 // into the token as is.
 func BoundTo(value string) PurposeOption {
-	return func(pc *purposeConfig) {
-		sum := sha256.Sum256([]byte("authkit/token/purpose-binding\x00" + value))
-		pc.bound, pc.binding = true, base64.RawURLEncoding.EncodeToString(sum[:])
-	}
+	return func(pc *purposeConfig) { pc.bound, pc.binding, pc.lookup = true, bindingHash(value), nil }
 }
 
 // IssuePurpose issues a single-use token for p (a password reset: 15
@@ -516,9 +542,13 @@ func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose, opts .
 	if err != nil {
 		return "", err
 	}
+	pc, err := purposeOptions(opts).bindingFor(ctx, sub)
+	if err != nil {
+		return "", err
+	}
 	now := i.cfg.now()
 	c := Claims{Issuer: i.cfg.issuer, Audience: i.cfg.audience, Subject: sub, ID: jti,
-		IssuedAt: now, ExpiresAt: now.Add(ttl), use: usePurpose, purpose: string(p), binding: purposeOptions(opts).binding}
+		IssuedAt: now, ExpiresAt: now.Add(ttl), use: usePurpose, purpose: string(p), binding: pc.binding}
 	// A purpose token is a one-member family: consuming it rotates the
 	// family away, which the store does atomically, so it works once.
 	c.gen, err = i.cfg.store.StartFamily(ctx, tokenstore.Family{ID: jti, Subject: sub, JTI: jti, Exp: c.ExpiresAt.Add(i.cfg.leeway), Purpose: true})
@@ -549,7 +579,10 @@ func (i *Issuer) VerifyPurpose(ctx context.Context, raw string, p Purpose, opts 
 	if c.ExpiresAt.Sub(c.IssuedAt) > ttl {
 		return nil, reject(ErrLifetime, "")
 	}
-	pc := purposeOptions(opts)
+	pc, err := purposeOptions(opts).bindingFor(ctx, c.Subject)
+	if err != nil {
+		return nil, err
+	}
 	if pc.bound != (c.binding != "") || subtle.ConstantTimeCompare([]byte(pc.binding), []byte(c.binding)) != 1 {
 		return nil, reject(ErrBinding, "")
 	}

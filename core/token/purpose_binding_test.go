@@ -131,3 +131,51 @@ func TestPairRefreshExpiresIn(t *testing.T) {
 		t.Errorf("RefreshExpiresIn a day before the family ends = %v, want about 24h", got)
 	}
 }
+
+// BoundToLookup binds to whatever the account holds when the token is
+// checked, learnt from the verified token's subject; a failed lookup
+// spends nothing, and a forged token is refused before any lookup.
+func TestPurposeBindingLookup(t *testing.T) {
+	ctx := context.Background()
+	f := newIssuerFixture(t, nil)
+	email := map[string]string{"u1": "a@example.com"}
+	var asked []string
+	lookupErr := error(nil)
+	lookup := BoundToLookup(func(_ context.Context, sub string) (string, error) {
+		asked = append(asked, sub)
+		return email[sub], lookupErr
+	})
+	raw, err := f.iss.IssuePurpose(ctx, "u1", PurposeEmailVerification, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.iss.VerifyPurpose(ctx, raw, PurposeEmailVerification, BoundTo("a@example.com")); err != nil {
+		t.Fatalf("issued with the lookup, checked with the value: %v", err)
+	}
+	lookupErr = errors.New("store down")
+	if _, err := f.iss.ConsumePurpose(ctx, raw, PurposeEmailVerification, lookup); err != lookupErr {
+		t.Fatalf("a failed lookup: %v, want its error as it is", err)
+	}
+	lookupErr = nil
+	email["u1"] = "b@example.com" // the address changed: the token is dead
+	if _, err := f.iss.ConsumePurpose(ctx, raw, PurposeEmailVerification, lookup); !errors.Is(err, ErrBinding) {
+		t.Fatalf("after the address changed: %v, want ErrBinding", err)
+	}
+	email["u1"] = "a@example.com"
+	if _, err := f.iss.ConsumePurpose(ctx, raw, PurposeEmailVerification, lookup); err != nil {
+		t.Fatalf("with the address back: %v (the refusals must not spend it)", err)
+	}
+	asked = nil
+	if _, err := f.iss.VerifyPurpose(ctx, tamperSig(raw), PurposeEmailVerification, lookup); !errors.Is(err, ErrSignature) || len(asked) != 0 {
+		t.Errorf("a forged token: %v, lookups %q; want ErrSignature and no lookup", err, asked)
+	}
+}
+
+func tamperSig(raw string) string {
+	i := strings.LastIndexByte(raw, '.') + 3
+	c := byte('A')
+	if raw[i] == 'A' {
+		c = 'B'
+	}
+	return raw[:i] + string(c) + raw[i+1:]
+}
