@@ -12,14 +12,15 @@ type Kind string
 // The messages the account flows send. The first two carry a token; the
 // others are security notices, which never do.
 const (
-	KindPasswordReset     Kind = "password_reset"
-	KindEmailVerification Kind = "email_verification"
-	KindPasswordChanged   Kind = "password_changed"
-	KindPasswordWasReset  Kind = "password_was_reset"
-	KindEmailChanged      Kind = "email_changed"
-	KindMFAEnabled        Kind = "mfa_enabled"
-	KindMFADisabled       Kind = "mfa_disabled"
-	KindNewDevice         Kind = "new_device"
+	KindPasswordReset         Kind = "password_reset"
+	KindEmailVerification     Kind = "email_verification"
+	KindPasswordChanged       Kind = "password_changed"
+	KindPasswordWasReset      Kind = "password_was_reset"
+	KindEmailChanged          Kind = "email_changed"
+	KindMFAEnabled            Kind = "mfa_enabled"
+	KindMFADisabled           Kind = "mfa_disabled"
+	KindRecoveryCodesReplaced Kind = "recovery_codes_replaced"
+	KindNewDevice             Kind = "new_device"
 )
 
 // Message is one mail to one account's address.

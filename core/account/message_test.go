@@ -142,7 +142,7 @@ func TestTokenMessageLink(t *testing.T) {
 func TestNotices(t *testing.T) {
 	d := NoticeDetails{Time: testDate, IP: "192.0.2.1", UserAgent: "Firefox\r\nBcc: x", NewEmail: "bob@example.org"}
 	seen := map[string]bool{}
-	for _, k := range []Kind{KindPasswordChanged, KindPasswordWasReset, KindEmailChanged, KindMFAEnabled, KindMFADisabled, KindNewDevice} {
+	for _, k := range []Kind{KindPasswordChanged, KindPasswordWasReset, KindEmailChanged, KindMFAEnabled, KindMFADisabled, KindRecoveryCodesReplaced, KindNewDevice} {
 		m := Notice(k, "alice@example.com", "alice", d)
 		if m.Kind != k || m.Token != "" || m.Subject == "" || seen[m.Subject] {
 			t.Errorf("%s: %+v", k, m)

@@ -81,9 +81,9 @@ type NoticeDetails struct {
 
 // Notice returns the security notice of kind (KindPasswordChanged,
 // KindPasswordWasReset, KindEmailChanged, KindMFAEnabled, KindMFADisabled,
-// KindNewDevice) for the account username at to. A notice never carries a
-// token or a secret: it only tells the user what happened, so that someone
-// who did not do it knows to act.
+// KindRecoveryCodesReplaced, KindNewDevice) for the account username at
+// to. A notice never carries a token or a secret: it only tells the user
+// what happened, so that someone who did not do it knows to act.
 func Notice(kind Kind, to, username string, d NoticeDetails) Message {
 	var subject, what string
 	switch kind {
@@ -101,6 +101,8 @@ func Notice(kind Kind, to, username string, d NoticeDetails) Message {
 		subject, what = "Two-factor sign-in turned on", "Two-factor sign-in was turned on for your account "+username+"."
 	case KindMFADisabled:
 		subject, what = "Two-factor sign-in turned off", "Two-factor sign-in was turned off for your account "+username+"."
+	case KindRecoveryCodesReplaced:
+		subject, what = "New recovery codes", "New recovery codes were made for your account "+username+"; the old ones no longer work."
 	default:
 		kind = KindNewDevice
 		subject, what = "New sign-in to your account", "Your account "+username+" was signed in to from a device not seen before."

@@ -22,6 +22,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authkit-go/authkit/core/account"
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/mfa"
@@ -85,21 +86,24 @@ type Route struct {
 
 // App is the reference API: its guard, its stores and its routes.
 type App struct {
-	cfg      Config
-	guard    *guard.Guard
-	issuer   *token.Issuer
-	keys     *token.KeySet
-	sessions *session.Manager
-	users    UserStore
-	hasher   *password.Hasher
-	policy   *password.Policy
-	audit    audit.Sink
-	admins   map[string]bool
-	mfa      *mfa.Manager
-	appKey   AppKey        // the secret the MFA, OAuth state and audit keys derive from
-	auditKey []byte        // keys the hash of unknown usernames in login.failed
-	redis    *redis.Client // nil on memory stores
-	routes   []Route
+	cfg       Config
+	guard     *guard.Guard
+	issuer    *token.Issuer
+	keys      *token.KeySet
+	sessions  *session.Manager
+	users     UserStore
+	hasher    *password.Hasher
+	policy    *password.Policy
+	audit     audit.Sink
+	admins    map[string]bool
+	mfa       *mfa.Manager
+	appKey    AppKey        // the secret the MFA, OAuth state and audit keys derive from
+	auditKey  []byte        // keys the hash of unknown usernames in login.failed
+	deviceKey []byte        // keys the device ids of the new-device notice
+	redis     *redis.Client // nil on memory stores
+	mailer    account.Mailer
+	outbox    *account.Outbox // mail and the work of a reset request leave the request here
+	routes    []Route
 }
 
 // New builds the App from cfg: memory stores, or Redis stores when
@@ -152,6 +156,7 @@ func New(cfg Config) (*App, error) {
 	if err := a.newMFA(cfg); err != nil {
 		return nil, err
 	}
+	a.deviceKey = a.appKey.Derive(PurposeDevice)
 
 	key, err := a.signingKey(context.Background())
 	if err != nil {
@@ -194,6 +199,9 @@ func New(cfg Config) (*App, error) {
 	}
 	gopts = append(gopts, cfg.GuardOptions...)
 	if a.guard, err = guard.New(gopts...); err != nil {
+		return nil, err
+	}
+	if err := a.setUpMail(); err != nil {
 		return nil, err
 	}
 	a.routes = a.buildRoutes()
@@ -252,8 +260,16 @@ func isScheme(s string) bool {
 	return s != ""
 }
 
-// Close releases the App's Redis connection, if any.
+// Close lets queued mail go out (for up to 10 seconds) and releases the
+// App's Redis connection, if any.
 func (a *App) Close() error {
+	if a.outbox != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.outbox.Close(ctx); err != nil {
+			slog.Warn("mail still queued at shutdown was dropped", "error", err)
+		}
+	}
 	if a.redis != nil {
 		return a.redis.Close()
 	}
@@ -285,6 +301,13 @@ func (a *App) buildRoutes() []Route {
 		{Method: http.MethodPost, Path: "/mfa/confirm", Rules: authed, Handle: a.mfaConfirm},
 		{Method: http.MethodPost, Path: "/mfa/disable", Rules: authed, Handle: a.mfaDisable},
 		{Method: http.MethodPost, Path: "/mfa/recovery-codes", Rules: authed, Handle: a.mfaRecoveryCodes},
+		{Method: http.MethodPost, Path: "/sessions/revoke", Rules: authed, Handle: a.revokeSession},
+		{Method: http.MethodPost, Path: "/password/forgot", Handle: a.forgotPassword},
+		{Method: http.MethodPost, Path: "/password/reset", Handle: a.resetPassword},
+		{Method: http.MethodPost, Path: "/password/change", Rules: authed, Handle: a.changePassword},
+		{Method: http.MethodPost, Path: "/email/verify/request", Rules: authed, Handle: a.requestVerification},
+		{Method: http.MethodPost, Path: "/email/verify", Handle: a.verifyEmail},
+		{Method: http.MethodPost, Path: "/email/change", Rules: authed, Handle: a.changeEmail},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Handle: a.jwks},
 	}
 	// Every GET answers HEAD too (RFC 9110 §9.3.2); the servers drop the

@@ -187,15 +187,17 @@ func testRedis(t *testing.T) (*redis.Client, string) {
 	return redistest.Client(t), redistest.Prefix(t)
 }
 
+// userStores makes each UserStore for a test: memory and Redis.
+var userStores = map[string]func(t *testing.T) UserStore{
+	"memory": func(*testing.T) UserStore { return NewMemoryUserStore() },
+	"redis": func(t *testing.T) UserStore {
+		c, prefix := testRedis(t)
+		return NewRedisUserStore(c, prefix+"user:")
+	},
+}
+
 func TestUserStores(t *testing.T) {
-	stores := map[string]func(t *testing.T) UserStore{
-		"memory": func(*testing.T) UserStore { return NewMemoryUserStore() },
-		"redis": func(t *testing.T) UserStore {
-			c, prefix := testRedis(t)
-			return NewRedisUserStore(c, prefix+"user:")
-		},
-	}
-	for name, mk := range stores {
+	for name, mk := range userStores {
 		t.Run(name, func(t *testing.T) {
 			s := mk(t)
 			ctx := context.Background()

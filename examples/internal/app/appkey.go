@@ -28,6 +28,7 @@ const (
 	PurposeMFASeal    = "authkit-example/v1/mfa-seal"
 	PurposeOAuthState = "authkit-example/v1/oauth-state"
 	PurposeAudit      = "authkit-example/v1/audit"
+	PurposeDevice     = "authkit-example/v1/device" // keys the device ids of the new-device notice
 )
 
 // AppKey is the secret the servers derive their MFA sealing, OAuth state and

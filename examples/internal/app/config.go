@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/authkit-go/authkit/core/account"
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/mfa"
@@ -91,12 +92,36 @@ type Config struct {
 	// RateLogin is how many sign-in attempts per minute (burst as many)
 	// one account name may get (-rate-login). 0 means DefaultRateLogin.
 	RateLogin int
+	// MailDir makes the demo mailer write each message as one file
+	// DIR/<unix-nanos>-<username>.eml (-mail-dir); empty means the log,
+	// with the token redacted (unless SMTPAddr is set).
+	MailDir string
+	// SMTPAddr sends mail through this server, host:port (-smtp-addr),
+	// STARTTLS required, signing in as SMTPUsername/SMTPPassword (env
+	// SMTP_USERNAME, SMTP_PASSWORD) when set.
+	SMTPAddr, SMTPUsername, SMTPPassword string
+	// MailFrom is the sender of every message (-mail-from).
+	MailFrom string
+	// ResetLink and VerifyLink are the pages a reset or verification
+	// message links to (-reset-link, -verify-link), with the token in the
+	// fragment; empty sends no link, only the token.
+	ResetLink, VerifyLink string
+	// Mailer, when set, replaces the mailer MailDir and SMTPAddr choose
+	// (tests use it).
+	Mailer account.Mailer
+	// RequireVerifiedEmail refuses sign-in (403) to an account whose email
+	// is not verified, and makes /register take an email and mail it a
+	// verification token (-require-verified-email). Default: off.
+	RequireVerifiedEmail bool
 	// AuditKey keys the HMAC that login.failed events name an unknown
 	// username by. Empty means the key derived from the application key,
 	// so the hashes compare across restarts when the application key is
 	// kept.
 	AuditKey []byte
 }
+
+// DefaultMailFrom is the sender of the example's mail (-mail-from).
+const DefaultMailFrom = "authkit example <no-reply@localhost>"
 
 // listFlag is a repeatable string flag.
 type listFlag struct{ vals *[]string }
@@ -130,6 +155,12 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	fs.StringVar(&cfg.AppKeyFile, "app-key", "", "file holding the application key (base64, >= 32 random bytes; env "+AppKeyEnv+"); the MFA sealing, OAuth state and audit keys derive from it; default: generated at start (kept in Redis with REDIS_URL)")
 	fs.IntVar(&cfg.RateIP, "rate-ip", DefaultRateIP, "requests per minute (burst as many) one client IP may make to POST /login, /login/mfa, /register, /token/refresh, /mfa/confirm and /password/forgot together")
 	fs.IntVar(&cfg.RateLogin, "rate-login", DefaultRateLogin, "sign-in attempts per minute (burst as many) per account name, whether the account exists or not")
+	fs.StringVar(&cfg.MailDir, "mail-dir", "", "write each mail as one file DIR/<unix-nanos>-<username>.eml (tests, demos); default: the log, with tokens redacted")
+	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "send mail through this SMTP server, host:port (STARTTLS required; env SMTP_USERNAME, SMTP_PASSWORD)")
+	fs.StringVar(&cfg.MailFrom, "mail-from", DefaultMailFrom, "the sender of every mail")
+	fs.StringVar(&cfg.ResetLink, "reset-link", "", "the page a reset mail links to, the token in the fragment (#token=...); default: no link, the token only")
+	fs.StringVar(&cfg.VerifyLink, "verify-link", "", "the page a verification mail links to, the token in the fragment; default: no link")
+	fs.BoolVar(&cfg.RequireVerifiedEmail, "require-verified-email", false, "refuse sign-in until the account's email is verified; /register then needs an email and mails a verification token")
 	fs.BoolVar(&cfg.DevFastHash, "dev-fast-hash", false, "cheap password hashing for tests and demos; NEVER IN PRODUCTION")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s [flags]\n\nServes authkit's reference API. Memory stores unless REDIS_URL is set\n(AUTHKIT_REDIS_PREFIX prefixes the keys; default %q).\n\n", name, DefaultRedisPrefix+name+":")
@@ -155,6 +186,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 		cfg.GuardOptions = append(cfg.GuardOptions, guard.WithTrustedProxies(cfg.TrustedProxies...))
 	}
 	cfg.AppKeyEnv = getenv(AppKeyEnv)
+	cfg.SMTPUsername, cfg.SMTPPassword = getenv("SMTP_USERNAME"), getenv("SMTP_PASSWORD")
 	cfg.RedisURL = getenv("REDIS_URL")
 	cfg.RedisPrefix = getenv("AUTHKIT_REDIS_PREFIX")
 	if cfg.RedisPrefix == "" {

@@ -139,6 +139,7 @@ func (a *App) register(r Request) Response {
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		Email    string `json:"email,omitempty"`
 	}
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
@@ -152,8 +153,9 @@ func (a *App) register(r Request) Response {
 		errs = append(errs, FieldError{Code: "invalid_username", Message: "the username must be " + usernameRule})
 		name = in.Username
 	}
-	user := password.User{Name: name}
-	if strings.Contains(name, "@") { // an email address as username: its local part counts too
+	email, errs := a.registrationEmail(in.Email, errs)
+	user := password.User{Name: name, Email: email}
+	if user.Email == "" && strings.Contains(name, "@") { // an email address as username: its local part counts too
 		user.Email = name
 	}
 	err := a.policy.Check(r.Ctx, in.Password, user)
@@ -181,13 +183,14 @@ func (a *App) register(r Request) Response {
 	}
 	// -admin is not written into the account: login adds the role while
 	// the flag is given, so dropping the flag takes it away.
-	switch err := a.users.Create(r.Ctx, User{Name: name, Hash: hash}); {
+	switch err := a.users.Create(r.Ctx, User{Name: name, Hash: hash, Email: email}); {
 	case errors.Is(err, ErrUserExists):
 		return problem(http.StatusConflict, TypeConflict, "the username is taken")
 	case err != nil:
 		slog.WarnContext(r.Ctx, "storing a user failed", "error", err)
 		return unavailable()
 	}
+	a.registered(r, User{Name: name, Email: email})
 	return Response{Status: http.StatusCreated, Body: map[string]string{"username": name}}
 }
 
@@ -400,13 +403,17 @@ func (a *App) me(r Request) Response {
 		slog.WarnContext(r.Ctx, "reading the MFA state failed", "error", err)
 		return unavailable()
 	}
-	return Response{Status: http.StatusOK, Body: map[string]any{
+	body := map[string]any{
 		"sub":         p.Subject,
 		"roles":       orEmpty(p.Roles),
 		"amr":         orEmpty(p.AMR),
 		"via":         p.Via,
 		"mfa_enabled": mfaOn,
-	}}
+	}
+	if bad := a.addEmail(r, p.Subject, body); bad != nil {
+		return *bad
+	}
+	return Response{Status: http.StatusOK, Body: body}
 }
 
 // SessionInfo is one entry of GET /sessions.
