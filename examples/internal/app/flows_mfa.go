@@ -100,6 +100,16 @@ func (a *App) loginFactor(r Request, name, otp, recoveryCode string) ([]string, 
 		return nil, a.secondFactorDue(r, name)
 	}
 	amr, err := a.checkFactor(r, name, otp, recoveryCode)
+	if errors.Is(err, mfa.ErrMalformedCode) {
+		// Refused before the store was asked: whether the user has a
+		// factor at all is still open.
+		switch on, e := a.mfa.Enabled(r.Ctx, name); {
+		case e != nil:
+			err = e
+		case !on:
+			err = mfa.ErrNotEnrolled
+		}
+	}
 	if errors.Is(err, mfa.ErrNotEnrolled) {
 		return amrPassword, nil
 	}

@@ -188,6 +188,12 @@ func TestMFASignIn(t *testing.T) {
 	if m := s.me("before MFA", ses); *m.MFAEnabled || !slices.Equal(m.AMR, []string{"pwd"}) {
 		t.Fatalf("before MFA: %+v", m)
 	}
+	// Without MFA a code is ignored, whatever its shape.
+	for _, f := range []map[string]string{{"otp": "123456"}, {"otp": "abc"}, {"otp": "12345"}, {"recovery_code": "nope"}, {"recovery_code": "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01"}} {
+		if m := s.me("a code without MFA", func() cred { c, _ := s.signIn("alice", f); return c }()); !slices.Equal(m.AMR, []string{"pwd"}) {
+			t.Errorf("login with %v without MFA: amr %v, want pwd", f, m.AMR)
+		}
+	}
 
 	s.expect("enroll with a wrong password", s.send("POST", "/mfa/enroll", map[string]string{"password": "Wrong-Horse-42"}, ses), 401)
 	s.expect("enroll without a password", s.send("POST", "/mfa/enroll", map[string]string{}, ses), 400)
