@@ -18,19 +18,22 @@ import (
 )
 
 const (
-	cookieName = "__Host-session"
-	goodPass   = "Tr0ub4dor-Blue-Staple"
-	adminName  = "root"
+	cookieName        = "__Host-session"
+	refreshCookieName = "__Secure-refresh"
+	goodPass          = "Tr0ub4dor-Blue-Staple"
+	adminName         = "root"
 )
 
 // req is one request of the scenario.
 type req struct {
 	method, path string
 	body         string
-	bearer       string // access token for Authorization: Bearer
-	auth         string // a raw Authorization header, when bearer is not enough
-	cookie       string // session cookie value, sent as a browser would
-	ua           string // User-Agent: the "device"
+	bearer       string   // access token for Authorization: Bearer
+	auth         string   // a raw Authorization header, when bearer is not enough
+	cookie       string   // session cookie value, sent as a browser would
+	refresh      string   // refresh cookie value, sent as a browser would to /token/refresh
+	ua           string   // User-Agent: the "device"
+	header       []string // more request header fields, as name, value pairs
 }
 
 // reply is one answer, reduced to what the scenario reads.
@@ -42,6 +45,9 @@ type reply struct {
 	// Cleared says it told the client to drop it.
 	Cookie  string
 	Cleared bool
+	// Refresh is the refresh cookie the answer set or cleared, nil when
+	// none.
+	Refresh *http.Cookie
 }
 
 func (r reply) json(t *testing.T, v any) {
@@ -89,9 +95,19 @@ func (r *run) send(q req) reply {
 	if q.auth != "" {
 		hr.Header.Set("Authorization", q.auth)
 	}
+	// A cookie jar would not send a Secure cookie to http://127.0.0.1.
+	var cookies []string
 	if q.cookie != "" {
-		// A cookie jar would not send a Secure cookie to http://127.0.0.1.
-		hr.Header.Set("Cookie", cookieName+"="+q.cookie)
+		cookies = append(cookies, cookieName+"="+q.cookie)
+	}
+	if q.refresh != "" {
+		cookies = append(cookies, refreshCookieName+"="+q.refresh)
+	}
+	if len(cookies) > 0 {
+		hr.Header.Set("Cookie", strings.Join(cookies, "; "))
+	}
+	for i := 0; i+1 < len(q.header); i += 2 {
+		hr.Header.Set(q.header[i], q.header[i+1])
 	}
 	ua := q.ua
 	if ua == "" {
@@ -109,6 +125,9 @@ func (r *run) send(q req) reply {
 				out.Cookie = c.Value
 			}
 		}
+		if c.Name == refreshCookieName {
+			out.Refresh = c
+		}
 	}
 	return out
 }
@@ -122,6 +141,13 @@ func (r *run) record(step string, q req, a reply) {
 		// Elsewhere a re-sent cookie is a timing-dependent touch (the
 		// sliding Max-Age), not an answer to compare.
 		cookie = "set"
+	}
+	switch {
+	case a.Refresh == nil:
+	case a.Refresh.MaxAge < 0:
+		cookie += " refresh=cleared"
+	default:
+		cookie += " refresh=set"
 	}
 	line := fmt.Sprintf("%-28s %s %s -> %d ct=%q www=%q allow=%q cache=%q cookie=%s %s",
 		step, q.method, q.path, a.Status, a.Header.Get("Content-Type"), a.Header.Get("WWW-Authenticate"),

@@ -64,6 +64,9 @@ var listening = regexp.MustCompile(`listening .*addr=(\S+)`)
 type Server struct {
 	Name string
 	URL  string
+	// Flags are the flags the server was started with (after the lifted
+	// limits).
+	Flags []string
 
 	stop  func()
 	logMu *sync.Mutex
@@ -127,7 +130,7 @@ func start(t *testing.T, fw string, env []string, flags ...string) *Server {
 	}()
 	select {
 	case a := <-addr:
-		return &Server{Name: fw, URL: "http://" + a, stop: stop, logMu: logMu, logs: logs}
+		return &Server{Name: fw, URL: "http://" + a, Flags: flags, stop: stop, logMu: logMu, logs: logs}
 	case <-time.After(30 * time.Second):
 		logMu.Lock()
 		defer logMu.Unlock()
