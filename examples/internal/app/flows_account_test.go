@@ -806,6 +806,9 @@ func TestMailers(t *testing.T) {
 	if _, err := New(Config{ResetLink: "https://app.example/reset?x=1", DevFastHash: true}); err == nil {
 		t.Error("New accepted a -reset-link with a query")
 	}
+	if _, err := New(Config{SMTPAddr: "smtp.example.com", DevFastHash: true}); err == nil {
+		t.Error("New accepted an -smtp-addr without a port")
+	}
 
 	var logs strings.Builder
 	var mu sync.Mutex
@@ -850,4 +853,54 @@ func TestMFANotices(t *testing.T) {
 			t.Errorf("%s notice: %+v", k, m)
 		}
 	}
+}
+
+// accountPaths are the account flows' endpoints, in the order the hostile
+// table and the fuzz target address them.
+var accountPaths = []string{"/register", "/password/forgot", "/password/reset", "/password/change", "/email/verify/request", "/email/verify", "/email/change", "/sessions/revoke", "/token/refresh"}
+
+// hostileAccountBodies are bodies no account endpoint may answer with a
+// 5xx: bad JSON shapes, duplicate and case-variant members, tokens,
+// addresses and hints of every wrong kind.
+var hostileAccountBodies = []string{
+	``, `null`, `[]`, `"x"`, `{`, `{}`, `{"token":null}`, `{"token":1}`, `{"token":["a"]}`, `{"token":{"a":1}}`,
+	`{"token":"a","token":"b"}`, `{"token":"a","TOKEN":"b"}`, `{"Token":"a"}`, `{"t\u006fken":"a","token":"b"}`,
+	`{"token":""}`, `{"token":"a.b.c"}`, `{"token":"` + strings.Repeat("A", 9000) + `"}`, `{"token":"eyJ\u0000.eyJ.x"}`,
+	`{"token":"a.b.c","password":"` + testPass + `"}`, `{"token":"a.b.c","password":"` + strings.Repeat("x", 60<<10) + `"}`,
+	`{"username":"alice"}`, `{"username":"ALICE","username":"bob"}`, `{"username":"` + strings.Repeat("a", 60<<10) + `"}`,
+	`{"username":"\u202ealice"}`, `{"username":"alice\u0000"}`, `{"username":1}`,
+	`{"username":"carol","password":"` + testPass + `","email":"a@b.c\r\nBcc: eve@evil.example"}`,
+	`{"username":"carol","password":"` + testPass + `","email":"` + strings.Repeat("a", 300) + `@example.com"}`,
+	`{"username":"carol","password":"` + testPass + `","email":["a@example.com"]}`,
+	`{"password":"` + testPass + `","email":"Eve <eve@evil.example>"}`, `{"password":"` + testPass + `","email":"ＡＢ@example.com"}`,
+	`{"password":"` + testPass + `","email":"a@example.com","email":"b@example.com"}`, `{"password":"x","email":""}`,
+	`{"current_password":"` + testPass + `","new_password":""}`, `{"current_password":"","new_password":"Fresh-Staple-Horse-9"}`,
+	`{"current_password":"` + testPass + `","new_password":"` + strings.Repeat("Aa1", 20000) + `"}`,
+	`{"current_password":"` + testPass + `","new_password":"\ud800\udfff-Fresh-9"}`, `{"current_password":1,"new_password":2}`,
+	`{"id_hint":""}`, `{"id_hint":"../../x"}`, `{"id_hint":"ABCDEF01"}`, `{"id_hint":"%00%00%00%00"}`, `{"id_hint":7}`,
+	`{"id_hint":"` + strings.Repeat("0", 5000) + `"}`, `{"refresh_token":"a.b.c"}`,
+}
+
+func TestAccountHostileBodies(t *testing.T) {
+	s, ses := hostileServer(t)
+	for _, path := range accountPaths {
+		for _, body := range hostileAccountBodies {
+			s.checkNoServerError(t, path, body, ses)
+		}
+	}
+	// None of it changed alice's password or signed her out.
+	s.expect("the session after the hostile bodies", s.send("GET", "/me", nil, ses), 200)
+	if u, err := s.app.users.Get(t.Context(), "alice"); err != nil || u.Email != "" {
+		t.Errorf("alice after the hostile bodies: %+v %v", u, err)
+	}
+}
+
+func FuzzAccountEndpoints(f *testing.F) {
+	for i, body := range hostileAccountBodies {
+		f.Add(uint8(i), body)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		s, ses := hostileServer(t) // a few milliseconds: fast hashing, memory stores
+		s.checkNoServerError(t, accountPaths[int(which)%len(accountPaths)], body, ses)
+	})
 }
