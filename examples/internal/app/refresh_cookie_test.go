@@ -189,3 +189,32 @@ func TestInsecureRefreshCookie(t *testing.T) {
 		t.Errorf("refresh with the insecure cookie: %d %s", resp.StatusCode, body)
 	}
 }
+
+// /login/mfa hands out the refresh cookie as /login does, and so does
+// /login with a code.
+func TestRefreshCookieAfterMFA(t *testing.T) {
+	s := newMFAServer(t, Config{})
+	s.register("alice", testPass)
+	_, ses := s.signIn("alice", nil)
+	secret, _, _ := s.enrol(ses)
+	s.nextStep()
+	pending := mfaRequired(t, "login", s.send("POST", "/login", map[string]any{"username": "alice", "password": testPass, "refresh_cookie": true}, cred{}))
+	b, _ := json.Marshal(map[string]any{"mfa_token": pending, "otp": s.code(secret, 0), "refresh_cookie": true})
+	resp := s.call("POST", "/login/mfa", string(b), nil)
+	body := readAll(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/login/mfa: %d %s", resp.StatusCode, body)
+	}
+	s.wantCookieMode(resp, body)
+	if r, body := s.refreshWithCookie(s.refreshCookieOf(resp).Value); r.StatusCode != http.StatusOK {
+		t.Errorf("refresh with the cookie /login/mfa set: %d %s", r.StatusCode, body)
+	}
+	s.nextStep()
+	b, _ = json.Marshal(map[string]any{"username": "alice", "password": testPass, "otp": s.code(secret, 0), "refresh_cookie": true})
+	resp = s.call("POST", "/login", string(b), nil)
+	body = readAll(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/login with a code: %d %s", resp.StatusCode, body)
+	}
+	s.wantCookieMode(resp, body)
+}
