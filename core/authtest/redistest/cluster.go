@@ -37,7 +37,9 @@ func ClusterAddrs() []string {
 // ClusterClient returns a client for the Redis Cluster named by
 // REDIS_CLUSTER_ADDRS, shared by the package's tests (do not close it). Without
 // one the test is skipped with a loud notice, or fails when
-// REQUIRE_REDIS_CLUSTER=1 (CI sets it).
+// REQUIRE_REDIS_CLUSTER=1 (CI sets it). It refuses any command or
+// transaction whose keys lie in more than one hash slot (CrossSlotCount
+// counts them).
 func ClusterClient(tb testing.TB) *redis.ClusterClient {
 	tb.Helper()
 	clusterMu.Lock()
@@ -47,12 +49,7 @@ func ClusterClient(tb testing.TB) *redis.ClusterClient {
 		if len(addrs) == 0 {
 			clusterErr = errNoCluster
 		} else {
-			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			err := c.ForEachShard(ctx, func(ctx context.Context, shard *redis.Client) error {
-				return shard.Ping(ctx).Err()
-			})
-			cancel()
+			c, err := dialCluster(addrs)
 			if err != nil {
 				c.Close()
 				clusterErr = err
@@ -70,6 +67,41 @@ func ClusterClient(tb testing.TB) *redis.ClusterClient {
 		tb.Skip("SKIPPING REDIS CLUSTER TEST: " + msg)
 	}
 	return clusterCached
+}
+
+// NewClusterClient returns a client of the test's own for the Redis
+// Cluster named by REDIS_CLUSTER_ADDRS (for hooks that must see only the
+// test's traffic), closed when the test ends; it skips or fails as
+// ClusterClient does. Like ClusterClient's, it refuses any command or
+// transaction whose keys lie in more than one hash slot.
+func NewClusterClient(tb testing.TB) *redis.ClusterClient {
+	tb.Helper()
+	ClusterClient(tb) // skip or fail without a cluster
+	c, err := dialCluster(ClusterAddrs())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// dialCluster connects to the cluster at addrs, checks that every shard
+// answers and installs the slot check (see CrossSlotCount).
+func dialCluster(addrs []string) (*redis.ClusterClient, error) {
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := c.ForEachShard(ctx, func(ctx context.Context, shard *redis.Client) error {
+		return shard.Ping(ctx).Err()
+	})
+	if err == nil {
+		err = watchSlots(ctx, c)
+	}
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 type clusterError string
@@ -92,7 +124,10 @@ type Backend struct {
 // ForEachBackend runs fn as a subtest against a single Redis server and
 // against a Redis Cluster. Each subtest skips or fails on its own when its
 // deployment is missing (see Client and ClusterClient), so a store's whole
-// suite runs on both with one call:
+// suite runs on both with one call. On the Cluster every command and every
+// MULTI/EXEC must keep its keys in one hash slot: one that does not fails
+// (as CROSSSLOT), and so does the subtest, even if the store swallowed the
+// error.
 //
 //	redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
 //		store, err := redisstore.New(b.Client, redisstore.WithPrefix(b.Prefix))
@@ -105,6 +140,12 @@ func ForEachBackend(t *testing.T, fn func(t *testing.T, b Backend)) {
 	})
 	t.Run("cluster", func(t *testing.T) {
 		c := ClusterClient(t)
+		before := CrossSlotCount()
+		t.Cleanup(func() {
+			if n := CrossSlotCount() - before; n > 0 {
+				t.Errorf("%d commands or transactions touched keys of several hash slots (CROSSSLOT on a Cluster)", n)
+			}
+		})
 		fn(t, Backend{Name: "cluster", Client: c, Prefix: PrefixFor(t, c)})
 	})
 }
