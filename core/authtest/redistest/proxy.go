@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Fault is what a Proxy does to the traffic passing through it.
@@ -182,5 +184,39 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 		if err != nil {
 			return // EOF, a reset, or Close: either way this direction is done
 		}
+	}
+}
+
+// NewTestProxy starts a Proxy in front of the test Redis and returns it
+// with the test Redis's client options (its database and credentials).
+// Without Redis the test skips, or fails under REQUIRE_REDIS=1.
+func NewTestProxy(tb testing.TB) (*Proxy, *redis.Options) {
+	tb.Helper()
+	Client(tb) // skip or fail without Redis
+	opts, err := redis.ParseURL(URL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return NewProxy(tb, opts.Addr), opts
+}
+
+// Heal makes the proxy pass everything at once again.
+func (p *Proxy) Heal() {
+	p.SetLatency(0)
+	p.Set(Pass)
+}
+
+// Poll calls fn until it returns nil or deadline has passed, and returns
+// how long it waited and fn's last error. It is for waiting on something
+// outside the test's control (a reconnect, a failover); it never times the
+// code under test.
+func Poll(deadline time.Duration, fn func() error) (time.Duration, error) {
+	start := time.Now()
+	for {
+		err := fn()
+		if err == nil || time.Since(start) > deadline {
+			return time.Since(start), err
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

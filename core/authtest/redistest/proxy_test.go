@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/goleak"
 
+	"github.com/authkit-go/authkit/core/authtest/faulttest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
 
@@ -27,7 +27,8 @@ func proxied(t *testing.T) (*redistest.Proxy, *redis.Client) {
 }
 
 func TestProxyFaults(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	redistest.Client(t)
+	faulttest.CheckLeaks(t) // after the proxy and client are closed, even when the test fails
 	p, c := proxied(t)
 	ctx := context.Background()
 	if err := c.Ping(ctx).Err(); err != nil {
@@ -79,18 +80,10 @@ func TestProxyFaults(t *testing.T) {
 	if took := time.Since(start); took < 100*time.Millisecond {
 		t.Fatalf("a round trip through 50ms of latency each way took %v", took)
 	}
-	_ = c.Close()
-	p.Close()
 }
 
-// poll retries fn until it succeeds or a generous deadline passes.
+// poll waits for the client to reconnect.
 func poll(fn func() error) error {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		err := fn()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	_, err := redistest.Poll(5*time.Second, fn)
+	return err
 }

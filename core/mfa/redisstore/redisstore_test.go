@@ -16,6 +16,7 @@ import (
 	"github.com/authkit-go/authkit/core/internal/rediskey"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 
+	"github.com/authkit-go/authkit/core/authtest/faulttest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/mfa"
 	"github.com/authkit-go/authkit/core/mfa/redisstore"
@@ -200,6 +201,43 @@ func TestUnavailable(t *testing.T) {
 			t.Errorf("%s: %v, want ErrUnavailable", name, err)
 		}
 	}
+}
+
+// TestFaults puts a proxy between the store and Redis and makes it
+// misbehave: every Manager operation fails with ErrUnavailable within the
+// budget (a code is never accepted), and MFA works again soon after Redis
+// heals; nothing leaks.
+func TestFaults(t *testing.T) {
+	p, c := faulttest.New(t)
+	m, clk := newManager(t, c, redistest.Prefix(t))
+	secret, codes := enrol(t, m, clk, "alice")
+	code := func() string { c, _ := m.Params().Code(secret, clk.Now()); return c }
+	faulttest.Run(t, p, faulttest.Cases, func(t *testing.T, ctx context.Context) {
+		clk.Advance(m.Params().Period) // a fresh step, so that a code is not a replay
+		for _, op := range []struct {
+			name string
+			call func() error
+		}{
+			{"Verify", func() error { return m.Verify(ctx, "alice", code()) }},
+			{"UseRecoveryCode", func() error { _, err := m.UseRecoveryCode(ctx, "alice", codes[0]); return err }},
+			{"Enabled", func() error { _, err := m.Enabled(ctx, "alice"); return err }},
+			{"RemainingRecoveryCodes", func() error { _, err := m.RemainingRecoveryCodes(ctx, "alice"); return err }},
+			{"Enroll", func() error { _, err := m.Enroll(ctx, "bob", "bob"); return err }},
+			{"Confirm", func() error { _, err := m.Confirm(ctx, "bob", "123456"); return err }},
+			{"RegenerateRecoveryCodes", func() error { _, err := m.RegenerateRecoveryCodes(ctx, "alice"); return err }},
+			{"Disable", func() error { return m.Disable(ctx, "bob") }},
+		} {
+			faulttest.Within(t, op.name, op.call)
+		}
+	}, func(ctx context.Context) error {
+		switch on, err := m.Enabled(ctx, "alice"); {
+		case err != nil:
+			return err
+		case !on:
+			return errors.New("alice's factor is gone")
+		}
+		return nil
+	})
 }
 
 // closedAddr returns a loopback address nothing listens on: a port the

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/authkit-go/authkit/core/authkit"
+	"github.com/authkit-go/authkit/core/authtest/faulttest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
@@ -122,19 +123,33 @@ func mustRaw(t *testing.T, secret string) []byte {
 	return h[:] // not the id, but a cheap sanity check that binary hashes are not stored as keys
 }
 
+// operation is one Manager method, called once.
+type operation struct {
+	name string
+	call func() error
+}
+
+// operations returns a call of each Manager method on s.
+func operations(ctx context.Context, m *session.Manager, s *session.Session) []operation {
+	return []operation{
+		{"Create", func() error { _, err := m.Create(ctx, meta); return err }},
+		{"Load", func() error { _, err := m.Load(ctx, s.ID().Secret()); return err }},
+		{"Save", func() error { _ = s.Set("k", time.Now().UnixNano()); return m.Save(ctx, s) }},
+		{"Rotate", func() error { return m.Rotate(ctx, s) }},
+		{"List", func() error { _, err := m.List(ctx, "alice", s); return err }},
+		{"DestroyAllExcept", func() error { _, err := m.DestroyAllExcept(ctx, "alice", s, ""); return err }},
+		{"DestroyAll", func() error { _, err := m.DestroyAll(ctx, "alice"); return err }},
+		{"Destroy", func() error { return m.Destroy(ctx, s) }},
+	}
+}
+
 // everyOperation runs each Manager method once and returns its error.
 func everyOperation(ctx context.Context, m *session.Manager, s *session.Session) map[string]error {
-	_, create := m.Create(ctx, meta)
-	_, load := m.Load(ctx, s.ID().Secret())
-	_ = s.Set("k", time.Now().UnixNano())
-	save := m.Save(ctx, s)
-	rotate := m.Rotate(ctx, s)
-	_, list := m.List(ctx, "alice", s)
-	_, except := m.DestroyAllExcept(ctx, "alice", s, "")
-	_, all := m.DestroyAll(ctx, "alice")
-	destroy := m.Destroy(ctx, s)
-	return map[string]error{"Create": create, "Load": load, "Save": save, "Rotate": rotate, "List": list,
-		"DestroyAllExcept": except, "DestroyAll": all, "Destroy": destroy}
+	errs := make(map[string]error)
+	for _, op := range operations(ctx, m, s) {
+		errs[op.name] = op.call()
+	}
+	return errs
 }
 
 func wantUnavailable(t *testing.T, errs map[string]error) {
@@ -206,6 +221,28 @@ func TestRedisRestart(t *testing.T) {
 	if _, err := m.Load(ctx, s.ID().Secret()); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("a session from before the restart (no persistence): %v, want ErrNotFound", err)
 	}
+}
+
+// TestFaults puts a proxy between the store and Redis and makes it
+// misbehave: every operation fails with ErrUnavailable within the budget
+// (never a hang, never a success), and the store works again soon after
+// Redis heals; nothing leaks.
+func TestFaults(t *testing.T) {
+	p, c := faulttest.New(t)
+	st := newStore(t, c, redistest.Prefix(t))
+	m := storetest.NewManager(t, st, testclock.New().Now)
+	s, err := m.Create(context.Background(), session.Meta{UserID: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faulttest.Run(t, p, faulttest.Cases, func(t *testing.T, ctx context.Context) {
+		for _, op := range operations(ctx, m, s) {
+			faulttest.Within(t, op.name, op.call)
+		}
+	}, func(ctx context.Context) error {
+		_, err := m.Create(ctx, session.Meta{UserID: "alice"})
+		return err
+	})
 }
 
 func TestNewValidates(t *testing.T) {
