@@ -97,10 +97,10 @@ type App struct {
 	audit     audit.Sink
 	admins    map[string]bool
 	mfa       *mfa.Manager
-	appKey    AppKey        // the secret the MFA, OAuth state and audit keys derive from
-	auditKey  []byte        // keys the hash of unknown usernames in login.failed
-	deviceKey []byte        // keys the device ids of the new-device notice
-	redis     *redis.Client // nil on memory stores
+	appKey    AppKey                // the secret the MFA, OAuth state and audit keys derive from
+	auditKey  []byte                // keys the hash of unknown usernames in login.failed
+	deviceKey []byte                // keys the device ids of the new-device notice
+	redis     redis.UniversalClient // nil on memory stores
 	mailer    account.Mailer
 	outbox    *account.Outbox // mail and the work of a reset request leave the request here
 	routes    []Route
@@ -124,15 +124,14 @@ func New(cfg Config) (*App, error) {
 
 	var tokStore tokenstore.Store = tokenstore.NewMemoryStore()
 	var sessStore session.Store
-	if cfg.RedisURL != "" {
+	if cfg.RedisURL != "" || cfg.Redis != nil {
 		if strings.ContainsAny(cfg.RedisPrefix, "{}") {
 			return nil, fmt.Errorf("redis prefix %q must not contain '{' or '}'", cfg.RedisPrefix)
 		}
-		opts, err := parseRedisURL(cfg.RedisURL)
-		if err != nil {
+		var err error
+		if a.redis, err = cfg.redisClient(); err != nil {
 			return nil, err
 		}
-		a.redis = redis.NewClient(opts)
 		if tokStore, err = tokenredis.New(a.redis, tokenredis.WithPrefix(cfg.RedisPrefix+"tok:")); err != nil {
 			return nil, err
 		}
@@ -270,7 +269,7 @@ func (a *App) Close() error {
 			slog.Warn("mail still queued at shutdown was dropped", "error", err)
 		}
 	}
-	if a.redis != nil {
+	if a.redis != nil && a.cfg.Redis == nil { // a client the App made
 		return a.redis.Close()
 	}
 	return nil

@@ -187,12 +187,17 @@ func testRedis(t *testing.T) (*redis.Client, string) {
 	return redistest.Client(t), redistest.Prefix(t)
 }
 
-// userStores makes each UserStore for a test: memory and Redis.
+// userStores makes each UserStore for a test: memory, Redis and a Redis
+// Cluster.
 var userStores = map[string]func(t *testing.T) UserStore{
 	"memory": func(*testing.T) UserStore { return NewMemoryUserStore() },
 	"redis": func(t *testing.T) UserStore {
 		c, prefix := testRedis(t)
 		return NewRedisUserStore(c, prefix+"user:")
+	},
+	"cluster": func(t *testing.T) UserStore {
+		c := redistest.ClusterClient(t) // skips, or fails under REQUIRE_REDIS_CLUSTER=1, without a Cluster
+		return NewRedisUserStore(c, redistest.PrefixFor(t, c)+"user:")
 	},
 }
 
@@ -244,19 +249,20 @@ func TestUserStores(t *testing.T) {
 }
 
 func TestSharedKeySurvivesRestart(t *testing.T) {
-	c, prefix := testRedis(t)
-	ctx := context.Background()
-	k1, err := sharedKey(ctx, c, prefix+"signing-key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k2, err := sharedKey(ctx, c, prefix+"signing-key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if k1.KID() != k2.KID() || k1.Algorithm() != token.ES256 {
-		t.Fatalf("kids %q and %q, alg %s: want one ES256 key", k1.KID(), k2.KID(), k1.Algorithm())
-	}
+	redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
+		ctx := context.Background()
+		k1, err := sharedKey(ctx, b.Client, b.Prefix+"signing-key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k2, err := sharedKey(ctx, b.Client, b.Prefix+"signing-key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k1.KID() != k2.KID() || k1.Algorithm() != token.ES256 {
+			t.Fatalf("kids %q and %q, alg %s: want one ES256 key", k1.KID(), k2.KID(), k1.Algorithm())
+		}
+	})
 }
 
 func TestFallback(t *testing.T) {

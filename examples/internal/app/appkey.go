@@ -85,7 +85,7 @@ func (k AppKey) Derive(purpose string) []byte {
 // and several instances then agree on it, but anyone who can read that Redis
 // can open the sealed MFA secrets. In production give every instance the key
 // from a secret manager (-app-key or AUTHKIT_APP_KEY).
-func loadAppKey(ctx context.Context, file, env string, rdb *redis.Client, redisKey string) (AppKey, error) {
+func loadAppKey(ctx context.Context, file, env string, rdb redis.UniversalClient, redisKey string) (AppKey, error) {
 	switch {
 	case file != "":
 		data, err := os.ReadFile(file)

@@ -96,14 +96,13 @@ func TestLoadAppKey(t *testing.T) {
 		t.Fatal("two generated keys are equal")
 	}
 
-	t.Run("redis", func(t *testing.T) {
-		rdb := redistest.Client(t)
-		key := redistest.Prefix(t) + "app-key"
-		first, err := loadAppKey(ctx, "", "", rdb, key)
+	redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
+		key := b.Prefix + "app-key"
+		first, err := loadAppKey(ctx, "", "", b.Client, key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		second, err := loadAppKey(ctx, "", "", rdb, key)
+		second, err := loadAppKey(ctx, "", "", b.Client, key)
 		if err != nil || first.String() != second.String() {
 			t.Fatalf("a restart on the same Redis got another key (%v)", err)
 		}

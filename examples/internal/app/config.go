@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/authkit-go/authkit/core/account"
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
@@ -59,6 +61,10 @@ type Config struct {
 	RedisURL string
 	// RedisPrefix (env AUTHKIT_REDIS_PREFIX) prefixes every Redis key.
 	RedisPrefix string
+	// Redis, when set, is the client every store uses instead of one for
+	// RedisURL (tests set it: a Redis Cluster, a client through a fault
+	// proxy); the App does not close it.
+	Redis redis.UniversalClient
 	// GuardOptions are extra guard options (tests use them).
 	GuardOptions []guard.Option
 	// MFAOptions are extra options of the MFA manager (tests give it a

@@ -57,7 +57,7 @@ func LoadKeyPEM(data []byte) (*token.Key, error) {
 // A DEMO CONVENIENCE: the private key then sits in Redis in clear, readable
 // by anyone who can read that Redis. In production give every instance the
 // key with -key from a secret manager.
-func sharedKey(ctx context.Context, rdb *redis.Client, key string) (*token.Key, error) {
+func sharedKey(ctx context.Context, rdb redis.UniversalClient, key string) (*token.Key, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	fresh, err := token.GenerateKey(token.ES256, "")

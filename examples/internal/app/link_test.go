@@ -51,6 +51,10 @@ func TestLoginSessionAndTokensEndTogether(t *testing.T) {
 			redistest.Client(t) // skips, or fails under REQUIRE_REDIS=1, without Redis
 			return Config{RedisURL: redistest.URL(), RedisPrefix: redistest.Prefix(t)}
 		},
+		"cluster": func(t *testing.T) Config {
+			c := redistest.ClusterClient(t) // skips, or fails under REQUIRE_REDIS_CLUSTER=1, without a Cluster
+			return Config{Redis: c, RedisPrefix: redistest.PrefixFor(t, c)}
+		},
 	}
 	for name, cfg := range configs {
 		t.Run(name, func(t *testing.T) {
