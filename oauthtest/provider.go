@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,9 @@ type User struct {
 	Email         string
 	EmailVerified bool
 	Name          string
+	// AMR is what the provider reports (the ID token's amr) when this user
+	// signs in; nil means {"pwd"}.
+	AMR []string
 }
 
 // Option configures Start.
@@ -100,6 +104,7 @@ type Provider struct {
 	mu       sync.Mutex
 	requests map[string]int // token endpoint requests by grant_type
 	hits     map[string]int // requests by path
+	issued   []string       // every token the token endpoint handed out
 }
 
 // Start starts a Provider for the test; it stops when the test ends. It
@@ -245,6 +250,15 @@ func (p *Provider) Requests(path string) int {
 	return p.hits[path]
 }
 
+// IssuedTokens returns every access, refresh and ID token the token
+// endpoint has handed out so far, so a test can check that none of them
+// reaches a browser, a URL or a log.
+func (p *Provider) IssuedTokens() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.issued)
+}
+
 // login is the provider's login page: it signs the current user in (or
 // declines) without a form and sends the browser on.
 func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
@@ -265,8 +279,8 @@ func (p *Provider) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, p.Issuer+"/authorize/callback?id="+url.QueryEscape(id), http.StatusFound)
 }
 
-// intercept counts requests and, under WithIssParameter, announces
-// and adds RFC 9207's iss.
+// intercept counts requests, keeps the tokens the token endpoint hands
+// out and, under WithIssParameter, announces and adds RFC 9207's iss.
 func (p *Provider) intercept(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
@@ -279,26 +293,64 @@ func (p *Provider) intercept(next http.Handler) http.Handler {
 			p.mu.Lock()
 			p.requests[form.Get("grant_type")]++
 			p.mu.Unlock()
-		}
-		if !p.opts.issParameter {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if r.URL.Path == oidc.DiscoveryEndpoint {
 			rec := httptest.NewRecorder()
-			next.ServeHTTP(rec, r)
-			var doc map[string]any
-			if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
-				http.Error(w, "discovery", http.StatusInternalServerError)
-				return
-			}
-			doc["authorization_response_iss_parameter_supported"] = true
-			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(doc)
+			p.serve(next, rec, r)
+			p.recordTokens(rec.Body.Bytes())
+			copyResponse(w, rec)
 			return
 		}
-		next.ServeHTTP(&issWriter{ResponseWriter: w, issuer: p.Issuer, provider: p}, r)
+		p.serve(next, w, r)
 	})
+}
+
+// serve passes r on to the provider, under WithIssParameter announcing
+// and adding RFC 9207's iss.
+func (p *Provider) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	if !p.opts.issParameter {
+		next.ServeHTTP(w, r)
+		return
+	}
+	if r.URL.Path == oidc.DiscoveryEndpoint {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var doc map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+			http.Error(w, "discovery", http.StatusInternalServerError)
+			return
+		}
+		doc["authorization_response_iss_parameter_supported"] = true
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(doc)
+		return
+	}
+	next.ServeHTTP(&issWriter{ResponseWriter: w, issuer: p.Issuer, provider: p}, r)
+}
+
+// recordTokens keeps the tokens of a token response body.
+func (p *Provider) recordTokens(body []byte) {
+	var resp struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		IDToken      string `json:"id_token"`
+	}
+	if json.Unmarshal(body, &resp) != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range []string{resp.AccessToken, resp.RefreshToken, resp.IDToken} {
+		if t != "" {
+			p.issued = append(p.issued, t)
+		}
+	}
+}
+
+func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
 }
 
 // issWriter adds iss to redirects back to a registered redirect URI.

@@ -406,3 +406,25 @@ func TestDiscoveryOfTheRealProvider(t *testing.T) {
 		t.Fatalf("issuer with a trailing slash: %v", err)
 	}
 }
+
+// The provider reports a user's amr as configured, and lists every token
+// it handed out (for the leak checks of the tests that use it).
+func TestProviderReportsAMRAndIssuedTokens(t *testing.T) {
+	p := oauthtest.Start(t)
+	p.AddUser(oauthtest.User{Subject: "user-2", AMR: []string{"pwd", "hwk"}})
+	p.SignInAs("user-2")
+	a := newApp(t, p, appConfig{opts: []oauth.Option{oauth.WithScopes("offline_access")}})
+	if resp := a.signIn(t, oauthtest.NewBrowser(p.HTTPClient()), "/"); resp.StatusCode != 200 {
+		t.Fatal(bodyOf(resp))
+	}
+	res := a.result()
+	if res.Subject != "user-2" || strings.Join(res.AMR, ",") != "pwd,hwk" {
+		t.Fatalf("result %+v", res)
+	}
+	issued := strings.Join(p.IssuedTokens(), " ")
+	for _, tok := range []string{res.Tokens.AccessToken, res.Tokens.RefreshToken, res.Tokens.IDToken} {
+		if tok == "" || !strings.Contains(issued, tok) {
+			t.Errorf("token %.12s… not among the issued ones", tok)
+		}
+	}
+}

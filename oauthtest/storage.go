@@ -66,12 +66,13 @@ type authRequest struct {
 	challenge   *oidc.CodeChallenge
 	subject     string
 	authTime    time.Time
+	amr         []string
 	done        bool
 }
 
 func (a *authRequest) GetID() string                         { return a.id }
 func (a *authRequest) GetACR() string                        { return "" }
-func (a *authRequest) GetAMR() []string                      { return []string{"pwd"} }
+func (a *authRequest) GetAMR() []string                      { return a.amr }
 func (a *authRequest) GetAudience() []string                 { return a.audience }
 func (a *authRequest) GetAuthTime() time.Time                { return a.authTime }
 func (a *authRequest) GetClientID() string                   { return a.clientID }
@@ -169,6 +170,10 @@ func (s *storage) login(id, subject string) error {
 		return errNotFound
 	}
 	r.subject, r.authTime, r.done = subject, time.Now(), true
+	r.amr = []string{"pwd"}
+	if u, ok := s.users[subject]; ok && len(u.AMR) > 0 {
+		r.amr = slices.Clone(u.AMR)
+	}
 	return nil
 }
 
