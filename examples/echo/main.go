@@ -43,7 +43,11 @@ func main() {
 		})
 		e.Use(middleware.Recover(), authecho.FromGuard(a.Guard()))
 		for _, rt := range a.Routes() {
-			e.Add(rt.Method, rt.Path, handle(a, rt.Handle), authecho.Require(rt.Rules...))
+			h := handle(a, rt.Handle)
+			if rt.Serve != nil { // a port handler: the OAuth sign-in
+				h = authecho.Serve(rt.Serve)
+			}
+			e.Add(rt.Method, rt.Path, h, authecho.Require(rt.Rules...))
 		}
 		// echo answers OPTIONS on a known path itself (204); the others
 		// answer 405 with Allow, so route OPTIONS to the same fallback.

@@ -68,7 +68,11 @@ func main() {
 		}
 		f.Use(recover.New(), authfiber.FromGuard(a.Guard()))
 		for _, rt := range a.Routes() {
-			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), handle(a, rt.Handle))
+			h := handle(a, rt.Handle)
+			if rt.Serve != nil { // a port handler: the OAuth sign-in
+				h = authfiber.Serve(rt.Serve)
+			}
+			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), h)
 		}
 		app.OnSignal(f.Shutdown)
 		return f.Listener(app.CloseGently(ln))

@@ -23,7 +23,11 @@ func main() {
 		r.NoRoute(fallback)
 		r.NoMethod(fallback)
 		for _, rt := range a.Routes() {
-			r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), handle(a, rt.Handle))
+			h := handle(a, rt.Handle)
+			if rt.Serve != nil { // a port handler: the OAuth sign-in
+				h = authgin.Serve(rt.Serve)
+			}
+			r.Handle(rt.Method, rt.Path, authgin.Require(rt.Rules...), h)
 		}
 		return app.ServeHTTP(r, ln)
 	}))

@@ -14,7 +14,11 @@ func main() {
 	os.Exit(app.Main("nethttp", os.Args[1:], os.Stderr, func(a *app.App, ln net.Listener) error {
 		mux := app.NewMux(a)
 		for _, rt := range a.Routes() {
-			mux.Handle(rt.Method, rt.Path, authhttp.Require(rt.Rules...)(handle(a, rt.Handle)))
+			h := handle(a, rt.Handle)
+			if rt.Serve != nil { // a port handler: the OAuth sign-in
+				h = authhttp.Serve(rt.Serve)
+			}
+			mux.Handle(rt.Method, rt.Path, authhttp.Require(rt.Rules...)(h))
 		}
 		return app.ServeHTTP(authhttp.FromGuard(a.Guard())(mux), ln)
 	}))

@@ -82,6 +82,10 @@ type Route struct {
 	Rules []guard.Rule
 	// Handle is the flow.
 	Handle Handler
+	// Serve, when set instead of Handle, is a port handler that the
+	// framework adapter serves itself (authgin.Serve, ...): the OAuth
+	// sign-in, which writes cookies and redirects.
+	Serve guard.Handler
 }
 
 // App is the reference API: its guard, its stores and its routes.
@@ -104,6 +108,7 @@ type App struct {
 	mailer    account.Mailer
 	outbox    *account.Outbox // mail and the work of a reset request leave the request here
 	routes    []Route
+	oauth     *oauthFlow // nil without the OAuth flags
 }
 
 // New builds the App from cfg: memory stores, or Redis stores when
@@ -201,6 +206,9 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	if err := a.setUpMail(); err != nil {
+		return nil, err
+	}
+	if a.oauth, err = newOAuthFlow(a, cfg.OAuth); err != nil {
 		return nil, err
 	}
 	a.routes = a.buildRoutes()
@@ -309,6 +317,7 @@ func (a *App) buildRoutes() []Route {
 		{Method: http.MethodPost, Path: "/email/change", Rules: authed, Handle: a.changeEmail},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Handle: a.jwks},
 	}
+	routes = append(routes, a.oauthRoutes()...)
 	// Every GET answers HEAD too (RFC 9110 §9.3.2); the servers drop the
 	// body.
 	for _, rt := range routes {

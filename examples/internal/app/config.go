@@ -65,6 +65,8 @@ type Config struct {
 	// RedisURL (tests set it: a Redis Cluster, a client through a fault
 	// proxy); the App does not close it.
 	Redis redis.UniversalClient
+	// OAuth is the sign-in at an OpenID provider (-oauth-issuer, ...).
+	OAuth OAuthConfig
 	// GuardOptions are extra guard options (tests use them).
 	GuardOptions []guard.Option
 	// MFAOptions are extra options of the MFA manager (tests give it a
@@ -168,6 +170,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	fs.StringVar(&cfg.VerifyLink, "verify-link", "", "the page a verification mail links to, the token in the fragment; default: no link")
 	fs.BoolVar(&cfg.RequireVerifiedEmail, "require-verified-email", false, "refuse sign-in until the account's email is verified; /register then needs an email and mails a verification token")
 	fs.BoolVar(&cfg.DevFastHash, "dev-fast-hash", false, "cheap password hashing for tests and demos; NEVER IN PRODUCTION")
+	oauthFlags(fs, &cfg.OAuth)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s [flags]\n\nServes authkit's reference API. Memory stores unless REDIS_URL is set\n(AUTHKIT_REDIS_PREFIX prefixes the keys; default %q).\n\n", name, DefaultRedisPrefix+name+":")
 		fs.PrintDefaults()
@@ -192,6 +195,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 		cfg.GuardOptions = append(cfg.GuardOptions, guard.WithTrustedProxies(cfg.TrustedProxies...))
 	}
 	cfg.AppKeyEnv = getenv(AppKeyEnv)
+	oauthFromEnv(&cfg.OAuth, getenv)
 	cfg.SMTPUsername, cfg.SMTPPassword = getenv("SMTP_USERNAME"), getenv("SMTP_PASSWORD")
 	cfg.RedisURL = getenv("REDIS_URL")
 	cfg.RedisPrefix = getenv("AUTHKIT_REDIS_PREFIX")

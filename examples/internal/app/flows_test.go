@@ -46,9 +46,13 @@ func newTestServer(t *testing.T, cfg Config) *testServer {
 	mux := NewMux(a)
 	for _, rt := range a.Routes() {
 		h := rt.Handle
-		mux.Handle(rt.Method, rt.Path, authhttp.Require(rt.Rules...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var serve http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			WriteHTTP(w, h(Request{Ctx: r.Context(), Body: ReadBody(r.Body), Header: r.Header.Get}))
-		})))
+		})
+		if rt.Serve != nil {
+			serve = authhttp.Serve(rt.Serve)
+		}
+		mux.Handle(rt.Method, rt.Path, authhttp.Require(rt.Rules...)(serve))
 	}
 	return &testServer{t: t, app: a, h: authhttp.FromGuard(a.Guard())(mux)}
 }

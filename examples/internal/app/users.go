@@ -29,6 +29,11 @@ type User struct {
 	Email string
 	// EmailVerified says a verification token mailed to Email came back.
 	EmailVerified bool
+	// OAuthIssuer and OAuthSubject name the provider account that an
+	// account made by an OAuth sign-in is linked to (flows_oauth.go); empty
+	// for a local account. Such an account has no password (Hash is
+	// empty), and its Name holds ":", which no username may.
+	OAuthIssuer, OAuthSubject string
 }
 
 // Errors of a UserStore.
@@ -187,9 +192,11 @@ func (m *MemoryUserStore) SeenDevice(_ context.Context, name, device string, now
 
 // RedisUserStore keeps accounts in Redis, one hash per user under
 // prefix+name with the fields "hash", "roles" (comma-separated), "email"
-// and "verified" ("1"), and the devices seen in a sorted set under
-// prefix+name+":devices" (a username holds no ':', so no account's key is
-// another's).
+// and "verified" ("1") — and "oauth_iss" and "oauth_sub" for an account
+// linked to a provider — and the devices seen in a sorted set under
+// prefix+name+":devices". A username holds no ':', and an OAuth account
+// (named "oidc:…", with ':') records no devices (the notice follows
+// password sign-ins), so no account's key is another's.
 type RedisUserStore struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -205,6 +212,7 @@ func NewRedisUserStore(rdb redis.UniversalClient, prefix string) *RedisUserStore
 var createScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'roles', ARGV[2], 'email', ARGV[3], 'verified', '0')
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'oauth_iss', ARGV[4], 'oauth_sub', ARGV[5]) end
 return 1`)
 
 // setHashScript replaces the hash only if it is still the one verified:
@@ -253,7 +261,7 @@ func (r *RedisUserStore) key(name string) string { return r.prefix + name }
 
 // Create implements UserStore.
 func (r *RedisUserStore) Create(ctx context.Context, u User) error {
-	n, err := createScript.Run(ctx, r.rdb, []string{r.key(u.Name)}, u.Hash, strings.Join(u.Roles, ","), u.Email).Int()
+	n, err := createScript.Run(ctx, r.rdb, []string{r.key(u.Name)}, u.Hash, strings.Join(u.Roles, ","), u.Email, u.OAuthIssuer, u.OAuthSubject).Int()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 	}
@@ -265,15 +273,17 @@ func (r *RedisUserStore) Create(ctx context.Context, u User) error {
 
 // Get implements UserStore.
 func (r *RedisUserStore) Get(ctx context.Context, name string) (User, error) {
-	vals, err := r.rdb.HMGet(ctx, r.key(name), "hash", "roles", "email", "verified").Result()
+	vals, err := r.rdb.HMGet(ctx, r.key(name), "hash", "roles", "email", "verified", "oauth_iss", "oauth_sub").Result()
 	if err != nil {
 		return User{}, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 	}
 	hash, _ := vals[0].(string)
-	if hash == "" {
+	iss, _ := vals[4].(string)
+	if hash == "" && iss == "" {
 		return User{}, ErrNoUser
 	}
-	u := User{Name: name, Hash: hash}
+	u := User{Name: name, Hash: hash, OAuthIssuer: iss}
+	u.OAuthSubject, _ = vals[5].(string)
 	if roles, _ := vals[1].(string); roles != "" {
 		u.Roles = strings.Split(roles, ",")
 	}
