@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -200,6 +201,16 @@ func newKeyPair(t testing.TB, alg jose.SignatureAlgorithm) (signing, public sign
 // that of any other httptest TLS server, which shares it).
 func (p *Provider) HTTPClient() *http.Client {
 	return &http.Client{Transport: p.client.Transport, Timeout: 10 * time.Second}
+}
+
+// Certificate returns the certificate the provider serves https with
+// (httptest's, shared by every httptest TLS server), for a process that
+// must trust it (SSL_CERT_FILE); nil under WithPlainHTTP.
+func (p *Provider) Certificate() *x509.Certificate {
+	if p.opts.plainHTTP {
+		return nil
+	}
+	return p.srv.Certificate()
 }
 
 // AddClient registers a client for the authorization code flow.
