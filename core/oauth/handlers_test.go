@@ -225,3 +225,37 @@ func TestResultPrincipal(t *testing.T) {
 		t.Error("a result without sub has a local subject")
 	}
 }
+
+// FuzzLoginHandler: whatever the login's query, the answer is a redirect
+// to the provider whose attempt seals a return path SafeReturnPath
+// accepts.
+func FuzzLoginHandler(f *testing.F) {
+	for _, q := range []string{"", "next=%2Fa", "next=%2F%2Fevil", "next=/a&next=/b", "next=%zz", "next=/a;b", "next=%2F%5Cevil", "next=" + strings.Repeat("%2F", 600), "next=\x00", "a=b&&&next"} {
+		f.Add(q)
+	}
+	c, err := oauth.NewClient(&testProvide, "app", []string{testRedir}, testKey)
+	if err != nil {
+		f.Fatal(err)
+	}
+	h, err := oauth.NewHandlers(c, func(context.Context, *oauth.Result) (string, error) { return "", nil }, oauth.WithAudit(audit.Discard))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		req := httptest.NewRequest("GET", "/oauth/login", nil)
+		req.URL.RawQuery = rawQuery
+		resp := serve(h.Login(), req)
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), testProvide.AuthorizationEndpoint+"?") {
+			t.Fatalf("query %q: %d %q", rawQuery, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		cookies := resp.Cookies()
+		if len(cookies) != 1 {
+			t.Fatalf("query %q: cookies %v", rawQuery, cookies)
+		}
+		next, err := oauth.OpenAttemptNext(c, loc.Query().Get("state"), cookies[0].Value)
+		if _, ok := oauth.SafeReturnPath(next); err != nil || !ok {
+			t.Fatalf("query %q sealed next %q (%v)", rawQuery, next, err)
+		}
+	})
+}
