@@ -68,6 +68,34 @@ func (b *Browser) Follow(t testing.TB, start string, tamper func(u *url.URL) *ur
 	return nil
 }
 
+// Until GETs start and follows redirects until the next URL is one stop
+// accepts (the callback, a landing page), which it returns without
+// requesting it; it fails the test when an answer that is no redirect
+// comes first. tamper, when not nil, may replace every other hop, as in
+// Follow.
+func (b *Browser) Until(t testing.TB, start string, stop func(u *url.URL) bool, tamper func(u *url.URL) *url.URL) *url.URL {
+	t.Helper()
+	var found *url.URL
+	resp := b.Follow(t, start, func(u *url.URL) *url.URL {
+		if stop(u) {
+			found = u
+			return nil
+		}
+		if tamper != nil {
+			return tamper(u)
+		}
+		return u
+	})
+	if found == nil {
+		status := "nothing"
+		if resp != nil {
+			status = resp.Status + " " + string(resp.Body)
+		}
+		t.Fatalf("the flow from %s ended before its stop: %s", start, status)
+	}
+	return found
+}
+
 // Cookies returns the jar's cookies for rawURL.
 func (b *Browser) Cookies(t testing.TB, rawURL string) []*http.Cookie {
 	t.Helper()

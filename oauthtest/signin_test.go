@@ -150,21 +150,7 @@ func (a *app) signIn(t *testing.T, b *oauthtest.Browser, next string) *oauthtest
 // returns the callback URL without requesting it.
 func (a *app) untilCallback(t *testing.T, b *oauthtest.Browser, next string, tamper func(*url.URL) *url.URL) *url.URL {
 	t.Helper()
-	var cb *url.URL
-	resp := b.Follow(t, a.URL+"/login?next="+url.QueryEscape(next), func(u *url.URL) *url.URL {
-		if a.isCallback(u) {
-			cb = u
-			return nil
-		}
-		if tamper != nil {
-			return tamper(u)
-		}
-		return u
-	})
-	if cb == nil {
-		t.Fatalf("the flow ended before the callback: %v", resp)
-	}
-	return cb
+	return b.Until(t, a.URL+"/login?next="+url.QueryEscape(next), a.isCallback, tamper)
 }
 
 func wantProblem(t *testing.T, resp *oauthtest.Response, status int, code string) problem {

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/authkit-go/authkit/oauthtest"
@@ -294,51 +293,33 @@ func trustFile(t *testing.T, p *oauthtest.Provider) string {
 // TestOAuthScenario signs in at a provider through the four servers, on
 // memory stores and on Redis, and compares their transcripts.
 func TestOAuthScenario(t *testing.T) {
-	for _, store := range []string{"memory", "redis"} {
-		t.Run(store, func(t *testing.T) {
-			t.Parallel()
-			var opts []oauthtest.Option
-			if store == "memory" {
-				opts = append(opts, oauthtest.WithPlainHTTP())
-			}
-			p := oauthtest.Start(t, opts...)
-			p.AddUser(oauthtest.User{Subject: "user-1", Email: "alice@example.com", EmailVerified: true, AMR: []string{"pwd", "otp"}})
-			addrs := map[string]string{}
-			var redirects []string
-			for _, fw := range Frameworks {
-				addrs[fw] = freeAddr(t)
-				redirects = append(redirects, "http://"+addrs[fw]+"/oauth/callback")
-			}
-			p.AddClient(oauthtest.Client{ID: "authkit-e2e", Secret: "e2e-s3cret-value", RedirectURIs: redirects})
-			var mu sync.Mutex
-			transcripts := map[string][]string{}
-			t.Run("servers", func(t *testing.T) {
-				for _, fw := range Frameworks {
-					t.Run(fw, func(t *testing.T) {
-						t.Parallel()
-						env := memoryEnv
-						if store == "redis" {
-							env, _ = redisEnv(t)
-							env = append(env, "SSL_CERT_FILE="+trustFile(t, p))
-						}
-						// The secret from the environment, the rest as flags.
-						env = append(env, "OAUTH_CLIENT_SECRET=e2e-s3cret-value")
-						s := start(t, fw, env, "-dev-fast-hash", "-addr", addrs[fw],
-							"-oauth-issuer", p.Issuer, "-oauth-client-id", "authkit-e2e",
-							"-oauth-redirect", "http://"+addrs[fw]+"/oauth/callback")
-						lines := oauthScenario(t, s, p)
-						if strings.Contains(s.Logs(), "e2e-s3cret-value") {
-							t.Errorf("%s logged the client secret", fw)
-						}
-						mu.Lock()
-						transcripts[fw] = lines
-						mu.Unlock()
-					})
-				}
-			})
-			compareTranscripts(t, "nethttp", transcripts)
-		})
+	providers := map[string]*oauthtest.Provider{"memory": oauthtest.Start(t, oauthtest.WithPlainHTTP()), "redis": oauthtest.Start(t)}
+	addrs := map[string]string{} // store+fw → the server's address
+	trust := trustFile(t, providers["redis"])
+	for store, p := range providers {
+		p.AddUser(oauthtest.User{Subject: "user-1", Email: "alice@example.com", EmailVerified: true, AMR: []string{"pwd", "otp"}})
+		var redirects []string
+		for _, fw := range Frameworks {
+			addrs[store+fw] = freeAddr(t)
+			redirects = append(redirects, "http://"+addrs[store+fw]+"/oauth/callback")
+		}
+		p.AddClient(oauthtest.Client{ID: "authkit-e2e", Secret: "e2e-s3cret-value", RedirectURIs: redirects})
 	}
+	onEveryServerWith(t, func(store, fw string) (env, flags []string) {
+		// The secret from the environment, the rest as flags.
+		env = []string{"OAUTH_CLIENT_SECRET=e2e-s3cret-value"}
+		if store == "redis" {
+			env = append(env, "SSL_CERT_FILE="+trust)
+		}
+		return env, []string{"-dev-fast-hash", "-addr", addrs[store+fw], "-oauth-issuer", providers[store].Issuer,
+			"-oauth-client-id", "authkit-e2e", "-oauth-redirect", "http://" + addrs[store+fw] + "/oauth/callback"}
+	}, func(t *testing.T, store string, s *Server) []string {
+		lines := oauthScenario(t, s, providers[store])
+		if strings.Contains(s.Logs(), "e2e-s3cret-value") {
+			t.Errorf("%s logged the client secret", s.Name)
+		}
+		return lines
+	})
 }
 
 // Without the OAuth flags both paths answer 404 on every server.

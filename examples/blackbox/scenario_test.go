@@ -615,6 +615,15 @@ func TestScenario(t *testing.T) {
 // Redis (each server with flags(store, framework)), all in parallel, and
 // compares every server's transcript with net/http's.
 func onEveryServer(t *testing.T, flags func(store, fw string) []string, script func(*testing.T, *Server) []string) {
+	onEveryServerWith(t,
+		func(store, fw string) ([]string, []string) { return nil, flags(store, fw) },
+		func(t *testing.T, _ string, s *Server) []string { return script(t, s) })
+}
+
+// onEveryServerWith is onEveryServer for scripts that need more: each
+// server also gets the environment args returns, and script learns the
+// store.
+func onEveryServerWith(t *testing.T, args func(store, fw string) (env, flags []string), script func(t *testing.T, store string, s *Server) []string) {
 	for _, store := range []string{"memory", "redis"} {
 		t.Run(store, func(t *testing.T) {
 			t.Parallel()
@@ -628,7 +637,8 @@ func onEveryServer(t *testing.T, flags func(store, fw string) []string, script f
 						if store == "redis" {
 							env, _ = redisEnv(t)
 						}
-						lines := script(t, start(t, fw, env, flags(store, fw)...))
+						extra, flags := args(store, fw)
+						lines := script(t, store, start(t, fw, append(env, extra...), flags...))
 						mu.Lock()
 						transcripts[fw] = lines
 						mu.Unlock()

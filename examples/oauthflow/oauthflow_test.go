@@ -150,18 +150,7 @@ func (s *site) isCallback(u *url.URL) bool {
 // untilCallback runs the flow in b up to the provider's redirect back.
 func (s *site) untilCallback(t *testing.T, b *oauthtest.Browser) *url.URL {
 	t.Helper()
-	var cb *url.URL
-	b.Follow(t, s.URL+"/oauth/login?next=%2Fme", func(u *url.URL) *url.URL {
-		if s.isCallback(u) {
-			cb = u
-			return nil
-		}
-		return u
-	})
-	if cb == nil {
-		t.Fatal("the flow ended before the callback")
-	}
-	return cb
+	return b.Until(t, s.URL+"/oauth/login?next=%2Fme", s.isCallback, nil)
 }
 
 func (s *site) cookies(t *testing.T, b *oauthtest.Browser) (sess string, attempts int) {

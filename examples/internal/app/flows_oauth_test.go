@@ -113,39 +113,14 @@ func (s *oauthServer) landing(u *url.URL) bool {
 // browser (without requesting it).
 func (s *oauthServer) signIn(t *testing.T, b *browser, next string) *url.URL {
 	t.Helper()
-	var landed *url.URL
-	resp := b.Follow(t, s.URL+"/oauth/login?next="+url.QueryEscape(next), func(u *url.URL) *url.URL {
-		if s.landing(u) {
-			landed = u
-			return nil
-		}
-		return u
-	})
-	if landed == nil {
-		t.Fatalf("the sign-in ended at %s: %s", b.Hops[len(b.Hops)-1].Redacted(), bodyOf(resp))
-	}
-	return landed
+	return b.Until(t, s.URL+"/oauth/login?next="+url.QueryEscape(next), s.landing, nil)
 }
 
 // untilCallback runs the flow in b up to the provider's redirect back and
 // returns the callback URL, not requested; tamper may edit earlier hops.
 func (s *oauthServer) untilCallback(t *testing.T, b *browser, tamper func(*url.URL) *url.URL) *url.URL {
 	t.Helper()
-	var cb *url.URL
-	resp := b.Follow(t, s.URL+"/oauth/login", func(u *url.URL) *url.URL {
-		if u.Scheme+"://"+u.Host+u.Path == s.URL+"/oauth/callback" {
-			cb = u
-			return nil
-		}
-		if tamper != nil {
-			return tamper(u)
-		}
-		return u
-	})
-	if cb == nil {
-		t.Fatalf("the flow ended before the callback: %s", bodyOf(resp))
-	}
-	return cb
+	return b.Until(t, s.URL+"/oauth/login", func(u *url.URL) bool { return u.Scheme+"://"+u.Host+u.Path == s.URL+"/oauth/callback" }, tamper)
 }
 
 func bodyOf(r *oauthtest.Response) string {
@@ -371,14 +346,7 @@ func TestOAuthCallbackAttacks(t *testing.T) {
 			return s.browser().Follow(t, cb.String(), nil)
 		}, oauth.CodeStateMismatch},
 		{"replayed callback", func(t *testing.T, b *browser, cb *url.URL) *oauthtest.Response {
-			if resp := b.Follow(t, cb.String(), func(u *url.URL) *url.URL {
-				if s.landing(u) {
-					return nil
-				}
-				return u
-			}); resp != nil {
-				t.Fatalf("genuine callback: %s", bodyOf(resp))
-			}
+			b.Until(t, cb.String(), s.landing, nil) // the genuine callback
 			s.audit.Reset()
 			b.Client.Jar.SetCookies(&url.URL{Scheme: "https", Host: cb.Host}, []*http.Cookie{{Name: s.app.sessions.CookieName(), MaxAge: -1}})
 			return b.Follow(t, cb.String(), nil)
@@ -388,14 +356,7 @@ func TestOAuthCallbackAttacks(t *testing.T) {
 			other := s.browser() // the code is used in another browser holding the same cookies
 			u, _ := url.Parse(s.URL)
 			other.Client.Jar.SetCookies(u, kept)
-			if resp := other.Follow(t, cb.String(), func(u *url.URL) *url.URL {
-				if s.landing(u) {
-					return nil
-				}
-				return u
-			}); resp != nil {
-				t.Fatalf("genuine callback: %s", bodyOf(resp))
-			}
+			other.Until(t, cb.String(), s.landing, nil) // the genuine callback
 			s.audit.Reset()
 			return b.Follow(t, cb.String(), nil)
 		}, oauth.CodeInvalidGrant},
@@ -541,16 +502,7 @@ func TestOAuthNext(t *testing.T) {
 		}
 	}
 	// A repeated next is ignored too.
-	b := s.browser()
-	var landed *url.URL
-	b.Follow(t, s.URL+"/oauth/login?next=%2Fa&next=%2Fb", func(u *url.URL) *url.URL {
-		if s.landing(u) {
-			landed = u
-			return nil
-		}
-		return u
-	})
-	if landed == nil || landed.Path != "/" {
+	if landed := s.browser().Until(t, s.URL+"/oauth/login?next=%2Fa&next=%2Fb", s.landing, nil); landed.Path != "/" {
 		t.Errorf("repeated next landed at %v", landed)
 	}
 }
