@@ -31,6 +31,15 @@
 //		token.WithAudience("api"), token.WithType(token.TypeAccess))
 //	claims, err := v.Verify(ctx, bearer)
 //
+// Verified-token cache: an Issuer (for access tokens) and a Verifier over a
+// KeySet or RemoteKeySet remember the claims of tokens that passed one full
+// verification, keyed by the exact token bytes, so that a client repeating
+// its token skips the signature check (about 70 µs for ES256). exp, nbf and
+// iat are checked again on every hit, Authenticate asks the revocation
+// store every time, and any change of the keys empties the cache. On by
+// default with 10,000 entries and 16 MiB (WithVerifiedCache,
+// WithoutVerifiedCache).
+//
 // Algorithms: ES256 is the recommended default; EdDSA and PS256 are good
 // choices too. RS256/384/512 are supported for interoperability only (ASVS
 // 5.0 no longer approves RSASSA-PKCS1-v1_5). HMAC secrets must be at least

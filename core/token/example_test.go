@@ -34,6 +34,29 @@ func Example() {
 	// Bearer 900 <nil>
 }
 
+// The verified-token cache is on by default; size it for the number of
+// clients whose tokens are in use at once, or turn it off.
+func ExampleWithVerifiedCache() {
+	key, _ := token.GenerateKey(token.ES256, "2026-11")
+	keys, _ := token.NewKeySet(key)
+	iss, err := token.NewIssuer(keys, token.WithVerifiedCache(50_000, 64<<20))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	pair, _ := iss.IssuePair(ctx, token.Subject{ID: "user-42"})
+	for range 2 { // the second request skips the signature check, not the revocation check
+		claims, err := iss.Authenticate(ctx, pair.AccessToken)
+		fmt.Println(claims.Subject, err)
+	}
+	_, err = token.NewIssuer(keys, token.WithoutVerifiedCache())
+	fmt.Println(err)
+	// Output:
+	// user-42 <nil>
+	// user-42 <nil>
+	// <nil>
+}
+
 func ExampleVerifier_errorChecking() {
 	key, _ := token.GenerateKey(token.EdDSA, "k1")
 	raw, _ := token.Sign(key, "JWT", []byte(`{"sub":"u","exp":1764331200}`))

@@ -78,6 +78,7 @@ const (
 type Issuer struct {
 	keys     *KeySet
 	cfg      config
+	cache    *verifiedCache              // access tokens; nil when off
 	sessions atomic.Pointer[sessionLink] // set by LinkSessions
 }
 
@@ -136,7 +137,7 @@ func NewIssuer(keys *KeySet, opts ...IssuerOption) (*Issuer, error) {
 	if cfg.audit == nil {
 		cfg.audit = audit.Default()
 	}
-	return &Issuer{keys: keys, cfg: cfg}, nil
+	return &Issuer{keys: keys, cfg: cfg, cache: newVerifiedCache(&cfg, keys)}, nil
 }
 
 // Verifier returns a Verifier for this issuer's access tokens, with the
@@ -146,7 +147,7 @@ func (i *Issuer) Verifier() *Verifier {
 	cfg := i.cfg
 	cfg.typ = TypeAccess
 	cfg.maxLifetime = i.cfg.accessTTL
-	return &Verifier{keys: i.keys, cfg: cfg}
+	return &Verifier{keys: i.keys, cfg: cfg, cache: newVerifiedCache(&cfg, i.keys)}
 }
 
 func (i *Issuer) newID() (string, error) { return randomID(16) } // 128 bits from crypto/rand
@@ -267,14 +268,35 @@ func (i *Issuer) verifyKind(ctx context.Context, raw, typ, use string, maxLifeti
 // (one store round trip). Errors wrap ErrInvalid (answer 401) or
 // ErrUnavailable (answer 503).
 func (i *Issuer) Authenticate(ctx context.Context, raw string) (*Claims, error) {
-	c, err := i.verifyKind(ctx, raw, TypeAccess, useAccess, i.cfg.accessTTL)
-	if err != nil {
-		return nil, err
+	c, e, err := i.authenticate(ctx, raw)
+	if e != nil {
+		return e.claimsCopy(), err
+	}
+	return c, err
+}
+
+// authenticate verifies the access token raw (or finds it in the
+// verified-token cache) and asks the store whether it is revoked. It
+// returns the claims, and their cache entry when they are cached (shared:
+// copy before handing out).
+func (i *Issuer) authenticate(ctx context.Context, raw string) (*Claims, *cacheEntry, error) {
+	e, gen, cacheable := i.cache.lookup(raw, &i.cfg, i.cfg.now())
+	var c *Claims
+	if e != nil {
+		c = e.claims
+	} else {
+		var err error
+		if c, err = i.verifyKind(ctx, raw, TypeAccess, useAccess, i.cfg.accessTTL); err != nil {
+			return nil, nil, err
+		}
+		if cacheable {
+			e = i.cache.store(raw, c, gen, &i.cfg, i.cfg.now())
+		}
 	}
 	if err := i.checkRevoked(ctx, c); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c, nil
+	return c, e, nil
 }
 
 func (i *Issuer) checkRevoked(ctx context.Context, c *Claims) error {

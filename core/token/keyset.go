@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 // KeySource supplies the verification keys a token may be checked
@@ -26,7 +27,8 @@ type KeySource interface {
 type KeySet struct {
 	mu     sync.RWMutex
 	active *Key
-	keys   []*Key // every key, the active one included
+	keys   []*Key        // every key, the active one included
+	gen    atomic.Uint64 // raised by every change, so verified-token caches empty
 }
 
 // NewKeySet returns a set whose active signing key is active, plus
@@ -74,6 +76,7 @@ func (s *KeySet) Add(k *Key) error {
 		}
 	}
 	s.keys = append(s.keys, k)
+	s.gen.Add(1)
 	return nil
 }
 
@@ -88,6 +91,7 @@ func (s *KeySet) Promote(kid string) error {
 				return fmt.Errorf("%w: key %q cannot sign", ErrInvalidKey, kid)
 			}
 			s.active = k
+			s.gen.Add(1)
 			return nil
 		}
 	}
@@ -104,11 +108,14 @@ func (s *KeySet) Retire(kid string) error {
 				return fmt.Errorf("%w: cannot retire the active key %q", ErrInvalidKey, kid)
 			}
 			s.keys = append(s.keys[:i:i], s.keys[i+1:]...)
+			s.gen.Add(1)
 			return nil
 		}
 	}
 	return fmt.Errorf("%w: %q", ErrKeyNotFound, kid)
 }
+
+func (s *KeySet) generation() (uint64, bool) { return s.gen.Load(), true }
 
 // Active returns the signing key, or nil for a verify-only set.
 func (s *KeySet) Active() *Key {

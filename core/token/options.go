@@ -87,6 +87,8 @@ type config struct {
 	minTTL, maxTTL   time.Duration
 	fetchTimeout     time.Duration
 	maxResponseBytes int64
+
+	cacheEntries, cacheBytes int // verified-token cache; 0 entries: off
 }
 
 // configure applies opts over the defaults with apply, the constructor's
@@ -108,6 +110,8 @@ func configure[O comparable](opts []O, apply func(O, *config) error) (config, er
 		maxTTL:             DefaultMaxCacheTTL,
 		fetchTimeout:       DefaultFetchTimeout,
 		maxResponseBytes:   DefaultMaxResponseSize,
+		cacheEntries:       DefaultVerifiedCacheEntries,
+		cacheBytes:         DefaultVerifiedCacheBytes,
 	}
 	var none O
 	for _, o := range opts {

@@ -32,20 +32,27 @@ func (c *Claims) Principal() port.Principal {
 // guard.WithTokens takes): Authenticate, then the claims' Principal.
 // Errors wrap ErrInvalid (401) or ErrUnavailable (503).
 func (i *Issuer) AuthenticatePrincipal(ctx context.Context, raw string) (port.Principal, error) {
-	c, err := i.Authenticate(ctx, raw)
-	if err != nil {
-		return port.Principal{}, err
-	}
-	return c.Principal(), nil
+	c, e, err := i.authenticate(ctx, raw)
+	return principalOf(c, e, err)
 }
 
 // AuthenticatePrincipal implements port.Authenticator (what
 // guard.WithTokens takes) for a service that only verifies: Verify, then
 // the claims' Principal. Nothing is checked against a revocation store.
 func (v *Verifier) AuthenticatePrincipal(ctx context.Context, raw string) (port.Principal, error) {
-	c, err := v.Verify(ctx, raw)
-	if err != nil {
+	c, e, err := v.verify(ctx, raw)
+	return principalOf(c, e, err)
+}
+
+// principalOf is the principal of verified claims c, from their cache
+// entry e when there is one (computed once, copied per request).
+func principalOf(c *Claims, e *cacheEntry, err error) (port.Principal, error) {
+	switch {
+	case err != nil:
 		return port.Principal{}, err
+	case e != nil:
+		return e.principalCopy(), nil
+	default:
+		return c.Principal(), nil
 	}
-	return c.Principal(), nil
 }

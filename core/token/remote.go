@@ -44,6 +44,7 @@ type RemoteKeySet struct {
 	expires     time.Time
 	lastAttempt time.Time
 	skipped     map[string]bool // kid + reason of skipped keys already logged
+	gen         uint64          // raised by every fetch, so verified-token caches empty
 }
 
 // maxSkippedLogged bounds the skipped-key log memory; past it, skipped keys
@@ -131,6 +132,16 @@ func (r *RemoteKeySet) VerificationKeys(ctx context.Context, kid string) ([]*Key
 	return sel, err
 }
 
+// generation reports the fetch the keys come from; ok is false before the
+// first fetch and once the keys are stale, so that verified-token caches
+// are bypassed until a verification has refreshed them.
+func (r *RemoteKeySet) generation() (uint64, bool) {
+	now := r.cfg.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gen, r.fetched && !now.After(r.expires)
+}
+
 // errRecentFetch is refresh's answer to a caller that may only join a
 // fetch when none is in flight and the last one is recent.
 var errRecentFetch = errors.New("JWKS fetched within the refresh interval")
@@ -155,6 +166,7 @@ func (r *RemoteKeySet) refresh(joinOnly bool) ([]*Key, bool, error) {
 		}
 		r.mu.Lock()
 		r.keys, r.fetched, r.expires = keys, true, now.Add(ttl)
+		r.gen++
 		r.mu.Unlock()
 		return nil, nil
 	})

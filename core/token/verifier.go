@@ -37,8 +37,9 @@ const maxKeysTried = 16
 // not-yet-valid token; a lifetime over the maximum; a wrong iss or aud; a
 // wrong typ.
 type Verifier struct {
-	keys KeySource
-	cfg  config
+	keys  KeySource
+	cfg   config
+	cache *verifiedCache // nil when off or keys cannot tell their changes
 }
 
 // NewVerifier returns a Verifier over keys. Options (VerifierOption):
@@ -52,14 +53,35 @@ func NewVerifier(keys KeySource, opts ...VerifierOption) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Verifier{keys: keys, cfg: cfg}, nil
+	return &Verifier{keys: keys, cfg: cfg, cache: newVerifiedCache(&cfg, keys)}, nil
 }
 
 // Verify checks raw and returns its claims. Errors wrap ErrInvalid and a
 // specific sentinel, or ErrUnavailable when the key source could not be
 // reached.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
-	return verify(ctx, v.keys, &v.cfg, v.cfg.typ, v.cfg.maxLifetime, raw)
+	c, e, err := v.verify(ctx, raw)
+	if e != nil {
+		return e.claimsCopy(), nil
+	}
+	return c, err
+}
+
+// verify checks raw, or finds it in the verified-token cache; the entry is
+// returned when the claims are cached (shared: copy before handing out).
+func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, *cacheEntry, error) {
+	e, gen, cacheable := v.cache.lookup(raw, &v.cfg, v.cfg.now())
+	if e != nil {
+		return e.claims, e, nil
+	}
+	c, err := verify(ctx, v.keys, &v.cfg, v.cfg.typ, v.cfg.maxLifetime, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cacheable {
+		e = v.cache.store(raw, c, gen, &v.cfg, v.cfg.now())
+	}
+	return c, e, nil
 }
 
 // stackTokenSize is how long a token may be for verify to decode it from
@@ -160,14 +182,8 @@ func checkClaims(c *Claims, cfg *config, maxLifetime time.Duration) error {
 		return reject(ErrMissingClaim, "exp")
 	}
 	now := cfg.now()
-	if !now.Before(c.ExpiresAt.Add(cfg.leeway)) {
-		return reject(ErrExpired, "")
-	}
-	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(cfg.leeway)) {
-		return reject(ErrNotYetValid, "nbf in the future")
-	}
-	if !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(cfg.leeway)) {
-		return reject(ErrNotYetValid, "iat in the future")
+	if err := checkTimes(c, cfg, now); err != nil {
+		return err
 	}
 	if maxLifetime > 0 {
 		from := c.IssuedAt
@@ -192,6 +208,21 @@ func checkClaims(c *Claims, cfg *config, maxLifetime time.Duration) error {
 		if !ok {
 			return reject(ErrAudience, "")
 		}
+	}
+	return nil
+}
+
+// checkTimes applies the rules that depend on the clock: exp, nbf and iat
+// with the leeway. The verified-token cache applies them on every hit.
+func checkTimes(c *Claims, cfg *config, now time.Time) error {
+	if !now.Before(c.ExpiresAt.Add(cfg.leeway)) {
+		return reject(ErrExpired, "")
+	}
+	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(cfg.leeway)) {
+		return reject(ErrNotYetValid, "nbf in the future")
+	}
+	if !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(cfg.leeway)) {
+		return reject(ErrNotYetValid, "iat in the future")
 	}
 	return nil
 }
