@@ -47,6 +47,12 @@ type Policy struct {
 	hsts        string  // "" when removed
 	hstsTLSOnly bool
 	nonceCSP    []string // CSP split around NoncePlaceholder; nil when nonces are off
+	nonceLen    int      // length of the CSP with its nonces in
+
+	// The same values as net/http header values, computed once: each a
+	// one-element slice with no room to grow, shared by every response.
+	staticValues [][]string
+	hstsValue    []string
 }
 
 type field struct{ name, value string }
@@ -160,7 +166,22 @@ func New(opts ...Option) (*Policy, error) {
 		}
 		p.static = append(p.static, field{name, v})
 	}
+	p.staticValues = make([][]string, len(p.static))
+	for i, f := range p.static {
+		p.staticValues[i] = headerValue(f.value)
+	}
+	p.hstsValue = headerValue(p.hsts)
+	if p.nonceCSP != nil {
+		p.nonceLen = len(csp) - (len(p.nonceCSP)-1)*(len(NoncePlaceholder)-nonceLen)
+	}
 	return p, nil
+}
+
+// headerValue is v as a net/http header value that an append by a handler
+// copies instead of extending.
+func headerValue(v string) []string {
+	vs := []string{v}
+	return vs[:1:1]
 }
 
 // Apply sets the policy's headers through set, which must replace any value
@@ -178,25 +199,37 @@ func (p *Policy) Apply(ctx context.Context, set func(name, value string), secure
 	if p.nonceCSP == nil {
 		return ctx, nil
 	}
-	nonce, err := newNonce()
+	n, err := p.newNonce()
 	if err != nil {
 		return ctx, err
 	}
-	set(ContentSecurityPolicy, strings.Join(p.nonceCSP, nonce))
-	return context.WithValue(ctx, nonceKey{}, nonce), nil
+	set(ContentSecurityPolicy, n.csp[0])
+	return context.WithValue(ctx, nonceKey{}, n), nil
 }
 
-// ApplyHeader is Apply for a net/http header map: the values of one request
-// share a single backing array (each entry capped, so an append by the
-// handler never reaches its neighbour), which saves an allocation per
-// header.
+// ApplyHeader is Apply for a net/http header map, without an allocation:
+// the values are computed once per Policy and shared by every response
+// (each a one-element slice without spare capacity, so a handler's
+// Header().Add copies it). Change these headers with Header().Set, Add or
+// Del, never by assigning into the slice the map holds, which would change
+// them for every response. With nonces, the one allocation holds the
+// nonce and the CSP that carries it (plus the context value).
 func (p *Policy) ApplyHeader(ctx context.Context, h http.Header, secure bool) (context.Context, error) {
-	vals := make([]string, 0, len(p.static)+2)
-	return p.Apply(ctx, func(name, value string) {
-		vals = append(vals, value)
-		n := len(vals)
-		h[name] = vals[n-1 : n : n]
-	}, secure)
+	for i, f := range p.static {
+		h[f.name] = p.staticValues[i]
+	}
+	if p.hsts != "" && (secure || !p.hstsTLSOnly) {
+		h[HSTS] = p.hstsValue
+	}
+	if p.nonceCSP == nil {
+		return ctx, nil
+	}
+	n, err := p.newNonce()
+	if err != nil {
+		return ctx, err
+	}
+	h[ContentSecurityPolicy] = n.csp[:1:1]
+	return context.WithValue(ctx, nonceKey{}, n), nil
 }
 
 // Restore puts the policy's headers back when the framework reset the whole
@@ -220,14 +253,14 @@ func (p *Policy) Restore(ctx context.Context, get func(name string) string, set 
 		set(HSTS, p.hsts)
 	}
 	if p.nonceCSP != nil {
-		nonce, ok := NonceFrom(ctx)
+		n, ok := ctx.Value(nonceKey{}).(*nonce)
 		if !ok {
 			// Apply never ran: the server refused the request before any
 			// handler (fasthttp's 431, 413, 408). No page uses the nonce.
-			nonce, _ = newNonce()
+			n, _ = p.newNonce()
 		}
-		if nonce != "" {
-			set(ContentSecurityPolicy, strings.Join(p.nonceCSP, nonce))
+		if n != nil {
+			set(ContentSecurityPolicy, n.csp[0])
 		}
 	}
 }
@@ -235,12 +268,37 @@ func (p *Policy) Restore(ctx context.Context, get func(name string) string, set 
 // NonceBits is the entropy of a CSP nonce.
 const NonceBits = 128
 
-func newNonce() (string, error) {
-	var b [NonceBits / 8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("headers: reading random nonce: %w", err)
+// nonceLen is the length of a nonce in base64.
+const nonceLen = (NonceBits/8 + 2) / 3 * 4
+
+// nonce is a request's CSP nonce and the Content-Security-Policy value that
+// carries it; value is a substring of csp[0], so both cost one string.
+type nonce struct {
+	csp   [1]string
+	value string
+}
+
+// newNonce draws a nonce and writes the CSP around it.
+func (p *Policy) newNonce() (*nonce, error) {
+	var raw [NonceBits / 8]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, fmt.Errorf("headers: reading random nonce: %w", err)
 	}
-	return base64.StdEncoding.EncodeToString(b[:]), nil
+	var enc [nonceLen]byte
+	base64.StdEncoding.Encode(enc[:], raw[:])
+	var b strings.Builder
+	b.Grow(p.nonceLen)
+	at := len(p.nonceCSP[0])
+	for i, part := range p.nonceCSP {
+		if i > 0 {
+			b.Write(enc[:])
+		}
+		b.WriteString(part)
+	}
+	n := &nonce{}
+	n.csp[0] = b.String()
+	n.value = n.csp[0][at : at+nonceLen]
+	return n, nil
 }
 
 type nonceKey struct{}
@@ -248,8 +306,11 @@ type nonceKey struct{}
 // NonceFrom returns the request's CSP nonce, or "" and false when nonces are
 // off. Put it into inline <script nonce="…"> and <style nonce="…"> tags.
 func NonceFrom(ctx context.Context) (string, bool) {
-	n, ok := ctx.Value(nonceKey{}).(string)
-	return n, ok
+	n, ok := ctx.Value(nonceKey{}).(*nonce)
+	if !ok {
+		return "", false
+	}
+	return n.value, true
 }
 
 // HSTSValue formats a Strict-Transport-Security value, for use with
