@@ -1,0 +1,42 @@
+package authhttp_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
+	"github.com/authkit-go/authkit/core/authtest"
+)
+
+// headerWriter is a ResponseWriter whose header map is emptied, not
+// replaced, between requests, so that only what the middleware allocates
+// is counted.
+type headerWriter struct{ h http.Header }
+
+func (w *headerWriter) Header() http.Header         { return w.h }
+func (w *headerWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *headerWriter) WriteHeader(int)             {}
+
+// TestAllocationBudgets pins what the headers-only middleware
+// (Middleware() with no options) adds to a request on net/http: one
+// allocation, the port.Exchange the guard is handed (an interface value);
+// the headers themselves allocate nothing.
+func TestAllocationBudgets(t *testing.T) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	w := &headerWriter{h: make(http.Header, 16)}
+	serve := func(h http.Handler) func() {
+		return func() {
+			clear(w.h)
+			h.ServeHTTP(w, req)
+		}
+	}
+	bare := testing.AllocsPerRun(100, serve(handler))
+	mw := authhttp.Middleware()(handler)
+	serve(mw)()
+	if w.h.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatal("the middleware set no security headers")
+	}
+	authtest.AllocBudget(t, "headers-only middleware", bare+1, serve(mw))
+}
