@@ -80,6 +80,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("handlers", func(t *testing.T) { runServeCases(t, f) })
 	t.Run("oauth", func(t *testing.T) { runOAuthCases(t, f) })
 	t.Run("ratelimit", func(t *testing.T) { runRateLimitCases(t, f) })
+	t.Run("redis round trips", func(t *testing.T) { runRoundTripCases(t, f) })
 }
 
 // do sends req through app and returns the response with its body read.
