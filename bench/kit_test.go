@@ -31,8 +31,8 @@ const (
 
 // kit is authkit set up as the example servers set it up
 // (examples/internal/app: New): a memory session store and a memory token
-// store behind guard.WithSessions, guard.WithTokens and guard.WithAudit,
-// default security headers and origin check; plus the key material a peer
+// store behind guard.WithSessions, guard.WithTokens, guard.WithAudit and
+// guard.WithRefreshCookie, default security headers and origin check; plus the key material a peer
 // needs to verify the same tokens.
 type kit struct {
 	alg      token.Algorithm
@@ -98,7 +98,8 @@ func newKit(b testing.TB, alg token.Algorithm, rc *redis.Client) *kit {
 	if k.sessions, err = session.New(sessOpts...); err != nil {
 		b.Fatal(err)
 	}
-	k.guard, err = guard.New(guard.WithSessions(k.sessions), guard.WithTokens(k.issuer), guard.WithAudit(audit.Discard))
+	k.guard, err = guard.New(guard.WithSessions(k.sessions), guard.WithTokens(k.issuer), guard.WithAudit(audit.Discard),
+		guard.WithRefreshCookie("/token/refresh"))
 	if err != nil {
 		b.Fatal(err)
 	}
