@@ -613,3 +613,19 @@ func TestOAuthFlags(t *testing.T) {
 		t.Errorf("usage:\n%s", usage.String())
 	}
 }
+
+// Under -insecure-cookies the attempt cookie drops Secure and "__Host-"
+// too, as the session cookie does, and the sign-in still works.
+func TestOAuthInsecureCookies(t *testing.T) {
+	s := newOAuthServer(t, oauthtest.Start(t), func(c *Config) { c.InsecureCookies = true })
+	resp := s.call("GET", "/oauth/login", "", nil)
+	cs := resp.Cookies()
+	if resp.StatusCode != http.StatusFound || len(cs) != 1 || !strings.HasPrefix(cs[0].Name, oauth.InsecureCookiePrefix) || cs[0].Secure || !cs[0].HttpOnly {
+		t.Fatalf("login: %d, cookies %q", resp.StatusCode, resp.Header.Values("Set-Cookie"))
+	}
+	b := s.browser()
+	s.signIn(t, b, "/")
+	if m, ok := s.me(t, b); !ok || !strings.HasSuffix(m.Sub, ":user-1") {
+		t.Fatalf("/me after an insecure-cookie sign-in: %+v", m)
+	}
+}
