@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs the peer comparisons of bench/ in one `go test -bench` process (so
-# authkit and each peer see the same machine load) and summarises them with
+# Runs the peer comparisons of bench/ (one test binary, BENCHCOUNT rounds of
+# every benchmark, so that authkit and each peer see the same machine load)
+# and summarises them with
 # benchstat: medians with confidence intervals, then the ratios authkit/peer
 # and what authkit's headers add over the bare framework.
 #
 #   BENCH=regexp       which benchmarks (default: all of bench/)
 #   BENCHTIME=1s       go test -benchtime
-#   BENCHCOUNT=10      go test -count (benchstat wants >= 6 for its intervals)
+#   BENCHCOUNT=10      rounds (benchstat wants >= 6 for its intervals)
 #   BENCH_OUT=file     keep the raw output there (default: a temporary file)
 #   BENCH_IN=file      summarise that saved output instead of running
 #   BENCHSTAT=pkg@ver  the benchstat to `go run`
@@ -34,7 +35,16 @@ else
     out=$(mktemp)
     trap 'rm -f "$out"' EXIT
   fi
-  (cd bench && go test -run '^$' -bench "$BENCH" -benchmem -benchtime "$BENCHTIME" -count "$BENCHCOUNT" ./...) | tee "$out" >&2
+  # One binary, run BENCHCOUNT times with -count 1: each round runs every
+  # benchmark once, peer and authkit side by side, so a change in the
+  # machine's load between rounds hits both alike (with -count N all N
+  # runs of one benchmark would come before the next benchmark's).
+  bin=$(mktemp -d)
+  (cd bench && go test -c -o "$bin/bench.test" .)
+  for _ in $(seq "$BENCHCOUNT"); do
+    (cd bench && "$bin/bench.test" -test.run '^$' -test.bench "$BENCH" -test.benchmem -test.benchtime "$BENCHTIME" -test.count 1)
+  done | tee "$out" >&2
+  rm -rf "$bin"
 fi
 
 benchstat() { GOWORK=off go run "$BENCHSTAT" "$@"; }
