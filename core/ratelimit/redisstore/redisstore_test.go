@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.uber.org/goleak"
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authkit"
+	"github.com/authkit-go/authkit/core/authtest/faulttest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/ratelimit"
 	"github.com/authkit-go/authkit/core/ratelimit/redisstore"
@@ -347,25 +347,11 @@ func TestScriptLoadAndOutage(t *testing.T) {
 }
 
 // Through a proxy that misbehaves, every limiter fails as it says it does
-// (closed: refused with ErrUnavailable; open: admitted, marked Unavailable),
-// never by admitting silently, and decides again once Redis is back.
+// (closed: refused with ErrUnavailable; open: admitted, marked
+// Unavailable), never by admitting silently, within the budget, and
+// decides again once Redis is back; nothing leaks.
 func TestFaults(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	redistest.Client(t) // skip (or fail under REQUIRE_REDIS=1) without Redis
-	opts, err := redis.ParseURL(redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := redistest.NewProxy(t, opts.Addr)
-	defer p.Close() // before goleak looks
-	// ContextTimeoutEnabled: without it go-redis ignores the caller's
-	// deadline for the socket and waits for ReadTimeout alone, so "slower
-	// than the caller's deadline" raced a 200 ms reply (two chunks of
-	// 100 ms latency) against the 200 ms ReadTimeout, and under load the
-	// reply sometimes won.
-	c := redis.NewClient(&redis.Options{Addr: p.Addr(), DB: opts.DB, Password: opts.Password, MaxRetries: -1, ContextTimeoutEnabled: true,
-		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
-	defer c.Close()
+	p, c := faulttest.New(t)
 	s, err := redisstore.New(c, redisstore.WithPrefix(redistest.Prefix(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -377,64 +363,33 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := ratelimit.UserKey("alice")
-	decides := func() error {
-		d, err := closed.Allow(context.Background(), ratelimit.UserKey(fmt.Sprint("probe-", time.Now().UnixNano())), 1)
+	faulttest.Run(t, p, faulttest.Cases, func(t *testing.T, ctx context.Context) {
+		faulttest.Within(t, "fail-closed limiter", func() error {
+			d, err := closed.Allow(ctx, key, 1)
+			if d.Allowed || !d.Unavailable {
+				t.Errorf("fail-closed limiter: %+v, want refused, unavailable", d)
+			}
+			return err
+		})
+		faulttest.Within(t, "fail-open limiter", func() error {
+			d, err := open.Allow(ctx, key, 1)
+			if err != nil || !d.Allowed || !d.Unavailable {
+				t.Errorf("fail-open limiter: %+v, %v; want admitted, unavailable, no error", d, err)
+			}
+			return authkit.ErrUnavailable // it says so in the decision, not in an error
+		})
+		faulttest.Within(t, "login throttle", func() error {
+			a, err := throttle.Begin(ctx, "alice", "device")
+			if a.Allowed() {
+				t.Error("login throttle: allowed")
+			}
+			return err
+		})
+	}, func(ctx context.Context) error {
+		d, err := closed.Allow(ctx, ratelimit.UserKey(fmt.Sprint("probe-", time.Now().UnixNano())), 1)
 		if err == nil && (!d.Allowed || d.Unavailable) {
 			err = fmt.Errorf("decision %+v", d)
 		}
 		return err
-	}
-	if err := decides(); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name  string
-		fault func()
-		ctx   func() (context.Context, context.CancelFunc)
-	}{
-		{"frozen", func() { p.Set(redistest.Freeze) }, nil},
-		{"connections reset and refused", func() { p.Set(redistest.Refuse); p.Reset() }, nil},
-		{"slower than the caller's deadline", func() { p.SetLatency(100 * time.Millisecond) }, func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 20*time.Millisecond)
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.fault()
-			ctx, cancel := context.Background(), context.CancelFunc(func() {})
-			if tt.ctx != nil {
-				ctx, cancel = tt.ctx()
-			}
-			defer cancel()
-			d, err := closed.Allow(ctx, key, 1)
-			if !errors.Is(err, ratelimit.ErrUnavailable) || d.Allowed || !d.Unavailable {
-				t.Errorf("fail-closed limiter: %+v, %v", d, err)
-			}
-			d, err = open.Allow(ctx, key, 1)
-			if err != nil || !d.Allowed || !d.Unavailable {
-				t.Errorf("fail-open limiter: %+v, %v", d, err)
-			}
-			if a, err := throttle.Begin(ctx, "alice", "device"); !errors.Is(err, authkit.ErrUnavailable) || a.Allowed() {
-				t.Errorf("login throttle: allowed %v, %v", a.Allowed(), err)
-			}
-			p.SetLatency(0)
-			p.Set(redistest.Pass)
-			if err := poll(decides); err != nil {
-				t.Fatalf("after the fault healed: %v", err)
-			}
-		})
-	}
-}
-
-// poll retries fn until it succeeds or a generous deadline passes (the
-// client reconnects on its own schedule).
-func poll(fn func() error) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := fn()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond) // waiting for a reconnect, not timing the code under test
-	}
+	})
 }
