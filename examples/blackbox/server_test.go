@@ -107,14 +107,26 @@ func start(t *testing.T, fw string, env []string, flags ...string) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); _ = cmd.Wait() }) }
-	t.Cleanup(stop)
-
 	addr := make(chan string, 1)
 	logs := new(strings.Builder)
 	logMu := new(sync.Mutex)
+	drained := make(chan struct{})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			// Read the log to its end before Wait closes the pipe, so
+			// that what the server writes as it shuts down is kept.
+			select {
+			case <-drained:
+			case <-time.After(10 * time.Second):
+			}
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
 	go func() {
+		defer close(drained)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			logMu.Lock()

@@ -101,6 +101,7 @@ type App struct {
 	audit     audit.Sink
 	admins    map[string]bool
 	mfa       *mfa.Manager
+	limits    *rateLimits           // per client IP at the guard's step, per account in the sign-in flows
 	appKey    AppKey                // the secret the MFA, OAuth state and audit keys derive from
 	auditKey  []byte                // keys the hash of unknown usernames in login.failed
 	deviceKey []byte                // keys the device ids of the new-device notice
@@ -161,6 +162,9 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.deviceKey = a.appKey.Derive(PurposeDevice)
+	if err := a.newRateLimits(cfg); err != nil {
+		return nil, err
+	}
 
 	key, err := a.signingKey(context.Background())
 	if err != nil {
@@ -201,6 +205,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.InsecureCookies {
 		gopts = append(gopts, guard.WithInsecureRefreshCookie())
 	}
+	gopts = append(gopts, guard.WithRateLimit(a.limits.ip))
 	gopts = append(gopts, cfg.GuardOptions...)
 	if a.guard, err = guard.New(gopts...); err != nil {
 		return nil, err
@@ -267,9 +272,13 @@ func isScheme(s string) bool {
 	return s != ""
 }
 
-// Close lets queued mail go out (for up to 10 seconds) and releases the
+// Close emits the coalesced rate-limit events, lets queued mail go out
+// (for up to 10 seconds) and releases the
 // App's Redis connection, if any.
 func (a *App) Close() error {
+	if a.limits != nil {
+		a.limits.flushAudit(context.Background())
+	}
 	if a.outbox != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -121,6 +122,10 @@ type Config struct {
 	// is not verified, and makes /register take an email and mail it a
 	// verification token (-require-verified-email). Default: off.
 	RequireVerifiedEmail bool
+	// RateLimitClock is the rate limits' clock, for tests that move it;
+	// nil means the store's own (the monotonic clock in memory, the
+	// server's TIME on Redis).
+	RateLimitClock func() time.Time
 	// AuditKey keys the HMAC that login.failed events name an unknown
 	// username by. Empty means the key derived from the application key,
 	// so the hashes compare across restarts when the application key is

@@ -198,7 +198,7 @@ func (a *App) register(r Request) Response {
 // wrong password alike.
 func badCredentials() Response { return answer(guard.ProblemFor(authkit.ErrInvalidCredentials)) }
 
-func (a *App) login(r Request) Response {
+func (a *App) login(r Request) (resp Response) {
 	var in credentials
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
@@ -206,6 +206,11 @@ func (a *App) login(r Request) Response {
 	if in.Username == "" || in.Password == "" {
 		return badRequest("username and password are required")
 	}
+	at, refused := a.throttleSignIn(r, in.Username)
+	if refused != nil {
+		return *refused
+	}
+	defer func() { resp = at.done(r, resp) }()
 	fail := func(sub, reason string) Response {
 		a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginFailed, Subject: sub, IP: r.ClientIP, UserAgent: audit.Clip(r.Header("User-Agent"), 256), Reason: reason})
 		return badCredentials()

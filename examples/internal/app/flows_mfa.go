@@ -168,7 +168,7 @@ func ref(r Response) *Response { return &r }
 // loginMFA is POST /login/mfa: the mfa_token of a /login whose password
 // was right, and a code. The token works once, whatever the outcome; a
 // wrong code gets the same answer as /login's, with a new mfa_token.
-func (a *App) loginMFA(r Request) Response {
+func (a *App) loginMFA(r Request) (resp Response) {
 	var in struct {
 		MFAToken     string `json:"mfa_token"`
 		OTP          string `json:"otp,omitempty"`
@@ -189,9 +189,13 @@ func (a *App) loginMFA(r Request) Response {
 		return answer(guard.ProblemForToken(err))
 	}
 	name := c.Subject
-	// RATE-LIMIT CALL SITE (ratelimit-wire, issue 13): the per-account
-	// sign-in throttle of /login is charged here for name, once it is on
-	// main. The factor's own lock (core/mfa) applies either way.
+	// The per-account sign-in throttle of /login; the factor's own lock
+	// (core/mfa) applies besides.
+	at, refused := a.throttleSignIn(r, name)
+	if refused != nil {
+		return *refused
+	}
+	defer func() { resp = at.done(r, resp) }()
 	u, err := a.users.Get(r.Ctx, name)
 	switch {
 	case errors.Is(err, ErrNoUser):

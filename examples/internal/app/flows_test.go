@@ -47,7 +47,7 @@ func newTestServer(t *testing.T, cfg Config) *testServer {
 	for _, rt := range a.Routes() {
 		h := rt.Handle
 		var serve http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			WriteHTTP(w, h(Request{Ctx: r.Context(), Body: ReadBody(r.Body), Header: r.Header.Get}))
+			WriteHTTP(w, h(Request{Ctx: r.Context(), Body: ReadBody(r.Body), Header: r.Header.Get, ClientIP: authhttp.ClientIP(a.Guard(), r)}))
 		})
 		if rt.Serve != nil {
 			serve = authhttp.Serve(rt.Serve)
