@@ -263,7 +263,7 @@ var forgotAccepted = map[string]string{"status": "accepted", "detail": "if the a
 // not exist, and so is its cost in the request: one lookup. Issuing the
 // 15-minute token (bound to the address) and mailing it happen in the
 // outbox, for an account with an address only.
-func (a *App) forgotPassword(r Request) Response {
+func (a *App) forgotPassword(r Request) (resp Response) {
 	var in struct {
 		Username string `json:"username"`
 	}
@@ -273,9 +273,14 @@ func (a *App) forgotPassword(r Request) Response {
 	if in.Username == "" {
 		return badRequest("username is required")
 	}
-	// RATE LIMIT (issue 13): the per-client-IP bucket covers this path in
-	// the guard; the per-account throttle helper of the rate-limit wiring
-	// is to be called here, with the canonical name, once it is on main.
+	// The per-client-IP bucket covers this path in the guard; the
+	// account's bucket is /login's, charged whether the account exists or
+	// not, so a 429 tells nothing either.
+	at, refused := a.throttleSignIn(r, in.Username)
+	if refused != nil {
+		return *refused
+	}
+	defer func() { resp = at.done(r, resp) }()
 	name, ok := CanonicalUsername(in.Username)
 	var u User
 	err := ErrNoUser

@@ -290,3 +290,32 @@ func TestNewRefusesBadRateLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInThrottleForgot: /password/forgot charges the account named, on
+// /login's budget, and its 429 is the same whether the account exists.
+func TestSignInThrottleForgot(t *testing.T) {
+	s := newRateServer(t, Config{RateLogin: 2})
+	s.register("alice", testPass)
+	const ip = "203.0.113.9"
+	forgot := func(name string) (*http.Response, string) {
+		return s.from(ip, "POST", "/password/forgot", `{"username":"`+name+`"}`)
+	}
+	if resp, _ := forgot("alice"); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("first reset request: %d", resp.StatusCode)
+	} else {
+		wantFields(t, "forgot", resp.Header, `"ip";q=100000000;w=60, "account";q=2;w=60`, `"account";r=1;t=30`, "")
+	}
+	if resp, _ := s.from(ip, "POST", "/login", loginBody("ALICE", "Wrong-Horse-42")); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a guess after it: %d", resp.StatusCode)
+	}
+	known, body := forgot("Alice")
+	if known.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("third charge to alice's account, a reset request: %d %s, want 429", known.StatusCode, body)
+	}
+	forgot("nobody")
+	forgot("nobody")
+	unknown, body2 := forgot("nobody")
+	if unknown.StatusCode != http.StatusTooManyRequests || body2 != body || unknown.Header.Get("Retry-After") != known.Header.Get("Retry-After") {
+		t.Errorf("the 429 for a name without an account: %d %s %q, want alice's: %s %q", unknown.StatusCode, body2, unknown.Header.Get("Retry-After"), body, known.Header.Get("Retry-After"))
+	}
+}
