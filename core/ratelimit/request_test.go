@@ -41,12 +41,12 @@ func newRequestLimit(t *testing.T, l *ratelimit.Limiter, key ratelimit.KeyFunc, 
 }
 
 // limitOnce asks rl about one request from client and returns the context
-// it goes on with, its error and the answer's header.
-func limitOnce(t *testing.T, rl *ratelimit.RequestLimit, ctx context.Context, method, path string, client netip.Addr, p port.Principal, ok bool) (context.Context, error, http.Header) {
+// it goes on with, the answer's header and its error.
+func limitOnce(t *testing.T, rl *ratelimit.RequestLimit, ctx context.Context, method, path string, client netip.Addr, p port.Principal, ok bool) (context.Context, http.Header, error) {
 	t.Helper()
 	x, w := exchange(method, path)
 	ctx, err := rl.LimitRequest(ctx, x, client, p, ok)
-	return ctx, err, w.Header()
+	return ctx, w.Header(), err
 }
 
 func TestRequestLimitRoutes(t *testing.T) {
@@ -75,8 +75,8 @@ func TestRequestLimitRoutes(t *testing.T) {
 		// Each case on its own client: the first request is admitted, the
 		// second refused when limited.
 		client := netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})
-		_, err1, _ := limitOnce(t, rl, context.Background(), tt.method, tt.path, client, port.Principal{}, false)
-		_, err2, _ := limitOnce(t, rl, context.Background(), tt.method, tt.path, client, port.Principal{}, false)
+		_, _, err1 := limitOnce(t, rl, context.Background(), tt.method, tt.path, client, port.Principal{}, false)
+		_, _, err2 := limitOnce(t, rl, context.Background(), tt.method, tt.path, client, port.Principal{}, false)
 		if err1 != nil {
 			t.Errorf("%s %s: first request refused: %v", tt.method, tt.path, err1)
 		}
@@ -119,7 +119,7 @@ func TestRequestLimitFields(t *testing.T) {
 	rl := newRequestLimit(t, perIP, ratelimit.ByIP())
 	want := []string{`"ip";r=1;t=30`, `"ip";r=0;t=60`}
 	for i, w := range want {
-		_, err, h := limitOnce(t, rl, context.Background(), "POST", "/login", clientA, port.Principal{}, false)
+		_, h, err := limitOnce(t, rl, context.Background(), "POST", "/login", clientA, port.Principal{}, false)
 		if err != nil {
 			t.Fatalf("request %d: %v", i+1, err)
 		}
@@ -134,7 +134,7 @@ func TestRequestLimitFields(t *testing.T) {
 		}
 	}
 	clock.Advance(10 * time.Second)
-	_, err, h := limitOnce(t, rl, context.Background(), "POST", "/login", clientA, port.Principal{}, false)
+	_, h, err := limitOnce(t, rl, context.Background(), "POST", "/login", clientA, port.Principal{}, false)
 	var ex *ratelimit.Exceeded
 	if !errors.As(err, &ex) || !errors.Is(err, authkit.ErrRateLimited) {
 		t.Fatalf("third request: %v, want *Exceeded", err)
@@ -147,7 +147,7 @@ func TestRequestLimitFields(t *testing.T) {
 	}
 
 	quiet := newRequestLimit(t, perIP, ratelimit.ByIP(), ratelimit.WithoutAdmittedFields())
-	if _, err, h := limitOnce(t, quiet, context.Background(), "POST", "/login", clientB, port.Principal{}, false); err != nil || len(h) != 0 {
+	if _, h, err := limitOnce(t, quiet, context.Background(), "POST", "/login", clientB, port.Principal{}, false); err != nil || len(h) != 0 {
 		t.Errorf("WithoutAdmittedFields: %v, header %v; want admitted without fields", err, h)
 	}
 }
@@ -178,7 +178,7 @@ func TestRequestLimitSeveralLimits(t *testing.T) {
 	rule := newRequestLimit(t, perUser, ratelimit.ByUser(), ratelimit.WithLimit(perRoute, ratelimit.ByRoute("GET", "/export")))
 
 	alice := port.Principal{Subject: "alice"}
-	ctx, err, _ := limitOnce(t, step, context.Background(), "GET", "/export", clientA, port.Principal{}, false)
+	ctx, _, err := limitOnce(t, step, context.Background(), "GET", "/export", clientA, port.Principal{}, false)
 	if err != nil || store.calls.Load() != 1 {
 		t.Fatalf("step: %v after %d store calls", err, store.calls.Load())
 	}
@@ -228,7 +228,7 @@ func TestByIP(t *testing.T) {
 	perIP := newLimiter(t, "ip", ratelimit.PerMinute(1), memStore(t, clock))
 	rl := newRequestLimit(t, perIP, ratelimit.ByIP())
 	try := func(client netip.Addr) error {
-		_, err, _ := limitOnce(t, rl, context.Background(), "POST", "/login", client, port.Principal{}, false)
+		_, _, err := limitOnce(t, rl, context.Background(), "POST", "/login", client, port.Principal{}, false)
 		return err
 	}
 	for _, tt := range []struct{ first, second string }{
@@ -256,10 +256,10 @@ func TestByIP(t *testing.T) {
 		t.Fatal(err)
 	}
 	wide := newRequestLimit(t, newLimiter(t, "net", ratelimit.PerMinute(1), memStore(t, clock)), ratelimit.ByNetwork(keyer))
-	if _, err, _ := limitOnce(t, wide, context.Background(), "GET", "/", netip.MustParseAddr("192.0.2.1"), port.Principal{}, false); err != nil {
+	if _, _, err := limitOnce(t, wide, context.Background(), "GET", "/", netip.MustParseAddr("192.0.2.1"), port.Principal{}, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err, _ := limitOnce(t, wide, context.Background(), "GET", "/", netip.MustParseAddr("192.0.2.200"), port.Principal{}, false); !errors.Is(err, ratelimit.ErrLimited) {
+	if _, _, err := limitOnce(t, wide, context.Background(), "GET", "/", netip.MustParseAddr("192.0.2.200"), port.Principal{}, false); !errors.Is(err, ratelimit.ErrLimited) {
 		t.Errorf("ByNetwork(/24): another address of the /24 got its own bucket (%v)", err)
 	}
 }
@@ -269,7 +269,7 @@ func TestByIP(t *testing.T) {
 // request carries no RateLimit field it cannot back.
 func TestRequestLimitStoreDown(t *testing.T) {
 	closed := newRequestLimit(t, newLimiter(t, "ip", ratelimit.PerMinute(5), downStore{}), ratelimit.ByIP())
-	_, err, h := limitOnce(t, closed, context.Background(), "POST", "/login", clientA, port.Principal{}, false)
+	_, h, err := limitOnce(t, closed, context.Background(), "POST", "/login", clientA, port.Principal{}, false)
 	if !errors.Is(err, authkit.ErrUnavailable) || errors.Is(err, authkit.ErrRateLimited) {
 		t.Errorf("fail closed: %v, want ErrUnavailable", err)
 	}
@@ -277,7 +277,7 @@ func TestRequestLimitStoreDown(t *testing.T) {
 		t.Errorf("fail closed: header %v", h)
 	}
 	open := newRequestLimit(t, newLimiter(t, "ip", ratelimit.PerMinute(5), downStore{}, ratelimit.WithFailOpen()), ratelimit.ByIP())
-	ctx, err, h := limitOnce(t, open, context.Background(), "POST", "/login", clientA, port.Principal{}, false)
+	ctx, h, err := limitOnce(t, open, context.Background(), "POST", "/login", clientA, port.Principal{}, false)
 	if err != nil {
 		t.Errorf("fail open: %v", err)
 	}
