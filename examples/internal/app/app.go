@@ -300,6 +300,8 @@ func (a *App) Routes() []Route { return a.routes }
 
 func (a *App) buildRoutes() []Route {
 	authed := []guard.Rule{guard.Authenticated()}
+	// The endpoints that mail on request: per user, MailPerHour.
+	mails := []guard.Rule{guard.Authenticated(), guard.RateLimit(a.guard, a.limits.mail)}
 	routes := []Route{
 		{Method: http.MethodGet, Path: "/healthz", Handle: a.healthz},
 		{Method: http.MethodPost, Path: "/register", Handle: a.register},
@@ -321,9 +323,9 @@ func (a *App) buildRoutes() []Route {
 		{Method: http.MethodPost, Path: "/password/forgot", Handle: a.forgotPassword},
 		{Method: http.MethodPost, Path: "/password/reset", Handle: a.resetPassword},
 		{Method: http.MethodPost, Path: "/password/change", Rules: authed, Handle: a.changePassword},
-		{Method: http.MethodPost, Path: "/email/verify/request", Rules: authed, Handle: a.requestVerification},
+		{Method: http.MethodPost, Path: "/email/verify/request", Rules: mails, Handle: a.requestVerification},
 		{Method: http.MethodPost, Path: "/email/verify", Handle: a.verifyEmail},
-		{Method: http.MethodPost, Path: "/email/change", Rules: authed, Handle: a.changeEmail},
+		{Method: http.MethodPost, Path: "/email/change", Rules: mails, Handle: a.changeEmail},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Handle: a.jwks},
 	}
 	routes = append(routes, a.oauthRoutes()...)

@@ -19,6 +19,7 @@ import (
 	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/password"
+	"github.com/authkit-go/authkit/core/ratelimit"
 	"github.com/authkit-go/authkit/core/session"
 	"github.com/authkit-go/authkit/core/token"
 )
@@ -76,6 +77,22 @@ func (a *App) setUpMail() error {
 	}
 	a.outbox, err = account.NewOutbox()
 	return err
+}
+
+// MailPerHour is how many messages one user may have the endpoints that
+// mail on request (/email/verify/request, /email/change) send per hour:
+// an account cannot be made to flood an address, its own or the one it
+// names, with mail.
+const MailPerHour = 10
+
+// newMailLimit is the per-user limit of the endpoints that mail.
+func newMailLimit(store ratelimit.Store, opts []ratelimit.Option) (*ratelimit.Limiter, *ratelimit.RequestLimit, error) {
+	l, err := ratelimit.New("mail", ratelimit.Limit{Rate: MailPerHour, Period: time.Hour, Burst: MailPerHour}, store, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	rl, err := ratelimit.NewRequestLimit(l, ratelimit.ByUser())
+	return l, rl, err
 }
 
 // mail queues m; it goes out in the background (a failure is logged), and

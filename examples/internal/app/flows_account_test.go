@@ -20,6 +20,7 @@ import (
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/audit/audittest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
+	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -903,4 +904,59 @@ func FuzzAccountEndpoints(f *testing.F) {
 		s, ses := hostileServer(t) // a few milliseconds: fast hashing, memory stores
 		s.checkNoServerError(t, accountPaths[int(which)%len(accountPaths)], body, ses)
 	})
+}
+
+// The password checks of /password/change and /email/change are attempts
+// on the account's sign-in budget, as /login's are: a stolen session is no
+// password oracle.
+func TestReauthenticationThrottled(t *testing.T) {
+	s := newAccountServer(t, Config{RateLogin: 3, GuardOptions: []guard.Option{guard.WithTrustedProxies("192.0.2.1")}}) // httptest's peer
+	s.registerEmail("alice", testPass, "alice@example.com")
+	access := s.accessFor("alice", testPass)
+	// The session is used from another network than the one that signed
+	// in (a stolen one): no known-client allowance there.
+	from := func(h map[string]string) map[string]string { h["X-Forwarded-For"] = "198.51.100.7"; return h }
+	wrong := map[string]string{"current_password": "Wrong-Horse-42", "new_password": "Fresh-Staple-Horse-9"}
+	for i := range 2 { // with the sign-in, three units of three
+		if resp, body := s.post("/password/change", wrong, from(bearer(access))); resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("RateLimit") == "" {
+			t.Fatalf("wrong current password %d: %d %s %v", i, resp.StatusCode, body, resp.Header)
+		}
+	}
+	resp, body := s.post("/email/change", map[string]string{"password": testPass, "email": "new@example.org"}, from(bearer(access)))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("the next attempt on the account, with the right password: %d %s, want 429", resp.StatusCode, body)
+	}
+	if resp, _ := s.post("/login", map[string]string{"username": "alice", "password": testPass}, from(map[string]string{})); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("/login from that network after the re-authentications emptied the bucket: %d, want 429 (one budget)", resp.StatusCode)
+	}
+	if u, _ := s.app.users.Get(t.Context(), "alice"); u.Email != "alice@example.com" {
+		t.Errorf("a refused change changed the address: %+v", u)
+	}
+}
+
+// An account cannot make the server flood an address with mail: the
+// endpoints that mail on request allow MailPerHour per user.
+func TestMailLimit(t *testing.T) {
+	s := newAccountServer(t, Config{})
+	s.registerEmail("alice", testPass, "alice@example.com")
+	s.registerEmail("bob", testPass, "bob@example.com")
+	alice, bob := s.accessFor("alice", testPass), s.accessFor("bob", testPass)
+	for i := range MailPerHour {
+		if resp, body := s.post("/email/verify/request", nil, bearer(alice)); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	resp, body := s.post("/email/verify/request", nil, bearer(alice))
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(resp.Header.Get("RateLimit-Policy"), `"mail";q=10;w=3600`) {
+		t.Fatalf("request %d: %d %s %v, want 429 with the mail policy", MailPerHour+1, resp.StatusCode, body, resp.Header)
+	}
+	if resp, _ := s.post("/email/change", map[string]string{"password": testPass, "email": "victim@example.org"}, bearer(alice)); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("/email/change on the same budget: %d, want 429", resp.StatusCode)
+	}
+	if resp, _ := s.post("/email/verify/request", nil, bearer(bob)); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("another user: %d, want 202", resp.StatusCode)
+	}
+	if n := len(s.mails()); n != MailPerHour+1 {
+		t.Errorf("%d messages, want %d", n, MailPerHour+1)
+	}
 }

@@ -227,16 +227,21 @@ func (a *App) reauthenticate(r Request, name, pw string) *Response {
 // reauthenticateUser is reauthenticate that also returns the account, for
 // the flows that change it (password and email change).
 func (a *App) reauthenticateUser(r Request, name, pw string) (User, *Response) {
-	fail := func(reason string) (User, *Response) {
-		a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginFailed, Subject: name, IP: r.ClientIP, UserAgent: audit.Clip(r.Header("User-Agent"), 256), Reason: reason})
-		return User{}, ref(badCredentials())
-	}
 	if pw == "" {
 		return User{}, ref(badRequest("password is required"))
 	}
-	// RATE LIMIT (issue 13): the per-account throttle of the rate-limit
-	// wiring is to be charged here too once it is on main: a stolen
-	// session must not become a password oracle.
+	// A stolen session must not become a password oracle: each check is
+	// an attempt on the account's sign-in budget (throttleSignIn), and a
+	// right password gives back what a failure costs more, as a sign-in
+	// does.
+	at, refused := a.throttleSignIn(r, name)
+	if refused != nil {
+		return User{}, refused
+	}
+	fail := func(reason string) (User, *Response) {
+		a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginFailed, Subject: name, IP: r.ClientIP, UserAgent: audit.Clip(r.Header("User-Agent"), 256), Reason: reason})
+		return User{}, ref(at.done(r, badCredentials()))
+	}
 	if len(pw) > password.MaxPasswordBytes {
 		return fail("reauth_password_too_long")
 	}
@@ -252,6 +257,7 @@ func (a *App) reauthenticateUser(r Request, name, pw string) (User, *Response) {
 	if _, err := a.hasher.Verify(r.Ctx, pw, u.Hash); err != nil {
 		return fail("reauth_bad_password")
 	}
+	at.done(r, Response{Status: http.StatusOK}) // the refund; the flow's own answer follows
 	return u, nil
 }
 

@@ -29,6 +29,8 @@ type rateLimits struct {
 	perIP  *ratelimit.Limiter
 	ip     *ratelimit.RequestLimit
 	logins *ratelimit.LoginThrottle
+	mail   *ratelimit.RequestLimit // per user, on the endpoints that mail (flows_account.go)
+	mailer *ratelimit.Limiter      // mail's limiter
 }
 
 // newRateLimits builds the limits of cfg on Redis when the App uses Redis
@@ -71,6 +73,9 @@ func (a *App) newRateLimits(cfg Config) error {
 	if l.logins, err = ratelimit.NewLoginThrottle(store, ratelimit.PerMinute(perLogin), opts...); err != nil {
 		return err
 	}
+	if l.mailer, l.mail, err = newMailLimit(store, opts); err != nil {
+		return err
+	}
 	a.limits = l
 	return nil
 }
@@ -80,6 +85,7 @@ func (a *App) newRateLimits(cfg Config) error {
 func (l *rateLimits) flushAudit(ctx context.Context) {
 	l.perIP.FlushAudit(ctx)
 	l.logins.FlushAudit(ctx)
+	l.mailer.FlushAudit(ctx)
 }
 
 // signInAttempt is one sign-in attempt charged to its account's bucket.

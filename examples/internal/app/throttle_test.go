@@ -224,14 +224,16 @@ func TestSignInThrottleMFA(t *testing.T) {
 	_, ses := s.signIn("alice", nil)
 	secret, _, _ := s.enrol(ses)
 	pw := map[string]string{"username": "alice", "password": testPass}
+	// The sign-in and the enrolment's password check (a re-authentication,
+	// on the same budget) have spent two units.
 	a := s.send("POST", "/login", pw, cred{})
 	tok := mfaRequired(t, "login", a)
-	wantFields(t, "login, a code due", a.header, `"ip";q=100000000;w=60, "account";q=5;w=60`, `"account";r=3;t=24`, "")
+	wantFields(t, "login, a code due", a.header, `"ip";q=100000000;w=60, "account";q=5;w=60`, `"account";r=2;t=36`, "")
 	a = s.send("POST", "/login/mfa", map[string]string{"mfa_token": tok, "otp": "000000"}, cred{})
 	tok = mfaRequired(t, "a wrong code", a)
-	wantFields(t, "a wrong code", a.header, `"ip";q=100000000;w=60, "account";q=5;w=60`, `"account";r=2;t=36`, "")
+	wantFields(t, "a wrong code", a.header, `"ip";q=100000000;w=60, "account";q=5;w=60`, `"account";r=1;t=48`, "")
 	a = s.expect("the right code", s.send("POST", "/login/mfa", map[string]string{"mfa_token": tok, "otp": s.code(secret, 0)}, cred{}), 200)
-	wantFields(t, "the right code", a.header, `"ip";q=100000000;w=60, "account";q=5;w=60`, `"account";r=1;t=48`, "")
+	wantFields(t, "the right code", a.header, `"ip";q=100000000;w=60, "account";q=5;w=60`, `"account";r=0;t=60`, "")
 }
 
 // TestRateLimitsFailClosed: with Redis down, the limited endpoints answer
