@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -343,4 +344,23 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decode(%q, %q) = %d", body, ct, bad.Status)
 		}
 	})
+}
+
+// An OAuth subject may hold any printable character, ":devices" included:
+// an account so named must never share a key with another account's device
+// set.
+func TestRedisUserStoreDeviceKeysNeverMeetAccounts(t *testing.T) {
+	ctx := context.Background()
+	store := NewRedisUserStore(redistest.Client(t), redistest.Prefix(t))
+	victim := User{Name: "oidc:abc:devices", Hash: "h"}
+	if err := store.Create(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.SeenDevice(ctx, "oidc:abc", "device-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.Get(ctx, victim.Name)
+	if err != nil || got.Hash != "h" {
+		t.Fatalf("the account %q after another account's device was recorded: %+v, %v", victim.Name, got, err)
+	}
 }

@@ -194,9 +194,9 @@ func (m *MemoryUserStore) SeenDevice(_ context.Context, name, device string, now
 // prefix+name with the fields "hash", "roles" (comma-separated), "email"
 // and "verified" ("1") — and "oauth_iss" and "oauth_sub" for an account
 // linked to a provider — and the devices seen in a sorted set under
-// prefix+name+":devices". A username holds no ':', and an OAuth account
-// (named "oidc:…", with ':') records no devices (the notice follows
-// password sign-ins), so no account's key is another's.
+// prefix+"devices:"+name. A username holds no ':' and an OAuth account's
+// name starts "oidc:", so no account's key is a device set's, whatever an
+// OAuth subject holds.
 type RedisUserStore struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -258,6 +258,8 @@ end
 return {known and 1 or 0, n == 0 and 1 or 0}`)
 
 func (r *RedisUserStore) key(name string) string { return r.prefix + name }
+
+func (r *RedisUserStore) devicesKey(name string) string { return r.prefix + "devices:" + name }
 
 // Create implements UserStore.
 func (r *RedisUserStore) Create(ctx context.Context, u User) error {
@@ -333,7 +335,7 @@ func (r *RedisUserStore) VerifyEmail(ctx context.Context, name, email string) er
 
 // SeenDevice implements UserStore.
 func (r *RedisUserStore) SeenDevice(ctx context.Context, name, device string, now time.Time) (known, first bool, err error) {
-	res, err := seenDeviceScript.Run(ctx, r.rdb, []string{r.key(name) + ":devices"}, device, strconv.FormatInt(now.UnixMilli(), 10), maxDevices).Int64Slice()
+	res, err := seenDeviceScript.Run(ctx, r.rdb, []string{r.devicesKey(name)}, device, strconv.FormatInt(now.UnixMilli(), 10), maxDevices).Int64Slice()
 	if err != nil || len(res) != 2 {
 		return false, false, fmt.Errorf("%w: %v", ErrStoreUnavailable, err)
 	}
