@@ -3,7 +3,6 @@ package blackbox
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,28 +97,14 @@ func TestRedisFaults(t *testing.T) {
 // send sends q without failing the test (it runs on goroutines) and
 // answers the status; an answer without the security headers is an error.
 func send(s *Server, q req) (int, error) {
-	hr, err := http.NewRequest(q.method, s.URL+q.path, strings.NewReader(q.body))
+	a, err := sendReq(s, q)
 	if err != nil {
 		return 0, err
 	}
-	if q.body != "" {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	if q.bearer != "" {
-		hr.Header.Set("Authorization", "Bearer "+q.bearer)
-	}
-	if q.cookie != "" {
-		hr.Header.Set("Cookie", cookieName+"="+q.cookie)
-	}
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		return 0, err
-	}
-	resp.Body.Close()
 	for k, v := range securityHeaders {
-		if got := resp.Header.Get(k); got != v {
-			return resp.StatusCode, fmt.Errorf("%s = %q on a %d", k, got, resp.StatusCode)
+		if got := a.Header.Get(k); got != v {
+			return a.Status, fmt.Errorf("%s = %q on a %d", k, got, a.Status)
 		}
 	}
-	return resp.StatusCode, nil
+	return a.Status, nil
 }

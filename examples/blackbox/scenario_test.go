@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -76,15 +77,20 @@ func (r *run) do(step string, q req) reply {
 
 func (r *run) send(q req) reply {
 	r.t.Helper()
-	var body *strings.Reader
-	if q.body != "" {
-		body = strings.NewReader(q.body)
-	} else {
-		body = strings.NewReader("")
-	}
-	hr, err := http.NewRequest(q.method, r.s.URL+q.path, body)
+	a, err := sendReq(r.s, q)
 	if err != nil {
-		r.t.Fatal(err)
+		r.t.Fatalf("%s %s %s: %v", r.s.Name, q.method, q.path, err)
+	}
+	checkSecurityHeaders(r.t, fmt.Sprintf("%s %s %s", r.s.Name, q.method, q.path), a.Header)
+	return a
+}
+
+// sendReq sends q to s without a test to fail, so that it can run on a
+// goroutine of its own.
+func sendReq(s *Server, q req) (reply, error) {
+	hr, err := http.NewRequest(q.method, s.URL+q.path, strings.NewReader(q.body))
+	if err != nil {
+		return reply{}, err
 	}
 	if q.body != "" {
 		hr.Header.Set("Content-Type", "application/json")
@@ -114,10 +120,17 @@ func (r *run) send(q req) reply {
 		ua = "e2e"
 	}
 	hr.Header.Set("User-Agent", ua)
-	ans := r.s.do(r.t, hr)
-	checkSecurityHeaders(r.t, fmt.Sprintf("%s %s %s", r.s.Name, q.method, q.path), ans.Header)
-	out := reply{Status: ans.Status, Header: ans.Header, Body: ans.Body}
-	for _, c := range (&http.Response{Header: ans.Header}).Cookies() {
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return reply{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return reply{}, err
+	}
+	out := reply{Status: resp.StatusCode, Header: resp.Header, Body: string(body)}
+	for _, c := range resp.Cookies() {
 		if c.Name == cookieName {
 			if c.MaxAge < 0 {
 				out.Cleared = true
@@ -129,7 +142,7 @@ func (r *run) send(q req) reply {
 			out.Refresh = c
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (r *run) record(step string, q req, a reply) {

@@ -68,13 +68,18 @@ type Server struct {
 	// limits).
 	Flags []string
 
-	stop  func()
-	logMu *sync.Mutex
-	logs  *strings.Builder
+	stop      func()
+	terminate func(os.Signal) error
+	logMu     *sync.Mutex
+	logs      *strings.Builder
 }
 
 // Stop interrupts the server and waits for it to exit.
 func (s *Server) Stop() { s.stop() }
+
+// Terminate sends sig to the server and waits for it to exit; the error
+// is nil when it exited with status 0.
+func (s *Server) Terminate(sig os.Signal) error { return s.terminate(sig) }
 
 // Logs returns what the server wrote to stderr so far.
 func (s *Server) Logs() string {
@@ -112,17 +117,24 @@ func start(t *testing.T, fw string, env []string, flags ...string) *Server {
 	logMu := new(sync.Mutex)
 	drained := make(chan struct{})
 	var once sync.Once
-	stop := func() {
+	var exit error
+	wait := func() {
+		// Read the log to its end before Wait closes the pipe, so that
+		// what the server writes as it shuts down is kept.
+		select {
+		case <-drained:
+		case <-time.After(10 * time.Second):
+		}
+		exit = cmd.Wait()
+	}
+	stop := func() { once.Do(func() { cancel(); wait() }) }
+	terminate := func(sig os.Signal) error {
 		once.Do(func() {
-			cancel()
-			// Read the log to its end before Wait closes the pipe, so
-			// that what the server writes as it shuts down is kept.
-			select {
-			case <-drained:
-			case <-time.After(10 * time.Second):
+			if exit = cmd.Process.Signal(sig); exit == nil {
+				wait()
 			}
-			_ = cmd.Wait()
 		})
+		return exit
 	}
 	t.Cleanup(stop)
 	go func() {
@@ -142,7 +154,7 @@ func start(t *testing.T, fw string, env []string, flags ...string) *Server {
 	}()
 	select {
 	case a := <-addr:
-		return &Server{Name: fw, URL: "http://" + a, Flags: flags, stop: stop, logMu: logMu, logs: logs}
+		return &Server{Name: fw, URL: "http://" + a, Flags: flags, stop: stop, terminate: terminate, logMu: logMu, logs: logs}
 	case <-time.After(30 * time.Second):
 		logMu.Lock()
 		defer logMu.Unlock()

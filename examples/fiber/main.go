@@ -74,8 +74,7 @@ func main() {
 			}
 			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), h)
 		}
-		app.OnSignal(f.Shutdown)
-		return f.Listener(app.CloseGently(ln))
+		return app.ServeUntilSignal(func() error { return f.Listener(app.CloseGently(ln)) }, f.ShutdownWithContext)
 	}))
 }
 

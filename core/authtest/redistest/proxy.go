@@ -3,6 +3,7 @@ package redistest
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,7 @@ type Proxy struct {
 	conns   map[net.Conn]struct{}
 	wg      sync.WaitGroup
 	closed  bool
+	sent    atomic.Int64 // chunks read from clients
 }
 
 // NewProxy starts a proxy on a free loopback port forwarding to target
@@ -87,6 +89,12 @@ func (p *Proxy) Reset() {
 		_ = c.Close()
 	}
 }
+
+// Requests returns how many chunks the proxy has read from its clients so
+// far (a command, or a pipeline, is one chunk or a few), whether it has
+// passed them on yet or not: a test waits for it to grow to know that the
+// code under test has reached Redis.
+func (p *Proxy) Requests() int64 { return p.sent.Load() }
 
 // Conns returns the number of connections open through the proxy (each
 // client connection counts once).
@@ -149,21 +157,24 @@ func (p *Proxy) accept() {
 			return
 		}
 		p.wg.Add(2)
-		go p.pipe(server, client)
-		go p.pipe(client, server)
+		go p.pipe(server, client, &p.sent)
+		go p.pipe(client, server, nil)
 	}
 }
 
 // pipe copies from src to dst chunk by chunk, applying the fault in force
-// when each chunk arrives. A frozen chunk waits until the proxy heals or
-// closes.
-func (p *Proxy) pipe(dst, src net.Conn) {
+// when each chunk arrives, and counts the chunks in count (when not nil).
+// A frozen chunk waits until the proxy heals or closes.
+func (p *Proxy) pipe(dst, src net.Conn, count *atomic.Int64) {
 	defer p.wg.Done()
 	defer func() { _ = dst.Close(); _ = src.Close() }()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
+			if count != nil {
+				count.Add(1)
+			}
 			for {
 				f, d, closed := p.state()
 				if closed {

@@ -31,8 +31,12 @@ func TestProxyFaults(t *testing.T) {
 	faulttest.CheckLeaks(t) // after the proxy and client are closed, even when the test fails
 	p, c := proxied(t)
 	ctx := context.Background()
+	sent := p.Requests()
 	if err := c.Ping(ctx).Err(); err != nil {
 		t.Fatalf("through a passing proxy: %v", err)
+	}
+	if p.Requests() <= sent {
+		t.Fatalf("Requests() = %d after a PING, was %d", p.Requests(), sent)
 	}
 
 	p.Set(redistest.Freeze)

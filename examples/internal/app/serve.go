@@ -84,7 +84,7 @@ const (
 )
 
 // ServeHTTP serves h on ln with the limits above until SIGINT or SIGTERM,
-// then shuts down gracefully.
+// then shuts down gracefully (ServeUntilSignal).
 func ServeHTTP(h http.Handler, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           h,
@@ -94,18 +94,40 @@ func ServeHTTP(h http.Handler, ln net.Listener) error {
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 	}
+	return ServeUntilSignal(func() error { return srv.Serve(ln) }, srv.Shutdown)
+}
+
+// ShutdownTimeout bounds a graceful shutdown: how long the requests in
+// flight at SIGINT or SIGTERM get to finish.
+const ShutdownTimeout = 10 * time.Second
+
+// ServeUntilSignal runs serve until it fails or SIGINT or SIGTERM arrives.
+// Then it calls shutdown, which must stop taking connections and return
+// once the requests in flight have finished (or its context has ended,
+// after ShutdownTimeout), and returns only when serve has returned too,
+// so that the process does not exit under a request still being answered
+// (fasthttp's Serve returns as soon as its listener closes, before the
+// requests in flight end). It returns shutdown's error: nil, the exit
+// status 0, when every request finished in time.
+func ServeUntilSignal(serve func() error, shutdown func(context.Context) error) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- serve() }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdown)
 	}
+	// A second signal during the drain is ignored (still caught here);
+	// the drain ends by itself after ShutdownTimeout.
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	err := shutdown(sctx)
+	if serr := <-errc; err == nil && serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = serr
+	}
+	return err
 }
 
 // CloseGently returns ln with connections that, when the server closes
@@ -147,17 +169,6 @@ func (c *gentleConn) Close() error {
 		}()
 	})
 	return nil
-}
-
-// OnSignal calls stop once SIGINT or SIGTERM arrives; for servers (fiber)
-// that run their own listener loop.
-func OnSignal(stop func() error) {
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		cancel()
-		_ = stop()
-	}()
 }
 
 // WalkThrough returns the curl commands that walk the reference API's main
