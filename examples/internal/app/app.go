@@ -323,6 +323,7 @@ func (a *App) buildRoutes() []Route {
 		{Method: http.MethodPost, Path: "/password/forgot", Handle: a.forgotPassword},
 		{Method: http.MethodPost, Path: "/password/reset", Handle: a.resetPassword},
 		{Method: http.MethodPost, Path: "/password/change", Rules: authed, Handle: a.changePassword},
+		{Method: http.MethodPost, Path: "/password/check", Handle: a.checkPassword},
 		{Method: http.MethodPost, Path: "/email/verify/request", Rules: mails, Handle: a.requestVerification},
 		{Method: http.MethodPost, Path: "/email/verify", Handle: a.verifyEmail},
 		{Method: http.MethodPost, Path: "/email/change", Rules: mails, Handle: a.changeEmail},

@@ -330,10 +330,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("\ufeff{}"), "application/json")
 	f.Add([]byte(`{"username":`+strings.Repeat("[", 100)), "application/json")
 	f.Fuzz(func(t *testing.T, body []byte, ct string) {
-		var in credentials
+		var in Credentials
 		bad := decode(Request{Body: body, Header: func(string) string { return ct }}, &in, len(body)%2 == 0)
 		if bad == nil {
-			if len(bytes.TrimSpace(body)) > 0 && (!isJSON(ct) || strictjson.Unmarshal(body, &credentials{}) != nil) {
+			if len(bytes.TrimSpace(body)) > 0 && (!isJSON(ct) || strictjson.Unmarshal(body, &Credentials{}) != nil) {
 				t.Fatalf("accepted %q as %q", body, ct)
 			}
 			return

@@ -123,7 +123,8 @@ func (a *App) healthz(Request) Response {
 	return Response{Status: http.StatusOK, Body: map[string]string{"status": "ok"}}
 }
 
-type credentials struct {
+// Credentials is the body of POST /login.
+type Credentials struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	// OTP or RecoveryCode is the second factor of a user with MFA
@@ -133,44 +134,39 @@ type credentials struct {
 	// RefreshCookie asks for the refresh token in the refresh cookie
 	// instead of the body (browser clients).
 	RefreshCookie bool `json:"refresh_cookie,omitempty"`
+	// SessionOnly signs in with the session cookie alone: no tokens are
+	// issued, and success is a 204. Not part of the JSON API; the demo's
+	// sign-in form sets it.
+	SessionOnly bool `json:"-"`
+}
+
+// Registration is the body of POST /register.
+type Registration struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Email    string `json:"email,omitempty"`
 }
 
 func (a *App) register(r Request) Response {
-	var in struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-		Email    string `json:"email,omitempty"`
-	}
+	var in Registration
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.Register(r, in)
+}
+
+// Register is the flow of POST /register for a body read already: the
+// demo's sign-up form calls it as the JSON handler does.
+func (a *App) Register(r Request, in Registration) Response {
 	if in.Username == "" || in.Password == "" {
 		return badRequest("username and password are required")
 	}
-	var errs []FieldError
-	name, ok := CanonicalUsername(in.Username)
-	if !ok {
-		errs = append(errs, FieldError{Code: "invalid_username", Message: "the username must be " + usernameRule})
-		name = in.Username
-	}
-	email, errs := a.registrationEmail(in.Email, errs)
-	user := password.User{Name: name, Email: email}
-	if user.Email == "" && strings.Contains(name, "@") { // an email address as username: its local part counts too
-		user.Email = name
-	}
-	err := a.policy.Check(r.Ctx, in.Password, user)
-	var pe *password.PolicyError
-	switch {
-	case errors.As(err, &pe):
-		for _, v := range pe.Violations {
-			errs = append(errs, FieldError{Code: v.Code, Message: v.Message})
-		}
-	case err != nil:
-		slog.WarnContext(r.Ctx, "password policy check failed", "error", err)
-		return unavailable()
+	name, email, errs, rejected, bad := a.judgeRegistration(r, in)
+	if bad != nil {
+		return *bad
 	}
 	if len(errs) > 0 {
-		if pe != nil {
+		if rejected {
 			a.audit.Emit(r.Ctx, audit.Event{Kind: audit.PasswordRejected, Subject: name, IP: r.ClientIP, Reason: errs[len(errs)-1].Code})
 		}
 		p := guard.NewProblem(http.StatusBadRequest, guard.TypeInvalidRequest, "the registration was refused").With("errors", errs)
@@ -194,15 +190,61 @@ func (a *App) register(r Request) Response {
 	return Response{Status: http.StatusCreated, Body: map[string]string{"username": name}}
 }
 
+// judgeRegistration is every refusal /register gives in before the name
+// is looked up: the username rule, the email and the password policy
+// (rejected reports that the policy refused the password). bad is the
+// answer when the policy could not be asked. POST /password/check
+// answers with the same refusals.
+func (a *App) judgeRegistration(r Request, in Registration) (name, email string, errs []FieldError, rejected bool, bad *Response) {
+	name, ok := CanonicalUsername(in.Username)
+	if !ok {
+		errs = append(errs, FieldError{Code: "invalid_username", Message: "the username must be " + usernameRule})
+		name = in.Username
+	}
+	email, errs = a.registrationEmail(in.Email, errs)
+	user := password.User{Name: name, Email: email}
+	if user.Email == "" && strings.Contains(name, "@") { // an email address as username: its local part counts too
+		user.Email = name
+	}
+	policyErrs, bad := a.policyErrors(r, in.Password, user)
+	return name, email, append(errs, policyErrs...), len(policyErrs) > 0, bad
+}
+
+// policyErrors is the password policy's verdict on pw for user as the
+// "errors" of a 400: nil when it passes; bad is the answer when the
+// policy could not be asked.
+func (a *App) policyErrors(r Request, pw string, user password.User) (errs []FieldError, bad *Response) {
+	err := a.policy.Check(r.Ctx, pw, user)
+	var pe *password.PolicyError
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.As(err, &pe):
+		errs = make([]FieldError, 0, len(pe.Violations))
+		for _, v := range pe.Violations {
+			errs = append(errs, FieldError{Code: v.Code, Message: v.Message})
+		}
+		return errs, nil
+	}
+	slog.WarnContext(r.Ctx, "password policy check failed", "error", err)
+	return nil, ref(unavailable())
+}
+
 // badCredentials is the one answer to every failed login: unknown user and
 // wrong password alike.
 func badCredentials() Response { return answer(guard.ProblemFor(authkit.ErrInvalidCredentials)) }
 
-func (a *App) login(r Request) (resp Response) {
-	var in credentials
+func (a *App) login(r Request) Response {
+	var in Credentials
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.Login(r, in)
+}
+
+// Login is the flow of POST /login for a body read already: the demo's
+// sign-in form calls it as the JSON handler does.
+func (a *App) Login(r Request, in Credentials) (resp Response) {
 	if in.Username == "" || in.Password == "" {
 		return badRequest("username and password are required")
 	}
@@ -260,7 +302,7 @@ func (a *App) login(r Request) (resp Response) {
 	if refuse != nil {
 		return *refuse
 	}
-	return a.signIn(r, u, amr, in.RefreshCookie)
+	return a.signIn(r, u, amr, deliveryOf(in.RefreshCookie, in.SessionOnly))
 }
 
 // typedName is how a login.failed event names a username that matched no

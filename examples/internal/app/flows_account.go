@@ -109,12 +109,33 @@ func (a *App) notify(r Request, u User, kind account.Kind) {
 	a.mail(account.Notice(kind, u.Email, u.Name, account.NoticeDetails{Time: time.Now(), IP: r.ClientIP, UserAgent: r.Header("User-Agent")}))
 }
 
+// delivery is where a sign-in's answer puts what it grants.
+type delivery int
+
+const (
+	inBody          delivery = iota // the token pair in the body
+	inRefreshCookie                 // the refresh token in the refresh cookie, the rest in the body
+	sessionOnly                     // no tokens: the session cookie alone (the demo's pages)
+)
+
+// deliveryOf is the delivery a sign-in's body asks for.
+func deliveryOf(refreshCookie, session bool) delivery {
+	switch {
+	case session:
+		return sessionOnly
+	case refreshCookie:
+		return inRefreshCookie
+	}
+	return inBody
+}
+
 // signIn finishes a sign-in of u whose credentials passed (amr says how):
 // it issues the token pair, binds the request's session to it (rotating
 // its id; session and family are linked, so either ends both), and answers
-// with the pair — the refresh token in the refresh cookie when
-// refreshCookie asks for it. Every sign-in flow ends here.
-func (a *App) signIn(r Request, u User, amr []string, refreshCookie bool) Response {
+// with the pair — the refresh token in the refresh cookie when d says so.
+// A sessionOnly sign-in issues no tokens: the session alone, and a 204.
+// Every sign-in flow ends here.
+func (a *App) signIn(r Request, u User, amr []string, d delivery) Response {
 	if a.cfg.RequireVerifiedEmail && !u.EmailVerified {
 		// Only after the credentials passed: it tells nothing to whoever
 		// does not hold them.
@@ -131,10 +152,13 @@ func (a *App) signIn(r Request, u User, amr []string, refreshCookie bool) Respon
 	if a.admins[u.Name] && !slices.Contains(roles, "admin") {
 		roles = append(roles, "admin")
 	}
-	pair, err := a.issuer.IssuePair(r.Ctx, token.Subject{ID: u.Name, Roles: roles, AMR: amr})
-	if err != nil {
-		slog.WarnContext(r.Ctx, "issuing tokens failed", "error", err)
-		return unavailable()
+	var pair token.Pair
+	if d != sessionOnly {
+		var err error
+		if pair, err = a.issuer.IssuePair(r.Ctx, token.Subject{ID: u.Name, Roles: roles, AMR: amr}); err != nil {
+			slog.WarnContext(r.Ctx, "issuing tokens failed", "error", err)
+			return unavailable()
+		}
 	}
 	// The session is linked to the pair's family: revoking either ends both.
 	if _, err := guard.SignIn(r.Ctx, guard.Principal{Subject: u.Name, Roles: roles, AMR: amr, Family: pair.Family()}); err != nil {
@@ -143,7 +167,10 @@ func (a *App) signIn(r Request, u User, amr []string, refreshCookie bool) Respon
 	}
 	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginSucceeded, Subject: u.Name, IP: r.ClientIP, UserAgent: audit.Clip(r.Header("User-Agent"), 256)})
 	a.noticeNewDevice(r, u)
-	return tokenAnswer(r, pair, refreshCookie)
+	if d == sessionOnly {
+		return Response{Status: http.StatusNoContent}
+	}
+	return tokenAnswer(r, pair, d == inRefreshCookie)
 }
 
 // noticeNewDevice records the device u signed in from and, when the
@@ -280,13 +307,22 @@ var forgotAccepted = map[string]string{"status": "accepted", "detail": "if the a
 // not exist, and so is its cost in the request: one lookup. Issuing the
 // 15-minute token (bound to the address) and mailing it happen in the
 // outbox, for an account with an address only.
-func (a *App) forgotPassword(r Request) (resp Response) {
-	var in struct {
-		Username string `json:"username"`
-	}
+func (a *App) forgotPassword(r Request) Response {
+	var in PasswordForgot
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.ForgotPassword(r, in)
+}
+
+// PasswordForgot is the body of POST /password/forgot.
+type PasswordForgot struct {
+	Username string `json:"username"`
+}
+
+// ForgotPassword is the flow of POST /password/forgot for a body read
+// already.
+func (a *App) ForgotPassword(r Request, in PasswordForgot) (resp Response) {
 	if in.Username == "" {
 		return badRequest("username is required")
 	}
@@ -355,22 +391,12 @@ func tokenRefused(r Request, err error) Response {
 // checkNewPassword checks pw against the policy for u: nil when it
 // passes, else the 400 naming every failed rule (or a 503).
 func (a *App) checkNewPassword(r Request, u User, pw string) *Response {
-	err := a.policy.Check(r.Ctx, pw, password.User{Name: u.Name, Email: u.Email})
-	var pe *password.PolicyError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &pe):
-		errs := make([]FieldError, 0, len(pe.Violations))
-		for _, v := range pe.Violations {
-			errs = append(errs, FieldError{Code: v.Code, Message: v.Message})
-		}
-		a.audit.Emit(r.Ctx, audit.Event{Kind: audit.PasswordRejected, Subject: u.Name, IP: r.ClientIP, Reason: errs[len(errs)-1].Code})
-		resp := fieldErrors("the new password was refused", errs...)
-		return &resp
+	errs, bad := a.policyErrors(r, pw, password.User{Name: u.Name, Email: u.Email})
+	if bad != nil || len(errs) == 0 {
+		return bad
 	}
-	slog.WarnContext(r.Ctx, "password policy check failed", "error", err)
-	resp := unavailable()
+	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.PasswordRejected, Subject: u.Name, IP: r.ClientIP, Reason: errs[len(errs)-1].Code})
+	resp := fieldErrors("the new password was refused", errs...)
 	return &resp
 }
 
@@ -379,13 +405,22 @@ func (a *App) checkNewPassword(r Request, u User, pw string) *Response {
 // password leaves the token usable — and only then is the token spent,
 // the hash stored, and every session and token of the user ended.
 func (a *App) resetPassword(r Request) Response {
-	var in struct {
-		Token    string `json:"token"`
-		Password string `json:"password"`
-	}
+	var in PasswordReset
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.ResetPassword(r, in)
+}
+
+// PasswordReset is the body of POST /password/reset.
+type PasswordReset struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+// ResetPassword is the flow of POST /password/reset for a body read
+// already.
+func (a *App) ResetPassword(r Request, in PasswordReset) Response {
 	if in.Token == "" || in.Password == "" {
 		return badRequest("token and password are required")
 	}
@@ -455,13 +490,22 @@ func (a *App) mailSecurityChange(name string, change SecurityChange) {
 // every other session and token of the user ends (guard.SignOutOthers),
 // pending reset and verification tokens included.
 func (a *App) changePassword(r Request) Response {
-	var in struct {
-		Current string `json:"current_password"`
-		New     string `json:"new_password"`
-	}
+	var in PasswordChange
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.ChangePassword(r, in)
+}
+
+// PasswordChange is the body of POST /password/change.
+type PasswordChange struct {
+	Current string `json:"current_password"`
+	New     string `json:"new_password"`
+}
+
+// ChangePassword is the flow of POST /password/change for a body read
+// already.
+func (a *App) ChangePassword(r Request, in PasswordChange) Response {
 	if in.Current == "" || in.New == "" {
 		return badRequest("current_password and new_password are required")
 	}
@@ -602,12 +646,21 @@ func (a *App) changeEmail(r Request) Response {
 // revokeSession ends one of the user's sessions, as GET /sessions lists
 // them, with its linked refresh family: "sign out this device".
 func (a *App) revokeSession(r Request) Response {
-	var in struct {
-		IDHint string `json:"id_hint"`
-	}
+	var in SessionRevoke
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.RevokeSession(r, in)
+}
+
+// SessionRevoke is the body of POST /sessions/revoke.
+type SessionRevoke struct {
+	IDHint string `json:"id_hint"`
+}
+
+// RevokeSession is the flow of POST /sessions/revoke for a body read
+// already.
+func (a *App) RevokeSession(r Request, in SessionRevoke) Response {
 	if in.IDHint == "" {
 		return badRequest("id_hint is required")
 	}

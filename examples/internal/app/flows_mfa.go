@@ -168,18 +168,30 @@ func ref(r Response) *Response { return &r }
 // loginMFA is POST /login/mfa: the mfa_token of a /login whose password
 // was right, and a code. The token works once, whatever the outcome; a
 // wrong code gets the same answer as /login's, with a new mfa_token.
-func (a *App) loginMFA(r Request) (resp Response) {
-	var in struct {
-		MFAToken     string `json:"mfa_token"`
-		OTP          string `json:"otp,omitempty"`
-		RecoveryCode string `json:"recovery_code,omitempty"`
-		// RefreshCookie asks for the refresh token in the refresh cookie,
-		// as at /login.
-		RefreshCookie bool `json:"refresh_cookie,omitempty"`
-	}
+func (a *App) loginMFA(r Request) Response {
+	var in MFASignIn
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.LoginMFA(r, in)
+}
+
+// MFASignIn is the body of POST /login/mfa.
+type MFASignIn struct {
+	MFAToken     string `json:"mfa_token"`
+	OTP          string `json:"otp,omitempty"`
+	RecoveryCode string `json:"recovery_code,omitempty"`
+	// RefreshCookie asks for the refresh token in the refresh cookie,
+	// as at /login.
+	RefreshCookie bool `json:"refresh_cookie,omitempty"`
+	// SessionOnly signs in with the session cookie alone, as
+	// Credentials.SessionOnly. Not part of the JSON API.
+	SessionOnly bool `json:"-"`
+}
+
+// LoginMFA is the flow of POST /login/mfa for a body read already (the
+// demo's second sign-in step).
+func (a *App) LoginMFA(r Request, in MFASignIn) (resp Response) {
 	if in.MFAToken == "" || (in.OTP == "") == (in.RecoveryCode == "") {
 		return badRequest("mfa_token and one of otp or recovery_code are required")
 	}
@@ -213,7 +225,7 @@ func (a *App) loginMFA(r Request) (resp Response) {
 	if refuse := a.factorRefused(r, name, err); refuse != nil {
 		return *refuse
 	}
-	return a.signIn(r, u, amr, in.RefreshCookie)
+	return a.signIn(r, u, amr, deliveryOf(in.RefreshCookie, in.SessionOnly))
 }
 
 // reauthenticate checks the current password of the request's user, as the
@@ -298,12 +310,20 @@ func mfaRefused(r Request, err error) Response {
 // mfaEnroll is POST /mfa/enroll: with the current password, a new pending
 // factor (replacing a pending one) to show as a secret, URI and QR code.
 func (a *App) mfaEnroll(r Request) Response {
-	var in struct {
-		Password string `json:"password"`
-	}
+	var in MFAEnroll
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.EnrollMFA(r, in)
+}
+
+// MFAEnroll is the body of POST /mfa/enroll.
+type MFAEnroll struct {
+	Password string `json:"password"`
+}
+
+// EnrollMFA is the flow of POST /mfa/enroll for a body read already.
+func (a *App) EnrollMFA(r Request, in MFAEnroll) Response {
 	p, _ := guard.PrincipalFrom(r.Ctx)
 	if refuse := a.reauthenticate(r, p.Subject, in.Password); refuse != nil {
 		return *refuse
@@ -325,12 +345,20 @@ func (a *App) mfaEnroll(r Request) Response {
 // and a session is rotated and marked otp, so the browser needs no second
 // sign-in; a bearer client signs in again for tokens that carry otp.
 func (a *App) mfaConfirm(r Request) Response {
-	var in struct {
-		Code string `json:"code"`
-	}
+	var in MFAConfirm
 	if bad := decode(r, &in, false); bad != nil {
 		return *bad
 	}
+	return a.ConfirmMFA(r, in)
+}
+
+// MFAConfirm is the body of POST /mfa/confirm.
+type MFAConfirm struct {
+	Code string `json:"code"`
+}
+
+// ConfirmMFA is the flow of POST /mfa/confirm for a body read already.
+func (a *App) ConfirmMFA(r Request, in MFAConfirm) Response {
 	if in.Code == "" {
 		return badRequest("code is required")
 	}

@@ -22,12 +22,39 @@ import (
 // into an http.Handler or a server of its own, and serve until SIGINT or
 // SIGTERM. It returns the process exit code.
 func Main(name string, args []string, stderr io.Writer, serve func(a *App, ln net.Listener) error) int {
+	return Server{Name: name, Serve: serve}.Main(args, stderr)
+}
+
+// Server is an example server for Main: its name, what it changes in the
+// configuration the flags give, and how it serves.
+type Server struct {
+	// Name names the server in logs, usage and the Redis prefix.
+	Name string
+	// Configure, when set, adjusts the configuration before the App is
+	// built (the demo sets its mailbox and its pages' security headers).
+	Configure func(*Config) error
+	// Banner, when set, is printed before the curl walk-through, with the
+	// server's base URL.
+	Banner func(base string) string
+	// Serve serves the App on ln until the process is told to stop.
+	Serve func(a *App, ln net.Listener) error
+}
+
+// Main is Main for s.
+func (s Server) Main(args []string, stderr io.Writer) int {
+	name, serve := s.Name, s.Serve
 	cfg, err := ParseFlags(name, args, stderr, nil)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if s.Configure != nil {
+		if err := s.Configure(&cfg); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return 2
+		}
 	}
 	a, err := New(cfg)
 	if err != nil {
@@ -48,7 +75,11 @@ func Main(name string, args []string, stderr io.Writer, serve func(a *App, ln ne
 	if cfg.DevFastHash {
 		slog.Warn("-dev-fast-hash: passwords are hashed with INSECURE parameters; never use this in production")
 	}
-	fmt.Fprint(stderr, WalkThrough("http://"+ln.Addr().String(), a.sessions.CookieName()))
+	base := "http://" + ln.Addr().String()
+	if s.Banner != nil {
+		fmt.Fprint(stderr, s.Banner(base))
+	}
+	fmt.Fprint(stderr, WalkThrough(base, a.sessions.CookieName()))
 	if err := serve(a, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
