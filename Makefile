@@ -13,7 +13,9 @@ ADDR        ?= 127.0.0.1:8080
 
 all: lint test
 
-## test: every module's tests with -race, against a real Redis when one can be had.
+## test: every module's tests with -race, against a real Redis when one can be had;
+## the demo's browser test needs chromium (skipped loudly without it, failed under
+## REQUIRE_BROWSER=1).
 test:
 	./scripts/with-redis.sh $(GO) test -race -count=1 -timeout 20m work
 
@@ -46,9 +48,10 @@ scripts:
 modules:
 	./scripts/with-redis.sh ./scripts/check-modules.sh
 
-## run: the net/http example on $(ADDR) with memory stores (REDIS_URL switches to Redis).
+## run: the browser demo (pages and the JSON API, net/http) on $(ADDR) with memory
+## stores (REDIS_URL switches to Redis); it prints the URL to open.
 run:
-	$(GO) run ./examples/nethttp -addr $(ADDR)
+	$(GO) run ./examples/demo -addr $(ADDR)
 
 ## bench: every benchmark, with allocations.
 bench:

@@ -13,6 +13,7 @@ import (
 	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/headers"
+	"github.com/authkit-go/authkit/examples/internal/apihttp"
 	"github.com/authkit-go/authkit/examples/internal/app"
 )
 
@@ -72,33 +73,31 @@ func newDemo(a *app.App, cfg app.Config, box *mailbox) (*demo, error) {
 	if err := d.parseTemplates(); err != nil {
 		return nil, err
 	}
-	api := app.NewMux(a)
-	for _, rt := range a.Routes() {
-		api.Handle(rt.Method, rt.Path, authhttp.Require(rt.Rules...)(apiHandler(a, rt.Handle)))
-	}
-	d.api = api
+	d.api = apihttp.Mux(a)
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		return nil, err
 	}
 	d.static = http.StripPrefix("/static/", staticFiles(http.FileServerFS(sub)))
-	for _, p := range d.pageRoutes() {
-		if ms := a.Allowed(p.path); ms != nil {
-			return nil, fmt.Errorf("demo page %s %s shadows the JSON API's %s", p.method, p.path, strings.Join(ms, ", "))
+	if err := d.addRoutes(d.pageRoutes()); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// addRoutes registers page routes; a path of the JSON API is refused, so
+// that a page never shadows an endpoint (the API stays as documented).
+func (d *demo) addRoutes(routes []pageRoute) error {
+	for _, p := range routes {
+		if ms := d.app.Allowed(p.path); ms != nil {
+			return fmt.Errorf("demo page %s %s shadows the JSON API's %s", p.method, p.path, strings.Join(ms, ", "))
 		}
 		if d.routes[p.path] == nil {
 			d.routes[p.path] = map[string]http.Handler{}
 		}
 		d.routes[p.path][p.method] = p.h
 	}
-	return d, nil
-}
-
-// apiHandler serves one flow of the JSON API, as examples/nethttp does.
-func apiHandler(a *app.App, h app.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		app.WriteHTTP(w, h(app.Request{Ctx: r.Context(), Body: app.ReadBody(r.Body), Header: r.Header.Get, ClientIP: authhttp.ClientIP(a.Guard(), r)}))
-	})
+	return nil
 }
 
 // staticFiles marks the embedded assets cacheable for a few minutes; they

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"unicode/utf8"
+
+	"github.com/authkit-go/authkit/core/audit"
 )
 
 // maxFormBytes caps a form's body: the longest the demo's forms send is
@@ -56,7 +58,7 @@ func parseForm(body string, fields ...string) (map[string]string, error) {
 	}
 	for k, vs := range vals {
 		if _, ok := out[k]; !ok {
-			return nil, &formError{http.StatusBadRequest, fmt.Sprintf("The form has a field %q it should not have.", clip(k, 40))}
+			return nil, &formError{http.StatusBadRequest, fmt.Sprintf("The form has a field %q it should not have.", audit.Clip(k, 40))}
 		}
 		if len(vs) != 1 {
 			return nil, &formError{http.StatusBadRequest, fmt.Sprintf("The form gives the field %q more than once.", k)}
@@ -67,17 +69,6 @@ func parseForm(body string, fields ...string) (map[string]string, error) {
 		out[k] = vs[0]
 	}
 	return out, nil
-}
-
-// clip shortens s to at most n bytes of valid UTF-8 for a message.
-func clip(s string, n int) string {
-	if len(s) > n {
-		s = s[:n]
-	}
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // formRefused renders the refusal of readForm.

@@ -182,11 +182,14 @@ func (d *demo) signInPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusOK, "signin", view{Title: "Sign in", Flash: flash(r), Data: signInData{Username: r.URL.Query().Get("username"), OAuth: d.oauthProvider()}})
 }
 
-// oauthProvider names the OpenID provider of GET /oauth/login, "" when the
-// server has none configured.
+// oauthProvider names the OpenID provider of GET /oauth/login by its
+// issuer's host, "" when the server has none configured.
 func (d *demo) oauthProvider() string {
 	if d.app.Allowed("/oauth/login") == nil {
 		return ""
+	}
+	if u, err := url.Parse(d.cfg.OAuth.Issuer); err == nil && u.Host != "" {
+		return u.Host
 	}
 	return "your OpenID provider"
 }

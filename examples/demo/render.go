@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -183,13 +184,17 @@ func (d *demo) local(r *http.Request) bool {
 	return isLoopbackName(host)
 }
 
+// browserEndpoints are the API's routes that only a browser visits (the
+// OAuth sign-in's redirects): their refusals are pages too.
+var browserEndpoints = []string{"/oauth/login", "/oauth/callback"}
+
 // problemPages turns the problem+json answers of page requests — the
 // guard's own refusals (a cross-origin form: 403; a rate limit: 429; a
 // store down: 503) and unknown paths — into readable pages for a browser.
-// The JSON API's routes always answer JSON.
+// The JSON API's routes always answer JSON, but for the browserEndpoints.
 func (d *demo) problemPages(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !wantsPage(r) || d.app.Allowed(r.URL.Path) != nil {
+		if !wantsPage(r) || d.app.Allowed(r.URL.Path) != nil && !slices.Contains(browserEndpoints, r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
