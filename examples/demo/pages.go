@@ -50,27 +50,113 @@ func (d *demo) pageRoutes() []pageRoute {
 	return []pageRoute{
 		{"GET", pathHome, d.signedIn(d.home)},
 		{"GET", pathSignUp, hf(d.signUpPage)},
-		{"POST", pathSignUp, hf(d.signUp)},
+		{"POST", pathSignUp, d.form(signUpForm)},
 		{"GET", pathSignIn, hf(d.signInPage)},
 		{"POST", pathSignIn, hf(d.signIn)},
 		{"POST", pathSignInCode, hf(d.signInCode)},
 		{"POST", pathSignOut, hf(d.signOut)},
 		{"GET", pathDevices, d.signedIn(d.devices)},
-		{"POST", pathRevoke, d.signedIn(d.revoke)},
-		{"POST", pathEverywhere, d.signedIn(d.everywhere)},
+		{"POST", pathRevoke, d.signedIn(d.form(revokeForm))},
+		{"POST", pathEverywhere, d.signedIn(d.form(everywhereForm))},
 		{"GET", pathTwoFactor, d.signedIn(d.twoFactor)},
 		{"POST", pathTFSetup, d.signedIn(d.twoFactorSetup)},
 		{"POST", pathTFConfirm, d.signedIn(d.twoFactorConfirm)},
 		{"GET", pathPassword, d.signedIn(d.passwordPage)},
-		{"POST", pathPassword, d.signedIn(d.changePassword)},
+		{"POST", pathPassword, d.signedIn(d.form(passwordForm))},
 		{"GET", pathForgot, hf(d.forgotPage)},
-		{"POST", pathForgot, hf(d.forgot)},
+		{"POST", pathForgot, d.form(forgotForm)},
 		{"GET", pathReset, hf(d.resetPage)},
-		{"POST", pathReset, hf(d.reset)},
+		{"POST", pathReset, d.form(resetForm)},
 		{"GET", pathMailbox, hf(d.mailboxPage)},
 		{"POST", cspReportPath, hf(d.cspReport)},
 	}
 }
+
+// formFlow is a form handler of the usual shape: read the form's fields,
+// run the flow, redirect to done on success (POST, redirect, GET), else
+// show page again with the refusal.
+type formFlow struct {
+	fields []string
+	flow   func(a *app.App, r app.Request, f map[string]string) app.Response
+	done   func(f map[string]string) string
+	page   string                        // the page that shows a refusal
+	title  string                        // its title
+	data   func(f map[string]string) any // its data (what the user typed, never a password)
+}
+
+func (d *demo) form(ff formFlow) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, err := readForm(r, ff.fields...)
+		if err != nil {
+			d.formRefused(w, r, err)
+			return
+		}
+		o := outcomeOf(ff.flow(d.app, d.request(r), f))
+		if !o.ok() {
+			v := view{Title: ff.title}
+			if ff.data != nil {
+				v.Data = ff.data(f)
+			}
+			d.refused(w, r, o, ff.page, v)
+			return
+		}
+		seeOther(w, ff.done(f))
+	}
+}
+
+func to(path string) func(map[string]string) string {
+	return func(map[string]string) string { return path }
+}
+
+var (
+	signUpForm = formFlow{
+		fields: []string{"username", "email", "password"},
+		flow: func(a *app.App, r app.Request, f map[string]string) app.Response {
+			return a.Register(r, app.Registration{Username: f["username"], Email: f["email"], Password: f["password"]})
+		},
+		done: func(f map[string]string) string {
+			name, _ := app.CanonicalUsername(f["username"])
+			return pathSignIn + "?done=registered&username=" + url.QueryEscape(name)
+		},
+		page: "signup", title: "Create an account",
+		data: func(f map[string]string) any {
+			return map[string]string{"username": f["username"], "email": f["email"]}
+		},
+	}
+	revokeForm = formFlow{
+		fields: []string{"id_hint"},
+		flow: func(a *app.App, r app.Request, f map[string]string) app.Response {
+			return a.RevokeSession(r, app.SessionRevoke{IDHint: f["id_hint"]})
+		},
+		done: to(pathDevices + "?done=revoked"), page: "error", title: "That device could not be signed out",
+	}
+	everywhereForm = formFlow{
+		flow: func(a *app.App, r app.Request, _ map[string]string) app.Response { return a.LogoutAll(r) },
+		done: to(pathSignIn + "?done=everywhere"), page: "error", title: "Signing out everywhere failed",
+	}
+	passwordForm = formFlow{
+		fields: []string{"current_password", "new_password"},
+		flow: func(a *app.App, r app.Request, f map[string]string) app.Response {
+			return a.ChangePassword(r, app.PasswordChange{Current: f["current_password"], New: f["new_password"]})
+		},
+		done: to(pathPassword + "?done=password"), page: "password", title: "Change your password",
+	}
+	forgotForm = formFlow{
+		fields: []string{"username"},
+		flow: func(a *app.App, r app.Request, f map[string]string) app.Response {
+			return a.ForgotPassword(r, app.PasswordForgot{Username: f["username"]})
+		},
+		done: to(pathForgot + "?done=sent"), page: "forgot", title: "Forgot your password?",
+	}
+	resetForm = formFlow{
+		fields: []string{"token", "password"},
+		flow: func(a *app.App, r app.Request, f map[string]string) app.Response {
+			return a.ResetPassword(r, app.PasswordReset{Token: f["token"], Password: f["password"]})
+		},
+		done: to(pathSignIn + "?done=reset"), page: "reset", title: "Choose a new password",
+		data: func(f map[string]string) any { return f["token"] },
+	}
+)
 
 // signedIn lets h run for a signed-in request only; others are sent to
 // the sign-in page.
@@ -152,24 +238,6 @@ func (d *demo) home(w http.ResponseWriter, r *http.Request) {
 
 func (d *demo) signUpPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusOK, "signup", view{Title: "Create an account", Data: map[string]string{}})
-}
-
-func (d *demo) signUp(w http.ResponseWriter, r *http.Request) {
-	f, err := readForm(r, "username", "email", "password")
-	if err != nil {
-		d.formRefused(w, r, err)
-		return
-	}
-	o := outcomeOf(d.app.Register(d.request(r), app.Registration{Username: f["username"], Email: f["email"], Password: f["password"]}))
-	if !o.ok() {
-		d.refused(w, r, o, "signup", view{Title: "Create an account", Data: map[string]string{"username": f["username"], "email": f["email"]}})
-		return
-	}
-	var created struct {
-		Username string `json:"username"`
-	}
-	_ = o.into(&created)
-	seeOther(w, pathSignIn+"?done=registered&username="+url.QueryEscape(created.Username))
 }
 
 // signInData fills the sign-in page.
@@ -289,33 +357,6 @@ func humanTime(s string) string {
 		return s
 	}
 	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
-}
-
-func (d *demo) revoke(w http.ResponseWriter, r *http.Request) {
-	f, err := readForm(r, "id_hint")
-	if err != nil {
-		d.formRefused(w, r, err)
-		return
-	}
-	o := outcomeOf(d.app.RevokeSession(d.request(r), app.SessionRevoke{IDHint: f["id_hint"]}))
-	if !o.ok() {
-		d.refused(w, r, o, "error", view{Title: "That device could not be signed out"})
-		return
-	}
-	seeOther(w, pathDevices+"?done=revoked")
-}
-
-func (d *demo) everywhere(w http.ResponseWriter, r *http.Request) {
-	if _, err := readForm(r); err != nil {
-		d.formRefused(w, r, err)
-		return
-	}
-	o := outcomeOf(d.app.LogoutAll(d.request(r)))
-	if !o.ok() {
-		d.refused(w, r, o, "error", view{Title: "Signing out everywhere failed"})
-		return
-	}
-	seeOther(w, pathSignIn+"?done=everywhere")
 }
 
 func (d *demo) twoFactor(w http.ResponseWriter, r *http.Request) {
@@ -445,54 +486,12 @@ func (d *demo) passwordPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusOK, "password", view{Title: "Change your password", Flash: flash(r)})
 }
 
-func (d *demo) changePassword(w http.ResponseWriter, r *http.Request) {
-	f, err := readForm(r, "current_password", "new_password")
-	if err != nil {
-		d.formRefused(w, r, err)
-		return
-	}
-	o := outcomeOf(d.app.ChangePassword(d.request(r), app.PasswordChange{Current: f["current_password"], New: f["new_password"]}))
-	if !o.ok() {
-		d.refused(w, r, o, "password", view{Title: "Change your password"})
-		return
-	}
-	seeOther(w, pathPassword+"?done=password")
-}
-
 func (d *demo) forgotPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusOK, "forgot", view{Title: "Forgot your password?", Flash: flash(r)})
 }
 
-func (d *demo) forgot(w http.ResponseWriter, r *http.Request) {
-	f, err := readForm(r, "username")
-	if err != nil {
-		d.formRefused(w, r, err)
-		return
-	}
-	o := outcomeOf(d.app.ForgotPassword(d.request(r), app.PasswordForgot{Username: f["username"]}))
-	if !o.ok() {
-		d.refused(w, r, o, "forgot", view{Title: "Forgot your password?"})
-		return
-	}
-	seeOther(w, pathForgot+"?done=sent")
-}
-
 func (d *demo) resetPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusOK, "reset", view{Title: "Choose a new password"})
-}
-
-func (d *demo) reset(w http.ResponseWriter, r *http.Request) {
-	f, err := readForm(r, "token", "password")
-	if err != nil {
-		d.formRefused(w, r, err)
-		return
-	}
-	o := outcomeOf(d.app.ResetPassword(d.request(r), app.PasswordReset{Token: f["token"], Password: f["password"]}))
-	if !o.ok() {
-		d.refused(w, r, o, "reset", view{Title: "Choose a new password", Data: f["token"]})
-		return
-	}
-	seeOther(w, pathSignIn+"?done=reset")
 }
 
 // mailView is one message on the mailbox page.
