@@ -33,11 +33,13 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // configure adjusts the flags' configuration for the demo: its CSP with a
-// nonce per request, and its mailbox, unless -mail-dir or -smtp-addr send
-// the mail elsewhere.
+// nonce per request, its form handlers under the per-client-IP limit of
+// the endpoints they call (-rate-ip), and its mailbox, unless -mail-dir or
+// -smtp-addr send the mail elsewhere.
 func configure(cfg *app.Config, box *mailbox) {
 	cfg.GuardOptions = append(cfg.GuardOptions,
 		guard.WithHeaders(headers.WithNonce(), headers.WithHeader(headers.ContentSecurityPolicy, ContentSecurityPolicy)))
+	cfg.RateLimitedRoutes = append(cfg.RateLimitedRoutes, FormPaths...)
 	if cfg.MailDir == "" && cfg.SMTPAddr == "" && cfg.Mailer == nil {
 		cfg.Mailer = box
 	}

@@ -16,7 +16,13 @@ import (
 func newTestDemo(t *testing.T, cfg app.Config) (*demo, http.Handler) {
 	t.Helper()
 	box := newMailbox()
-	cfg.DevFastHash, cfg.Audit, cfg.RateIP, cfg.RateLogin = true, audit.Discard, 1_000_000, 1_000_000
+	cfg.DevFastHash, cfg.Audit = true, audit.Discard
+	if cfg.RateIP == 0 {
+		cfg.RateIP = 1_000_000
+	}
+	if cfg.RateLogin == 0 {
+		cfg.RateLogin = 1_000_000
+	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
@@ -395,4 +401,22 @@ func FuzzDescribeUserAgent(f *testing.F) {
 		}
 		t.Fatalf("%q named %q", ua, got)
 	})
+}
+
+// TestFormsRateLimited: the form handlers that try passwords, codes or
+// names share the per-client-IP bucket of the JSON endpoints they call,
+// and a refusal is a page that says when to come back.
+func TestFormsRateLimited(t *testing.T) {
+	_, h := newTestDemo(t, app.Config{RateIP: 3})
+	var last *http.Response
+	var body string
+	for _, path := range []string{pathSignIn, "/login", pathForgot, pathSignInCode} {
+		last, body = send(h, "POST", path, "username=alice&password=x", formPost)
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" || !strings.Contains(body, "<h1>Too Many Requests</h1>") {
+		t.Fatalf("the 4th attempt from one address: %d Retry-After %q %.200s", last.StatusCode, last.Header.Get("Retry-After"), body)
+	}
+	if resp, _ := send(h, "GET", pathSignIn, "", navigate); resp.StatusCode != http.StatusOK {
+		t.Fatalf("a page is not limited: %d", resp.StatusCode)
+	}
 }

@@ -122,6 +122,11 @@ type Config struct {
 	// is not verified, and makes /register take an email and mail it a
 	// verification token (-require-verified-email). Default: off.
 	RequireVerifiedEmail bool
+	// RateLimitedRoutes are more routes ("POST /signin") that share the
+	// per-client-IP bucket of the package's RateLimitedRoutes (-rate-ip):
+	// the demo's form handlers, which sign in, sign up and mail like the
+	// JSON endpoints they call. Default: none.
+	RateLimitedRoutes []string
 	// RateLimitClock is the rate limits' clock, for tests that move it;
 	// nil means the store's own (the monotonic clock in memory, the
 	// server's TIME on Redis).

@@ -135,8 +135,8 @@ type Credentials struct {
 	// instead of the body (browser clients).
 	RefreshCookie bool `json:"refresh_cookie,omitempty"`
 	// SessionOnly signs in with the session cookie alone: no tokens are
-	// issued, and success is a 204. Not part of the JSON API; the demo's
-	// sign-in form sets it.
+	// issued, and success is a 200 {"sub","amr"}. Not part of the JSON
+	// API; the demo's sign-in form sets it.
 	SessionOnly bool `json:"-"`
 }
 

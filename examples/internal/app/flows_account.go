@@ -133,7 +133,8 @@ func deliveryOf(refreshCookie, session bool) delivery {
 // it issues the token pair, binds the request's session to it (rotating
 // its id; session and family are linked, so either ends both), and answers
 // with the pair — the refresh token in the refresh cookie when d says so.
-// A sessionOnly sign-in issues no tokens: the session alone, and a 204.
+// A sessionOnly sign-in issues no tokens: the session alone, and a 200
+// that says who signed in and how.
 // Every sign-in flow ends here.
 func (a *App) signIn(r Request, u User, amr []string, d delivery) Response {
 	if a.cfg.RequireVerifiedEmail && !u.EmailVerified {
@@ -168,7 +169,7 @@ func (a *App) signIn(r Request, u User, amr []string, d delivery) Response {
 	a.audit.Emit(r.Ctx, audit.Event{Kind: audit.LoginSucceeded, Subject: u.Name, IP: r.ClientIP, UserAgent: audit.Clip(r.Header("User-Agent"), 256)})
 	a.noticeNewDevice(r, u)
 	if d == sessionOnly {
-		return Response{Status: http.StatusNoContent}
+		return Response{Status: http.StatusOK, Body: sessionSignIn{Subject: u.Name, AMR: amr}}
 	}
 	return tokenAnswer(r, pair, d == inRefreshCookie)
 }
@@ -203,6 +204,12 @@ func (a *App) noticeNewDevice(r Request, u User) {
 		}
 		return a.mailer.Send(ctx, account.Notice(account.KindNewDevice, u.Email, u.Name, d))
 	})
+}
+
+// sessionSignIn is the answer of a session-only sign-in (the demo's pages).
+type sessionSignIn struct {
+	Subject string   `json:"sub"`
+	AMR     []string `json:"amr"`
 }
 
 // cookiePair is a token answer in cookie mode: the refresh token is in the

@@ -95,7 +95,7 @@ func TestPasswordCheck(t *testing.T) {
 }
 
 // TestSessionOnlySignIn: a sign-in with SessionOnly (the demo's pages)
-// answers 204 with the session cookie and issues no token, where the same
+// answers 200 with the session cookie and issues no token, where the same
 // sign-in through the JSON API issues a pair; the session works and ends
 // with Logout.
 func TestSessionOnlySignIn(t *testing.T) {
@@ -108,8 +108,8 @@ func TestSessionOnlySignIn(t *testing.T) {
 	sink.Reset()
 	rec := httptest.NewRecorder()
 	login.ServeHTTP(rec, httptest.NewRequest("POST", "/signin", nil))
-	if rec.Code != http.StatusNoContent || rec.Body.Len() != 0 {
-		t.Fatalf("session-only sign-in: %d %q, want 204 without a body", rec.Code, rec.Body)
+	if rec.Code != http.StatusOK || rec.Body.String() != `{"sub":"alice","amr":["pwd"]}` {
+		t.Fatalf("session-only sign-in: %d %q, want 200 with sub and amr only", rec.Code, rec.Body)
 	}
 	if n := sink.Count(audit.TokenIssued); n != 0 {
 		t.Fatalf("a session-only sign-in issued %d tokens", n)
@@ -136,5 +136,45 @@ func TestSessionOnlySignIn(t *testing.T) {
 	}
 	if resp := s.call("GET", "/me", "", map[string]string{"Cookie": cookie}); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("/me after logout: %d", resp.StatusCode)
+	}
+}
+
+// TestSessionOnlySignInThrottle: a session-only sign-in is a success to the
+// per-account throttle, as the JSON API's is: as many sign-ins pass in a
+// row before the account's bucket runs dry (a failure costs more).
+func TestSessionOnlySignInThrottle(t *testing.T) {
+	passes := func(sessionOnly bool) int {
+		s := newTestServer(t, Config{RateLogin: 3})
+		s.register("alice", testPass)
+		login := authhttp.FromGuard(s.app.Guard())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			WriteHTTP(w, s.app.Login(Request{Ctx: r.Context(), Header: r.Header.Get, ClientIP: "192.0.2.1"}, Credentials{Username: "alice", Password: testPass, SessionOnly: sessionOnly}))
+		}))
+		for i := range 20 {
+			rec := httptest.NewRecorder()
+			login.ServeHTTP(rec, httptest.NewRequest("POST", "/signin", nil))
+			if rec.Code != http.StatusOK {
+				return i
+			}
+		}
+		return 20
+	}
+	if json, session := passes(false), passes(true); session != json || json <= 3 {
+		t.Fatalf("%d session-only sign-ins passed in a row, %d of the JSON API's; want the same, above the burst of 3", session, json)
+	}
+}
+
+// TestExtraRateLimitedRoutes: Config.RateLimitedRoutes share the per-IP
+// bucket of the sign-in endpoints.
+func TestExtraRateLimitedRoutes(t *testing.T) {
+	s := newTestServer(t, Config{RateIP: 2, RateLimitedRoutes: []string{"POST /signin"}})
+	h := authhttp.FromGuard(s.app.Guard())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	codes := []int{}
+	for _, path := range []string{"/signin", "/login", "/signin", "/elsewhere"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", path, nil))
+		codes = append(codes, rec.Code)
+	}
+	if !slices.Equal(codes, []int{http.StatusTeapot, http.StatusTeapot, http.StatusTooManyRequests, http.StatusTeapot}) {
+		t.Fatalf("answers %v: /signin and /login share a bucket of 2, /elsewhere is not limited", codes)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/ratelimit"
@@ -67,7 +68,7 @@ func (a *App) newRateLimits(cfg Config) error {
 	if l.perIP, err = ratelimit.New("ip", ratelimit.PerMinute(perIP), store, opts...); err != nil {
 		return err
 	}
-	if l.ip, err = ratelimit.NewRequestLimit(l.perIP, ratelimit.ByIP(), ratelimit.OnRoutes(RateLimitedRoutes...)); err != nil {
+	if l.ip, err = ratelimit.NewRequestLimit(l.perIP, ratelimit.ByIP(), ratelimit.OnRoutes(append(slices.Clone(RateLimitedRoutes), cfg.RateLimitedRoutes...)...)); err != nil {
 		return err
 	}
 	if l.logins, err = ratelimit.NewLoginThrottle(store, ratelimit.PerMinute(perLogin), opts...); err != nil {
