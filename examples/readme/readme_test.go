@@ -4,16 +4,36 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// readmes are the files whose Go blocks must compile, relative to this
-// directory.
-var readmes = []string{"../../README.md", "../../core/README.md"}
+// root is the repository's top, relative to this directory.
+const root = "../.."
+
+// readmes returns every README.md of the repository (its modules' and its
+// packages'), so a new one is checked without being listed here.
+func readmes() ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules" || strings.HasPrefix(d.Name(), "snippets-")) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && d.Name() == "README.md" {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out, err
+}
 
 // block is one ```go block of a README.
 type block struct {
@@ -55,8 +75,17 @@ func goBlocks(file string, data []byte) ([]block, error) {
 // requirements resolve every import offline). A block must be a complete
 // program: package main, its imports, no undefined names.
 func TestREADMESnippetsCompile(t *testing.T) {
+	files, err := readmes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"README.md", "core/README.md", "adapters/fiber/README.md"} {
+		if !slices.Contains(files, filepath.Join(root, want)) {
+			t.Fatalf("%s is not among the READMEs found: %v", want, files)
+		}
+	}
 	var blocks []block
-	for _, f := range readmes {
+	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
