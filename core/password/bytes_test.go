@@ -3,11 +3,13 @@ package password
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
 // TestHashIsByteExact pins the documented decision: hashing and verifying
-// use the bytes as typed, while the policy judges the NFKC form.
+// use the bytes as typed — no normalisation, case folding or truncation
+// (ASVS 5.0 6.2.8) — while the policy judges the NFKC form.
 func TestHashIsByteExact(t *testing.T) {
 	ctx := context.Background()
 	h := newTestHasher(t)
@@ -16,6 +18,8 @@ func TestHashIsByteExact(t *testing.T) {
 		{"full-width digit", "Correct-Horse-\uff14\uff12", "Correct-Horse-42"},
 		{"ligature", "O\ufb03ce-Horse-42", "Office-Horse-42"},
 		{"trailing space", "Correct-Horse-42 ", "Correct-Horse-42"},
+		{"letter case", "Correct-Horse-42", "correct-horse-42"},
+		{"cut at 72 bytes", strings.Repeat("Correct-Horse-42-", 6), strings.Repeat("Correct-Horse-42-", 6)[:72]},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			enc, err := h.Hash(ctx, tt.stored)

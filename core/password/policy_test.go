@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func codes(err error) []string {
@@ -72,6 +73,39 @@ func TestPolicyCheck(t *testing.T) {
 			}
 			if got := codes(err); !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("codes = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLongPasswordsAccepted: the default policy and hasher take a
+// password of 64 characters (ASVS 5.0 6.2.9), however many bytes each
+// character needs, and a longer one up to the policy's 256 bytes.
+func TestLongPasswordsAccepted(t *testing.T) {
+	ctx := context.Background()
+	p, err := NewPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHasher(t)
+	for _, tt := range []struct{ name, password string }{
+		{"64 ASCII characters", "Vq7-" + strings.Repeat("lantern-", 7) + "Orb!"},
+		{"64 characters of four bytes each", "Vq7" + strings.Repeat("😀", 61)},
+		{"256 bytes", "Vq7-" + strings.Repeat("lantern-Orbit-", 18)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := utf8.RuneCountInString(tt.password); n < 64 {
+				t.Fatalf("the case has %d characters", n)
+			}
+			if err := p.Check(ctx, tt.password, User{Name: "alice"}); err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			enc, err := h.Hash(ctx, tt.password)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.Verify(ctx, tt.password, enc); err != nil {
+				t.Fatalf("Verify: %v", err)
 			}
 		})
 	}

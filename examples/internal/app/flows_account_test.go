@@ -319,6 +319,36 @@ func TestResetPassword(t *testing.T) {
 	}
 }
 
+// newMFAMailServer is an MFA server with a mailbox and, on it, alice with
+// an address, as the flows that mail and need a second factor use them.
+func newMFAMailServer(t *testing.T) (*mfaServer, *accountServer) {
+	t.Helper()
+	box := &mailbox{}
+	s := newMFAServer(t, Config{Mailer: box})
+	a := &accountServer{testServer: s.testServer, box: box}
+	a.registerEmail("alice", testPass, "alice@example.com")
+	return s, a
+}
+
+// A password reset sets the password and ends every sign-in, but leaves
+// the second factor on: the next sign-in with the new password still
+// needs the code (ASVS 5.0 6.4.3).
+func TestResetPasswordKeepsMFA(t *testing.T) {
+	s, a := newMFAMailServer(t)
+	_, ses := s.signIn("alice", nil)
+	secret, _, confirm := s.enrol(ses)
+	tok := a.forgotToken("alice")
+	const newPass = "Fresh-Staple-Horse-9"
+	s.expect("reset", s.send("POST", "/password/reset", map[string]string{"token": tok, "password": newPass}, cred{}), 204)
+	s.expect("the session after the reset", s.send("GET", "/me", nil, cred{cookie: confirm.cookie}), 401)
+	pw := map[string]string{"username": "alice", "password": newPass}
+	mfaTok := mfaRequired(t, "sign-in with the new password and no code", s.send("POST", "/login", pw, cred{}))
+	done := s.expect("the code step", s.send("POST", "/login/mfa", map[string]string{"mfa_token": mfaTok, "otp": s.code(secret, 0)}, cred{}), 200)
+	if m := s.me("after the reset", cred{cookie: done.cookie}); !*m.MFAEnabled || !slices.Equal(m.AMR, []string{"pwd", "otp", "mfa"}) {
+		t.Errorf("after the reset: %+v, want MFA on and amr pwd otp mfa", m)
+	}
+}
+
 // One kind of token never works as another.
 func TestAccountTokensDoNotMix(t *testing.T) {
 	s := newAccountServer(t, Config{})
@@ -836,10 +866,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // Turning MFA on or off, and replacing the recovery codes, mails the
 // account's address a notice without a secret in it.
 func TestMFANotices(t *testing.T) {
-	box := &mailbox{}
-	s := newMFAServer(t, Config{Mailer: box})
-	a := &accountServer{testServer: s.testServer, box: box}
-	a.registerEmail("alice", testPass, "alice@example.com")
+	s, a := newMFAMailServer(t)
 	_, ses := s.signIn("alice", nil)
 	secret, codes, confirm := s.enrol(ses)
 	ses = cred{cookie: confirm.cookie}
