@@ -80,9 +80,10 @@ func (a *App) setUpMail() error {
 }
 
 // MailPerHour is how many messages one user may have the endpoints that
-// mail on request (/email/verify/request, /email/change) send per hour:
-// an account cannot be made to flood an address, its own or the one it
-// names, with mail.
+// mail on request (/email/verify/request, /email/change, and the reset
+// mail of /password/forgot, which anyone may ask for) send per hour: an
+// account cannot be made to flood an address, its own or the one it names,
+// with mail.
 const MailPerHour = 10
 
 // newMailLimit is the per-user limit of the endpoints that mail.
@@ -358,6 +359,14 @@ func (a *App) ForgotPassword(r Request, in PasswordForgot) (resp Response) {
 		ev.Reason = "no_email"
 	default:
 		_ = a.outbox.Go(func(ctx context.Context) error {
+			// Anyone may ask, so the mail goes on the account's mail
+			// budget (MailPerHour), here in the background: a refusal
+			// must neither change the answer nor its timing. Within the
+			// budget a token mailed less than 15 minutes ago is always
+			// there for the owner.
+			if d, err := a.limits.mailer.Allow(ctx, ratelimit.UserKey(u.Name), 1); err != nil || !d.Allowed {
+				return err
+			}
 			tok, err := a.issuer.IssuePurpose(ctx, u.Name, token.PurposePasswordReset, token.BoundTo(u.Email))
 			if err != nil {
 				return err

@@ -253,6 +253,34 @@ func TestForgotPassword(t *testing.T) {
 	}
 }
 
+// Nobody can make the server flood an account's address with reset mail:
+// /password/forgot needs no sign-in, so its mail is charged, in the
+// background, to the account's mail budget (MailPerHour) that the
+// endpoints that mail on request share. Beyond it nothing is sent, and the
+// answer stays the same 202 (a 429 would tell that the account exists).
+func TestForgotPasswordMailLimited(t *testing.T) {
+	s := newAccountServer(t, Config{})
+	s.registerEmail("alice", testPass, "alice@example.com")
+	first := ""
+	for i := range MailPerHour + 5 {
+		resp, body := s.post("/password/forgot", map[string]string{"username": "alice"}, nil)
+		got := resp.Status + " " + body
+		if first == "" {
+			first = got
+		}
+		if resp.StatusCode != http.StatusAccepted || got != first {
+			t.Fatalf("forgot %d: %s, want %s", i, got, first)
+		}
+	}
+	if n := len(s.mails()); n != MailPerHour {
+		t.Errorf("%d reset messages for %d requests, want %d (the account's mail budget)", n, MailPerHour+5, MailPerHour)
+	}
+	// The budget is the account's: /email/verify/request shares it.
+	if resp, body := s.post("/email/verify/request", nil, bearer(s.accessFor("alice", testPass))); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("/email/verify/request after the budget went on resets: %d %s, want 429", resp.StatusCode, body)
+	}
+}
+
 // The answer to /password/forgot never waits for the token or the mail:
 // what only an existing account costs happens in the background.
 func TestForgotPasswordDoesNotWait(t *testing.T) {
