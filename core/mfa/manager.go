@@ -115,10 +115,7 @@ func (m *Manager) Enroll(ctx context.Context, userID, accountName string) (*Enro
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := m.keys.seal(userID, secret)
-	if err != nil {
-		return nil, err
-	}
+	sealed := m.keys.seal(userID, secret)
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -153,9 +150,7 @@ func (m *Manager) Confirm(ctx context.Context, userID, code string) ([]string, e
 	f := att.Record
 	f.LastStep, f.Created, f.Expires = step, now, time.Time{}
 	if stale {
-		if f.Sealed, err = m.keys.seal(userID, secret); err != nil {
-			return nil, err
-		}
+		f.Sealed = m.keys.seal(userID, secret)
 	}
 	codes, hashes, err := m.newRecoveryCodes(userID)
 	if err != nil {
@@ -193,9 +188,7 @@ func (m *Manager) Verify(ctx context.Context, userID, code string) error {
 	}
 	var resealed []byte
 	if stale {
-		if resealed, err = m.keys.seal(userID, secret); err != nil {
-			return err
-		}
+		resealed = m.keys.seal(userID, secret)
 	}
 	switch err := m.store.CommitStep(ctx, userID, att.Record.ID, step, resealed); {
 	case errors.Is(err, ErrReplayed):

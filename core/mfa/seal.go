@@ -3,8 +3,9 @@ package mfa
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"fmt"
+
+	"github.com/authkit-go/authkit/core/internal/seal"
 )
 
 // KeySize is the size of an application key: AES-256.
@@ -39,7 +40,7 @@ type sealKey struct {
 	aead cipher.AEAD
 }
 
-// The sealed format, version 1:
+// The sealed format, version 1 (the header, then what package seal writes):
 //
 //	0x01 | len(id) (1 byte) | id | nonce (12 bytes) | AES-256-GCM ciphertext and tag
 //
@@ -107,17 +108,9 @@ func associatedData(header []byte, userID string) []byte {
 }
 
 // seal encrypts secret for userID with the newest key.
-func (k *Keyring) seal(userID string, secret []byte) ([]byte, error) {
-	key := k.current
-	header := sealHeader(key.id)
-	out := make([]byte, len(header), len(header)+key.aead.NonceSize()+len(secret)+key.aead.Overhead())
-	copy(out, header)
-	nonce := out[len(header) : len(header)+key.aead.NonceSize()]
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	out = out[:len(header)+len(nonce)]
-	return key.aead.Seal(out, nonce, secret, associatedData(header, userID)), nil
+func (k *Keyring) seal(userID string, secret []byte) []byte {
+	header := sealHeader(k.current.id)
+	return seal.Seal(k.current.aead, header, secret, associatedData(header, userID))
 }
 
 // open decrypts a record sealed for userID. stale is true when a key other
@@ -135,12 +128,8 @@ func (k *Keyring) open(userID string, sealed []byte) (secret []byte, stale bool,
 	if !ok {
 		return nil, false, ErrUnsealable
 	}
-	header, rest := sealed[:2+n], sealed[2+n:]
-	if len(rest) < key.aead.NonceSize()+key.aead.Overhead() {
-		return nil, false, ErrUnsealable
-	}
-	nonce, ct := rest[:key.aead.NonceSize()], rest[key.aead.NonceSize():]
-	secret, err = key.aead.Open(nil, nonce, ct, associatedData(header, userID))
+	header, box := sealed[:2+n], sealed[2+n:]
+	secret, err = seal.Open(key.aead, box, associatedData(header, userID))
 	if err != nil {
 		return nil, false, ErrUnsealable
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/authkit-go/authkit/core/internal/seal"
 )
 
 // An attempt is one sign-in: what the callback needs to finish it. It is
@@ -70,7 +72,8 @@ func b64Byte(b byte) bool {
 }
 
 // sealer seals attempts with XChaCha20-Poly1305 (random 192-bit nonces, so
-// no limit on attempts per key). Each app key is stretched through HKDF
+// no limit on attempts per key), through package seal: the cookie value is
+// base64url(nonce | ciphertext and tag), with no header. Each app key is stretched through HKDF
 // into the AEAD key. The additional data binds a sealed attempt to its
 // client (issuer and client id) and to its cookie name, so a cookie cannot
 // be moved to another provider's callback or renamed to another state.
@@ -122,12 +125,8 @@ func (s *sealer) seal(a *attempt, ttl time.Duration) (*http.Cookie, error) {
 		return nil, err
 	}
 	name := s.cookieName(a.State)
-	aead := s.aeads[0]
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	rand.Read(nonce)
-	sealed := aead.Seal(nonce, nonce, plain, s.additionalData(name))
 	c := s.cookie(name)
-	c.Value = b64.EncodeToString(sealed)
+	c.Value = b64.EncodeToString(seal.Seal(s.aeads[0], nil, plain, s.additionalData(name)))
 	c.MaxAge = int(ttl / time.Second)
 	if len(c.Value) > maxCookieValue-len(name)-1 {
 		return nil, errors.New("oauth: attempt too large for a cookie")
@@ -148,14 +147,13 @@ func (s *sealer) open(state string, cookies func(name string) (string, bool), no
 		return nil, true, fail(CodeStateMismatch, errors.New("attempt cookie too long"))
 	}
 	sealed, err := b64.DecodeString(value)
-	if err != nil || len(sealed) < chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead {
+	if err != nil {
 		return nil, true, fail(CodeStateMismatch, errors.New("attempt cookie malformed"))
 	}
-	nonce, ct := sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:]
 	ad := s.additionalData(name)
 	var plain []byte
 	for _, aead := range s.aeads {
-		if plain, err = aead.Open(nil, nonce, ct, ad); err == nil {
+		if plain, err = seal.Open(aead, sealed, ad); err == nil {
 			break
 		}
 	}
