@@ -35,6 +35,7 @@ type requestState struct {
 	sess        *session.Session
 	pending     string   // a session cookie not loaded yet (a bearer token authenticated the request)
 	staleCookie bool     // the client sent a session cookie that is not live
+	signedOut   bool     // SignOut ran: Commit clears the cookie, session or not
 	unavailable bool     // the session store could not be asked
 	x           Exchange // the request, for the metadata of a session a flow starts
 	committed   bool
@@ -171,9 +172,11 @@ func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
 	return s, nil
 }
 
-// SignOut destroys the request's session, if it has one; Commit then clears
-// the cookie. A session linked to a refresh-token family (SignIn with
-// Principal.Family) revokes that family's tokens first.
+// SignOut destroys the request's session, if it has one, and Commit then
+// clears the session cookie — also when the request came without one (a
+// logout with the bearer token alone), so that a client never keeps a
+// cookie past its logout. A session linked to a refresh-token family
+// (SignIn with Principal.Family) revokes that family's tokens first.
 func SignOut(ctx context.Context) error {
 	st := stateFrom(ctx)
 	if st == nil || st.g.sessions == nil {
@@ -182,6 +185,7 @@ func SignOut(ctx context.Context) error {
 	st.mu.Lock()
 	st.loadPendingLocked(ctx)
 	s := st.sess
+	st.signedOut = true
 	st.mu.Unlock()
 	if s == nil {
 		return nil
@@ -207,7 +211,7 @@ func (g *Guard) Commit(ctx context.Context, x Exchange) {
 	s := st.sess
 	switch {
 	case s == nil:
-		if st.staleCookie {
+		if st.staleCookie || st.signedOut {
 			g.setCookie(x, g.sessions.ExpiredCookie())
 		}
 		return
