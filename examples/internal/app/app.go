@@ -206,6 +206,9 @@ func New(cfg Config) (*App, error) {
 		gopts = append(gopts, guard.WithInsecureRefreshCookie())
 	}
 	gopts = append(gopts, guard.WithRateLimit(a.limits.ip))
+	if a.limits.oauth != nil {
+		gopts = append(gopts, guard.WithRateLimit(a.limits.oauth))
+	}
 	gopts = append(gopts, cfg.GuardOptions...)
 	if a.guard, err = guard.New(gopts...); err != nil {
 		return nil, err

@@ -171,7 +171,7 @@ func ParseFlags(name string, args []string, stderr io.Writer, getenv func(string
 	fs.BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "drop Secure and the __Host-/__Secure- prefixes from the session and refresh cookies (plain HTTP on a non-localhost address; development only)")
 	fs.Var(listFlag{&cfg.TrustedProxies}, "trusted-proxy", "believe X-Forwarded-For and X-Forwarded-Proto from this address or CIDR prefix (repeatable); only proxies you run")
 	fs.StringVar(&cfg.AppKeyFile, "app-key", "", "file holding the application key (base64, >= 32 random bytes; env "+AppKeyEnv+"); the MFA sealing, OAuth state and audit keys derive from it; default: generated at start (kept in Redis with REDIS_URL)")
-	fs.IntVar(&cfg.RateIP, "rate-ip", DefaultRateIP, "requests per minute (burst as many) one client IP may make to POST /login, /login/mfa, /register, /token/refresh, /mfa/confirm and /password/forgot together")
+	fs.IntVar(&cfg.RateIP, "rate-ip", DefaultRateIP, "requests per minute (burst as many) one client IP may make to POST /login, /login/mfa, /register, /token/refresh, /mfa/confirm and /password/forgot together; with OAuth, GET /oauth/callback has a bucket of its own of the same size")
 	fs.IntVar(&cfg.RateLogin, "rate-login", DefaultRateLogin, "sign-in attempts per minute (burst as many) per account name, whether the account exists or not")
 	fs.StringVar(&cfg.MailDir, "mail-dir", "", "write each mail as one file DIR/<unix-nanos>-<username>.eml (tests, demos); default: the log, with tokens redacted")
 	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "send mail through this SMTP server, host:port (STARTTLS required; env SMTP_USERNAME, SMTP_PASSWORD)")

@@ -59,6 +59,9 @@ const (
 // tokens of an OAuth sign-in: on the server, never in a cookie or a URL.
 const sessionKeyOAuthTokens = "oauth.tokens"
 
+// oauthCallbackPath is where the provider sends the browser back.
+const oauthCallbackPath = "/oauth/callback"
+
 // oauthRetry is how long the server waits between two discoveries of a
 // provider that could not be reached.
 const oauthRetry = 5 * time.Second
@@ -110,7 +113,7 @@ func newOAuthFlow(a *App, cfg OAuthConfig) (*oauthFlow, error) {
 	}
 	if u, err := url.Parse(cfg.RedirectURL); err != nil || !u.IsAbs() || u.Host == "" {
 		return nil, fmt.Errorf("-oauth-redirect %q: not an absolute URL", cfg.RedirectURL)
-	} else if u.Path != "/oauth/callback" {
+	} else if u.Path != oauthCallbackPath {
 		slog.Warn("-oauth-redirect does not end in /oauth/callback, where this server takes the provider's answer", "redirect", cfg.RedirectURL)
 	}
 	f := &oauthFlow{a: a, cfg: cfg}
@@ -194,7 +197,7 @@ func (a *App) oauthRoutes() []Route {
 	}
 	return []Route{
 		{Method: http.MethodGet, Path: "/oauth/login", Serve: a.oauth.serve((*oauth.Handlers).Login)},
-		{Method: http.MethodGet, Path: "/oauth/callback", Serve: a.oauth.serve((*oauth.Handlers).Callback)},
+		{Method: http.MethodGet, Path: oauthCallbackPath, Serve: a.oauth.serve((*oauth.Handlers).Callback)},
 	}
 }
 

@@ -629,3 +629,50 @@ func TestOAuthInsecureCookies(t *testing.T) {
 		t.Fatalf("/me after an insecure-cookie sign-in: %+v", m)
 	}
 }
+
+// A callback costs the server a token request to the provider, signed with
+// its client secret, and a stranger can send as many as he likes: one
+// /oauth/login gives him a state and its cookie, which he keeps however
+// often the answers clear it. So GET (and HEAD) /oauth/callback are
+// limited per client IP, on a bucket of their own ("oauth", -rate-ip per
+// minute), and a refused callback reaches neither the provider nor the
+// audit log.
+func TestOAuthCallbackRateLimited(t *testing.T) {
+	p := oauthtest.Start(t)
+	const perIP = 3
+	s := newOAuthServer(t, p, func(c *Config) { c.RateIP = perIP })
+	b := s.browser()
+	cb := s.untilCallback(t, b, nil)
+	var cookie []string
+	for _, c := range b.Cookies(t, s.URL) {
+		cookie = append(cookie, c.Name+"="+c.Value)
+	}
+	q := cb.Query()
+	q.Set("code", "forged-"+q.Get("code"))
+	target := "/oauth/callback?" + q.Encode()
+	before := p.TokenRequests("authorization_code")
+	s.audit.Reset()
+	var got []int
+	for _, method := range []string{"GET", "GET", "HEAD", "GET", "HEAD"} {
+		resp := s.call(method, target, "", map[string]string{"Cookie": strings.Join(cookie, "; ")})
+		readAll(t, resp)
+		got = append(got, resp.StatusCode)
+	}
+	if want := []int{400, 400, 400, 429, 429}; !slices.Equal(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
+	}
+	if n := p.TokenRequests("authorization_code") - before; n != perIP {
+		t.Errorf("%d token requests reached the provider, want %d", n, perIP)
+	}
+	if n := s.audit.Count(audit.OAuthFailed); n != perIP {
+		t.Errorf("%d oauth.failed events, want %d", n, perIP)
+	}
+	// The bucket is the callback's own: the sign-in endpoints' is untouched.
+	if resp := s.call("POST", "/login", `{}`, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("/login from the same address: %d, want 400", resp.StatusCode)
+	}
+	// Another address signs in as usual.
+	if u := s.signIn(t, s.browser(), "/"); u.Path != "/" {
+		t.Errorf("a sign-in from another address landed on %v", u)
+	}
+}

@@ -32,6 +32,14 @@ type rateLimits struct {
 	logins *ratelimit.LoginThrottle
 	mail   *ratelimit.RequestLimit // per user, on the endpoints that mail (flows_account.go)
 	mailer *ratelimit.Limiter      // mail's limiter
+	// oauth limits the OAuth callback per client IP (nil without OAuth):
+	// each callback whose state cookie opens costs a token request to the
+	// provider with the client's secret, and a stranger who began one
+	// sign-in can keep its cookie and send callbacks as fast as he likes.
+	// It is a bucket of its own ("oauth", -rate-ip per minute), so a
+	// sign-in costs the sign-in endpoints' bucket nothing.
+	oauth   *ratelimit.RequestLimit
+	oauthIP *ratelimit.Limiter // oauth's limiter
 }
 
 // newRateLimits builds the limits of cfg on Redis when the App uses Redis
@@ -77,6 +85,15 @@ func (a *App) newRateLimits(cfg Config) error {
 	if l.mailer, l.mail, err = newMailLimit(store, opts); err != nil {
 		return err
 	}
+	if cfg.OAuth.Issuer != "" {
+		// Every method of the path: GET and HEAD both run the callback.
+		if l.oauthIP, err = ratelimit.New("oauth", ratelimit.PerMinute(perIP), store, opts...); err != nil {
+			return err
+		}
+		if l.oauth, err = ratelimit.NewRequestLimit(l.oauthIP, ratelimit.ByIP(), ratelimit.OnRoutes(oauthCallbackPath)); err != nil {
+			return err
+		}
+	}
 	a.limits = l
 	return nil
 }
@@ -87,6 +104,9 @@ func (l *rateLimits) flushAudit(ctx context.Context) {
 	l.perIP.FlushAudit(ctx)
 	l.logins.FlushAudit(ctx)
 	l.mailer.FlushAudit(ctx)
+	if l.oauthIP != nil {
+		l.oauthIP.FlushAudit(ctx)
+	}
 }
 
 // signInAttempt is one sign-in attempt charged to its account's bucket.
