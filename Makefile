@@ -9,7 +9,7 @@ BENCHTIME   ?= 1s
 BENCHCOUNT  ?= 10
 ADDR        ?= 127.0.0.1:8080
 
-.PHONY: all test test-short lint fmt vet staticcheck fence scripts modules run bench bench-peers load fuzz redis-cluster redis-cluster-stop
+.PHONY: all test test-short lint fmt vet staticcheck fence scripts modules run bench bench-peers load soak fuzz redis-cluster redis-cluster-stop
 
 all: lint test
 
@@ -68,6 +68,12 @@ bench-peers:
 ## bearer and by cookie, beside the bare framework (LOAD_SECONDS per case, default 10).
 load:
 	NO_REDIS_CLUSTER=1 ./scripts/with-redis.sh ./scripts/load.sh
+
+## soak: the reference API under load for $(SOAK_DURATION) on a private Redis that
+## is killed and restarted halfway (examples/soak; make test runs it for 15 s).
+SOAK_DURATION ?= 2m
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout 1h -run '^TestSoak$$' ./examples/soak
 
 ## fuzz: a short run ($(FUZZTIME)) of every fuzz target.
 fuzz:

@@ -49,3 +49,34 @@ func TestForEachBackendDeletesKeysOfEverySlot(t *testing.T) {
 		}
 	})
 }
+
+// A private server forgets everything when it is killed, unless it is
+// durable: then every acknowledged write is back after the restart.
+func TestServerRestart(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		start func(testing.TB) *redistest.Server
+		kept  int64
+	}{
+		{"StartServer", redistest.StartServer, 0},
+		{"StartDurableServer", redistest.StartDurableServer, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := tt.start(t)
+			c := srv.Client()
+			ctx := context.Background()
+			if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			srv.Stop()
+			srv.Start()
+			n, err := c.Exists(ctx, "k").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != tt.kept {
+				t.Fatalf("%d keys after the restart, want %d", n, tt.kept)
+			}
+		})
+	}
+}

@@ -14,11 +14,12 @@ import (
 
 // Server is a private redis-server a test starts, stops and starts again
 // on the same port, to check behaviour during and after an outage. It keeps
-// nothing on disk.
+// nothing on disk unless started by StartDurableServer.
 type Server struct {
 	tb   testing.TB
 	bin  string
 	port int
+	args []string // persistence
 	cmd  *exec.Cmd
 }
 
@@ -26,6 +27,22 @@ type Server struct {
 // stops it when the test ends. Without the redis-server binary the test is
 // skipped loudly, or fails under REQUIRE_REDIS=1.
 func StartServer(tb testing.TB) *Server {
+	tb.Helper()
+	return startServer(tb, "--save", "", "--appendonly", "no")
+}
+
+// StartDurableServer is StartServer for a server whose data survives Stop
+// and Start: an append-only file in a temporary directory, written and
+// fsynced before each write is acknowledged (appendfsync always), so that
+// killing the server loses no acknowledged write. (With Redis's default,
+// appendfsync everysec, a crash of the machine may lose the last second
+// of writes; without persistence, a restart loses everything.)
+func StartDurableServer(tb testing.TB) *Server {
+	tb.Helper()
+	return startServer(tb, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", tb.TempDir())
+}
+
+func startServer(tb testing.TB, persistence ...string) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -40,7 +57,7 @@ func StartServer(tb testing.TB) *Server {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	_ = l.Close()
-	s := &Server{tb: tb, bin: bin, port: port}
+	s := &Server{tb: tb, bin: bin, port: port, args: persistence}
 	tb.Cleanup(s.Stop)
 	s.Start()
 	return s
@@ -67,7 +84,7 @@ func (s *Server) Start() {
 	if s.cmd != nil {
 		return
 	}
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	cmd := exec.Command(s.bin, append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1"}, s.args...)...)
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatal(err)
 	}
@@ -83,7 +100,8 @@ func (s *Server) Start() {
 	s.tb.Fatalf("redis-server on %s did not start", s.Addr())
 }
 
-// Stop kills the server; its data is gone.
+// Stop kills the server (SIGKILL, a crash): its data is gone, unless it
+// was started by StartDurableServer.
 func (s *Server) Stop() {
 	if s.cmd == nil {
 		return

@@ -173,7 +173,7 @@ func New(cfg Config) (*App, error) {
 	if a.keys, err = token.NewKeySet(key); err != nil {
 		return nil, err
 	}
-	if a.issuer, err = token.NewIssuer(a.keys, token.WithStore(tokStore), token.WithAudit(a.audit)); err != nil {
+	if a.issuer, err = token.NewIssuer(a.keys, append([]token.IssuerOption{token.WithStore(tokStore), token.WithAudit(a.audit)}, cfg.TokenOptions...)...); err != nil {
 		return nil, err
 	}
 

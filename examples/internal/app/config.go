@@ -14,6 +14,7 @@ import (
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/mfa"
+	"github.com/authkit-go/authkit/core/token"
 )
 
 // DefaultRedisPrefix, followed by the server's name and a colon
@@ -73,6 +74,9 @@ type Config struct {
 	// MFAOptions are extra options of the MFA manager (tests give it a
 	// clock).
 	MFAOptions []mfa.Option
+	// TokenOptions are extra options of the token issuer (the soak test
+	// bounds its verified-token cache).
+	TokenOptions []token.IssuerOption
 	// KeepOtherSignInsOnMFAChange keeps the user's other sessions and
 	// token sign-ins alive when MFA is turned on or off. By default they
 	// end (guard.SignOutOthers): the account's protection changed, so a

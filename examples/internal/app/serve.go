@@ -114,10 +114,10 @@ const (
 	lingerTime = 500 * time.Millisecond
 )
 
-// ServeHTTP serves h on ln with the limits above until SIGINT or SIGTERM,
-// then shuts down gracefully (ServeUntilSignal).
-func ServeHTTP(h http.Handler, ln net.Listener) error {
-	srv := &http.Server{
+// HTTPServer returns the http.Server the net/http-based servers (nethttp,
+// gin, echo, the demo) serve h with: the limits above.
+func HTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
@@ -125,6 +125,12 @@ func ServeHTTP(h http.Handler, ln net.Listener) error {
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 	}
+}
+
+// ServeHTTP serves h on ln with the limits above (HTTPServer) until SIGINT
+// or SIGTERM, then shuts down gracefully (ServeUntilSignal).
+func ServeHTTP(h http.Handler, ln net.Listener) error {
+	srv := HTTPServer(h)
 	return ServeUntilSignal(func() error { return srv.Serve(ln) }, srv.Shutdown)
 }
 
