@@ -364,6 +364,11 @@ func (a *App) ConfirmMFA(r Request, in MFAConfirm) Response {
 	}
 	p, _ := guard.PrincipalFrom(r.Ctx)
 	codes, err := a.mfa.Confirm(r.Ctx, p.Subject, in.Code)
+	if errors.Is(err, mfa.ErrAlreadyEnrolled) {
+		// MFA on and nothing pending: for this endpoint that is "nothing
+		// pending", a 400 (REFERENCE-API.md); the 409 is /mfa/enroll's.
+		err = mfa.ErrNothingPending
+	}
 	if err != nil {
 		return mfaRefused(r, err)
 	}
