@@ -15,13 +15,16 @@ all: lint test
 
 ## test: every module's tests with -race, against a real Redis when one can be had;
 ## the demo's browser test needs chromium (skipped loudly without it, failed under
-## REQUIRE_BROWSER=1).
+## REQUIRE_BROWSER=1; go test hides a passing package's output, so the notice is
+## printed here, before and after the tests).
 test:
-	./scripts/with-redis.sh $(GO) test -race -count=1 -timeout 20m work
+	@./scripts/browser-notice.sh
+	@./scripts/with-redis.sh $(GO) test -race -count=1 -timeout 20m work; rc=$$?; ./scripts/browser-notice.sh; exit $$rc
 
 ## test-short: the same without -race.
 test-short:
-	./scripts/with-redis.sh $(GO) test -count=1 work
+	@./scripts/browser-notice.sh
+	@./scripts/with-redis.sh $(GO) test -count=1 work; rc=$$?; ./scripts/browser-notice.sh; exit $$rc
 
 ## lint: gofmt, go vet, staticcheck (pinned), the module fence and the scripts' syntax.
 lint: fmt vet staticcheck fence scripts

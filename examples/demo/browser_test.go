@@ -23,15 +23,22 @@ import (
 	"github.com/authkit-go/authkit/core/mfa"
 )
 
+// browserNames are the names the test looks for on PATH, in order, when
+// CHROMIUM does not name the browser (scripts/browser-notice.sh looks for
+// the same: TestBrowserNotice).
+var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
 // chromiumPath finds the browser the test drives. Without one the test
 // skips with a loud notice, or fails under REQUIRE_BROWSER=1 (.ci/run sets
 // it, after installing Debian's chromium). The test installs nothing.
+// `go test` shows a passing package's output only under -v, so `make test`
+// prints the notice too (scripts/browser-notice.sh).
 func chromiumPath(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("CHROMIUM"); p != "" {
 		return p
 	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+	for _, name := range browserNames {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
