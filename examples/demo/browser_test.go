@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -128,6 +130,23 @@ type tab struct {
 	name string
 	ctx  context.Context
 	base string
+	// formHandlers are the paths of the demo's form handlers, as a JSON
+	// array: every form on a checked page posts to one.
+	formHandlers string
+}
+
+// newDemoTab opens a fresh browser context on the demo srv.
+func (b *browser) newDemoTab(name string, srv *testDemo) *tab {
+	tb := b.newTab(name, srv.base)
+	var paths []string
+	for path, methods := range srv.d.routes {
+		if methods[http.MethodPost] != nil && path != cspReportPath {
+			paths = append(paths, path)
+		}
+	}
+	js, _ := json.Marshal(paths)
+	tb.formHandlers = string(js)
+	return tb
 }
 
 // newTab opens a fresh browser context on base and watches its console.
@@ -271,13 +290,33 @@ const a11yScript = `(() => {
 // reflowScript measures whether the page scrolls sideways.
 const reflowScript = `document.documentElement.scrollWidth > document.documentElement.clientWidth + 1`
 
-// check checks the page's accessibility basics and, the first time a
-// page of this name is seen, its layout at 400% zoom (1280 CSS pixels / 4
-// = 320: WCAG 1.4.10 reflow), saving a screenshot of each.
+// formsScript lists the page's forms that are not what the demo's forms
+// must be (issue 18): a POST of application/x-www-form-urlencoded, to this
+// origin, at one of the demo's form handlers (whose paths fill in %s;
+// never an endpoint of the JSON API).
+const formsScript = `((handlers) => {
+  const bad = [];
+  for (const f of document.forms) {
+    const to = new URL(f.action, location.href);
+    if (f.method !== "post") bad.push("a form that does not POST: " + f.outerHTML.slice(0, 80));
+    if (f.enctype !== "application/x-www-form-urlencoded") bad.push("a form of " + f.enctype + ": " + f.outerHTML.slice(0, 80));
+    if (to.origin !== location.origin || to.search !== "" || !handlers.includes(to.pathname)) bad.push("a form to " + to.href + ", not a form handler of the demo");
+  }
+  return bad;
+})(%s)`
+
+// check checks the page's accessibility basics and its forms and, the
+// first time a page of this name is seen, its layout at 400% zoom (1280
+// CSS pixels / 4 = 320: WCAG 1.4.10 reflow), saving a screenshot of each.
 func (tb *tab) check(page string) {
 	tb.t.Helper()
 	if bad := eval[[]string](tb, a11yScript); len(bad) > 0 {
 		tb.fatalf("%s (%s): accessibility: %s", page, tb.path(), strings.Join(bad, "; "))
+	}
+	if tb.formHandlers != "" {
+		if bad := eval[[]string](tb, fmt.Sprintf(formsScript, tb.formHandlers)); len(bad) > 0 {
+			tb.fatalf("%s (%s): forms: %s", page, tb.path(), strings.Join(bad, "; "))
+		}
 	}
 	tb.b.mu.Lock()
 	seen := slices.Contains(tb.b.seen, page)
@@ -310,6 +349,42 @@ func (tb *tab) screenshot(page string) {
 	tb.b.mu.Unlock()
 	if err := os.WriteFile(filepath.Join(tb.b.dir, name), png, 0o644); err != nil {
 		tb.fatalf("%v", err)
+	}
+}
+
+// sessionCookie is the name of the demo's session cookie: __Host-, so
+// Secure, Path=/ and no Domain.
+const sessionCookie = "__Host-session"
+
+// onlySessionCookie fails unless the browser holds, for the demo, the
+// session cookie alone — HttpOnly, Secure, SameSite=Lax, host-only — and
+// the page keeps nothing in web storage: no token ever reaches the
+// browser, and no script can read the cookie.
+func (tb *tab) onlySessionCookie() {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	res, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: []string{tb.base + "/"}})
+	})
+	if err != nil {
+		tb.fatalf("reading the cookies: %v", err)
+	}
+	var names []string
+	for _, c := range res.Cookies {
+		names = append(names, c.Name)
+	}
+	if len(res.Cookies) != 1 {
+		tb.fatalf("the browser holds the cookies %q for the demo, want %s alone", names, sessionCookie)
+	}
+	if c := res.Cookies[0]; c.Name != sessionCookie || !c.HTTPOnly || !c.Secure || c.SameSite != network.CookieSameSiteLax || c.Path != "/" || c.Domain != "127.0.0.1" {
+		tb.fatalf("the session cookie: %+v, want %s, HttpOnly, Secure, SameSite=Lax, Path=/, host-only", c, sessionCookie)
+	}
+	if got := eval[string](tb, "document.cookie"); got != "" {
+		tb.fatalf("a script reads the cookies %q", got)
+	}
+	if n := eval[int](tb, "localStorage.length + sessionStorage.length"); n != 0 {
+		tb.fatalf("the page keeps %d items in web storage", n)
 	}
 }
 
@@ -376,8 +451,8 @@ const (
 func TestBrowser(t *testing.T) {
 	b := newBrowser(t)
 	srv := startDemo(t)
-	a := b.newTab("a", srv.base)
-	other := b.newTab("b", srv.base)
+	a := b.newDemoTab("a", srv)
+	other := b.newDemoTab("b", srv)
 
 	// The collectors see a violation: an inline script without the nonce
 	// is refused, reported to /csp-report, and noted on the console.
@@ -396,6 +471,11 @@ func TestBrowser(t *testing.T) {
 	}
 	if p := b.takeProblems(); len(p) == 0 {
 		t.Fatal("the console collector missed the CSP violation")
+	}
+	// The forms check sees a form that posts to the JSON API.
+	a.run(chromedp.Evaluate[chromedp.Void](`document.body.append(Object.assign(document.createElement("form"), {method: "post", action: "/login"}))`))
+	if bad := eval[[]string](a, fmt.Sprintf(formsScript, a.formHandlers)); len(bad) != 1 {
+		t.Fatalf("a form to POST /login: the forms check says %q, want one complaint", bad)
 	}
 
 	// Register, with the server's own rules shown while typing.
@@ -432,6 +512,7 @@ func TestBrowser(t *testing.T) {
 	if sub, amr := a.text("#sub"), a.text("#amr"); sub != demoUser || !strings.Contains(amr, "(pwd)") || strings.Contains(amr, "(otp)") {
 		t.Fatalf("home: %q signed in by %q, want %s by password", sub, amr, demoUser)
 	}
+	a.onlySessionCookie()
 
 	// Two-factor sign-in: the password, the secret from the page, a code
 	// computed from it; then the recovery codes, once, with a download.
@@ -476,6 +557,7 @@ func TestBrowser(t *testing.T) {
 	if amr := a.text("#amr"); !strings.Contains(amr, "(otp)") || !strings.Contains(amr, "(mfa)") {
 		t.Fatalf("signed in with a code: amr %q", amr)
 	}
+	a.onlySessionCookie()
 
 	// The other context: a recovery code works once.
 	other.signIn(demoUser, demoPass, codes[0])
@@ -514,6 +596,9 @@ func TestBrowser(t *testing.T) {
 	}
 	if n, current, hint := devices(); n != 2 || current == "" || hint == "" || !strings.Contains(a.text("#devices"), "this device") {
 		t.Fatalf("devices: %d rows, current %q, other %q; want two, one marked", n, current, hint)
+	}
+	if !eval[bool](a, `document.querySelector("#devices > li").dataset.current === "true"`) {
+		t.Fatal("this device is not the first on the devices page")
 	}
 	a.submit("device-signed-out", `#devices > li:not([data-current]) button`)
 	a.wantPath(pathDevices + "?done=revoked")
@@ -603,7 +688,7 @@ func TestBrowser(t *testing.T) {
 	// The same attack on a demo without the origin check succeeds: the 403
 	// above is the origin check's, not the browser's nor SameSite's.
 	open := startDemo(t, guard.WithoutCSRFProtection())
-	c := b.newTab("c", open.base)
+	c := b.newDemoTab("c", open)
 	c.open("signup", pathSignUp)
 	c.fill("username", "carol")
 	c.fill("password", demoPass)

@@ -5,12 +5,14 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
 	"github.com/authkit-go/authkit/core/account"
 	"github.com/authkit-go/authkit/core/mfa"
+	"github.com/authkit-go/authkit/core/oauth"
 	"github.com/authkit-go/authkit/examples/internal/app"
 )
 
@@ -208,6 +210,23 @@ var amrWords = map[string]string{
 type homeData struct {
 	Me  me
 	How []string
+	// Provider names the OpenID provider the account signs in at, ""
+	// for an account of this server.
+	Provider string
+}
+
+// providerOf names the OpenID provider that signs in the account sub, ""
+// when sub is an account of this server (with its own password): the
+// accounts of an OAuth sign-in are named oauth.LocalSubject, which no
+// username can be.
+func (d *demo) providerOf(sub string) string {
+	if !strings.HasPrefix(sub, oauth.LocalSubjectPrefix) {
+		return ""
+	}
+	if p := d.oauthProvider(); p != "" {
+		return p
+	}
+	return "your OpenID provider"
 }
 
 func (d *demo) whoAmI(w http.ResponseWriter, r *http.Request) (me, bool) {
@@ -225,7 +244,7 @@ func (d *demo) home(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	data := homeData{Me: m}
+	data := homeData{Me: m, Provider: d.providerOf(m.Sub)}
 	for _, v := range m.AMR {
 		if words, ok := amrWords[v]; ok {
 			data.How = append(data.How, words+" ("+v+")")
@@ -347,6 +366,16 @@ func (d *demo) devices(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, device{SessionInfo: in, Browser: describeUserAgent(in.UserAgent),
 			Created: humanTime(in.Created), Seen: humanTime(in.LastSeen), CreatedISO: in.Created, SeenISO: in.LastSeen})
 	}
+	// This device first, the others as the flow lists them.
+	slices.SortStableFunc(rows, func(x, y device) int {
+		switch {
+		case x.Current == y.Current:
+			return 0
+		case x.Current:
+			return -1
+		}
+		return 1
+	})
 	d.render(w, r, http.StatusOK, "devices", view{Title: "Your devices", Flash: flash(r), Data: rows})
 }
 
@@ -359,12 +388,18 @@ func humanTime(s string) string {
 	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 }
 
+// twoFactorData fills the two-factor page.
+type twoFactorData struct {
+	Me       me
+	Provider string // the account signs in there: no factor to set up here
+}
+
 func (d *demo) twoFactor(w http.ResponseWriter, r *http.Request) {
 	m, ok := d.whoAmI(w, r)
 	if !ok {
 		return
 	}
-	d.render(w, r, http.StatusOK, "twofactor", view{Title: "Two-factor sign-in", Flash: flash(r), Data: m})
+	d.render(w, r, http.StatusOK, "twofactor", view{Title: "Two-factor sign-in", Flash: flash(r), Data: twoFactorData{Me: m, Provider: d.providerOf(m.Sub)}})
 }
 
 // enrolment fills the set-up page: the QR code and the secret of a
@@ -390,7 +425,7 @@ func (d *demo) twoFactorSetup(w http.ResponseWriter, r *http.Request) {
 	}
 	if !o.ok() || o.into(&e) != nil {
 		m, _ := d.whoAmIQuiet(r)
-		d.refused(w, r, o, "twofactor", view{Title: "Two-factor sign-in", Data: m})
+		d.refused(w, r, o, "twofactor", view{Title: "Two-factor sign-in", Data: twoFactorData{Me: m, Provider: d.providerOf(m.Sub)}})
 		return
 	}
 	d.render(w, r, http.StatusOK, "twofactor_setup", view{Title: "Set up two-factor sign-in", Data: enrolment{
@@ -483,7 +518,7 @@ func (d *demo) user(r *http.Request) string {
 }
 
 func (d *demo) passwordPage(w http.ResponseWriter, r *http.Request) {
-	d.render(w, r, http.StatusOK, "password", view{Title: "Change your password", Flash: flash(r)})
+	d.render(w, r, http.StatusOK, "password", view{Title: "Change your password", Flash: flash(r), Data: d.providerOf(d.user(r))})
 }
 
 func (d *demo) forgotPage(w http.ResponseWriter, r *http.Request) {

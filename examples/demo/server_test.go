@@ -29,6 +29,13 @@ type testDemo struct {
 // (the browser test turns the origin check off with one).
 func startDemo(t *testing.T, opts ...guard.Option) *testDemo {
 	t.Helper()
+	return startDemoWith(t, func(cfg *app.Config) { cfg.GuardOptions = append(cfg.GuardOptions, opts...) })
+}
+
+// startDemoWith starts the demo after mod has edited its configuration
+// (the demo's own settings made, cfg.Addr the server's address).
+func startDemoWith(t *testing.T, mod func(cfg *app.Config)) *testDemo {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +43,7 @@ func startDemo(t *testing.T, opts ...guard.Option) *testDemo {
 	box := newMailbox()
 	cfg := app.Config{Addr: ln.Addr().String(), DevFastHash: true, Audit: audit.Discard, RateIP: 1_000_000, RateLogin: 1_000_000}
 	configure(&cfg, box)
-	cfg.GuardOptions = append(cfg.GuardOptions, opts...)
+	mod(&cfg)
 	a, err := app.New(cfg)
 	if err != nil {
 		t.Fatal(err)
