@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +28,8 @@ var (
 	buildErr  error
 )
 
-// binaries builds every example server once per test binary.
+// binaries builds every example server, and the browser demo, once per
+// test binary.
 func binaries(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -35,7 +37,7 @@ func binaries(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		for _, fw := range Frameworks {
+		for _, fw := range append(slices.Clone(Frameworks), "demo") {
 			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, fw), "./"+fw)
 			cmd.Dir = ".."
 			if out, err := cmd.CombinedOutput(); err != nil {

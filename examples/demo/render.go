@@ -35,6 +35,9 @@ type view struct {
 	// Local is true for a client on this machine, to whom the demo
 	// mailbox is shown.
 	Local bool
+	// Redis is true when the accounts are kept in Redis (REDIS_URL), not
+	// in this process's memory.
+	Redis bool
 	// Data is the page's own.
 	Data any
 }
@@ -127,6 +130,7 @@ func (d *demo) renderNonce(w http.ResponseWriter, r *http.Request, status int, n
 		v.User = p.Subject
 	}
 	v.Local = d.local(r)
+	v.Redis = d.cfg.RedisURL != "" || d.cfg.Redis != nil
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
 		slog.ErrorContext(r.Context(), "rendering a page failed", "page", name, "error", err)
