@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/authkit-go/authkit/core/account"
@@ -86,14 +87,28 @@ func (a *App) setUpMail() error {
 // with mail.
 const MailPerHour = 10
 
-// newMailLimit is the per-user limit of the endpoints that mail.
-func newMailLimit(store ratelimit.Store, opts []ratelimit.Option) (*ratelimit.Limiter, *ratelimit.RequestLimit, error) {
-	l, err := ratelimit.New("mail", ratelimit.Limit{Rate: MailPerHour, Period: time.Hour, Burst: MailPerHour}, store, opts...)
-	if err != nil {
-		return nil, nil, err
+// newMailLimits are the limits of the mail sent on request: per user, on
+// the endpoints that mail (mail, rl), and per address that a request names
+// (mailTo): accounts are cheap, so without it many accounts of one
+// stranger could each name somebody else's address at /email/change or
+// /register. MailPerHour for each.
+func newMailLimits(store ratelimit.Store, opts []ratelimit.Option) (mail *ratelimit.Limiter, rl *ratelimit.RequestLimit, mailTo *ratelimit.Limiter, err error) {
+	limit := ratelimit.Limit{Rate: MailPerHour, Period: time.Hour, Burst: MailPerHour}
+	if mail, err = ratelimit.New("mail", limit, store, opts...); err != nil {
+		return nil, nil, nil, err
 	}
-	rl, err := ratelimit.NewRequestLimit(l, ratelimit.ByUser())
-	return l, rl, err
+	if rl, err = ratelimit.NewRequestLimit(mail, ratelimit.ByUser()); err != nil {
+		return nil, nil, nil, err
+	}
+	mailTo, err = ratelimit.New("mail-to", limit, store, opts...)
+	return mail, rl, mailTo, err
+}
+
+// chargeAddress charges one message to addr's budget (its address
+// compared without case): the decision, or an error when the store could
+// not decide (the limiter fails closed).
+func (a *App) chargeAddress(ctx context.Context, addr string) (ratelimit.Decision, error) {
+	return a.limits.mailTo.Allow(ctx, ratelimit.Key{Kind: "email", Value: strings.ToLower(addr)}, 1)
 }
 
 // mail queues m; it goes out in the background (a failure is logged), and
@@ -275,7 +290,15 @@ func (a *App) registered(r Request, u User) {
 	if !a.cfg.RequireVerifiedEmail || u.Email == "" {
 		return
 	}
-	_ = a.outbox.Go(func(ctx context.Context) error { return a.mailVerification(ctx, u) })
+	_ = a.outbox.Go(func(ctx context.Context) error {
+		// The address was named by whoever registered: on its budget
+		// (beyond it nothing is sent; a sign-in with the right password
+		// mails a fresh token, off that budget).
+		if d, err := a.chargeAddress(ctx, u.Email); err != nil || !d.Allowed {
+			return err
+		}
+		return a.mailVerification(ctx, u)
+	})
 }
 
 // mailVerification issues a 24-hour verification token bound to u's
@@ -639,6 +662,14 @@ func (a *App) changeEmail(r Request) Response {
 	u, bad := a.reauthenticateUser(r, p.Subject, in.Password)
 	if bad != nil {
 		return *bad
+	}
+	// The new address is on its own budget too, whatever account names it.
+	switch d, err := a.chargeAddress(r.Ctx, email); {
+	case err != nil:
+		slog.WarnContext(r.Ctx, "the mail limit could not decide", "error", err)
+		return answer(guard.ProblemFor(err))
+	case !d.Allowed:
+		return answer(guard.ProblemFor(append(ratelimit.DecisionsFrom(r.Ctx), d).Err()))
 	}
 	// The token first: bound to the new address, it is worthless until the
 	// address is stored, so a failure in between changes nothing.

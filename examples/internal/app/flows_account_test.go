@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -278,6 +279,43 @@ func TestForgotPasswordMailLimited(t *testing.T) {
 	// The budget is the account's: /email/verify/request shares it.
 	if resp, body := s.post("/email/verify/request", nil, bearer(s.accessFor("alice", testPass))); resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("/email/verify/request after the budget went on resets: %d %s, want 429", resp.StatusCode, body)
+	}
+}
+
+// Accounts are cheap, so the per-user mail budget alone does not stop a
+// stranger from flooding somebody else's address: each of many accounts
+// of his names it at /email/change (or at /register, when a verified
+// email is required). An address that a request names gets MailPerHour
+// verification messages an hour, whatever the accounts; beyond that the
+// change is a 429 that changes nothing.
+func TestNamedAddressMailLimited(t *testing.T) {
+	s := newAccountServer(t, Config{})
+	const victim = "Victim@example.org"
+	for i := range MailPerHour + 2 {
+		name := fmt.Sprintf("mallory%d", i)
+		s.register(name, testPass)
+		resp, body := s.post("/email/change", map[string]string{"password": testPass, "email": victim}, bearer(s.accessFor(name, testPass)))
+		want := http.StatusAccepted
+		if i >= MailPerHour {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want || want == http.StatusTooManyRequests && (resp.Header.Get("Retry-After") == "" || !strings.Contains(resp.Header.Get("RateLimit-Policy"), `"mail-to"`)) {
+			t.Fatalf("account %d names the address: %d %s %v, want %d", i, resp.StatusCode, body, resp.Header, want)
+		}
+		if u, _ := s.app.users.Get(t.Context(), name); want != http.StatusAccepted && u.Email != "" {
+			t.Errorf("a refused change stored the address: %+v", u)
+		}
+	}
+	if n := len(s.mails()); n != MailPerHour {
+		t.Errorf("%d messages to the address, want %d", n, MailPerHour)
+	}
+
+	r := newAccountServer(t, Config{RequireVerifiedEmail: true})
+	for i := range MailPerHour + 2 {
+		r.registerEmail(fmt.Sprintf("mallory%d", i), testPass, strings.ToLower(victim))
+	}
+	if n := len(r.mails()); n != MailPerHour {
+		t.Errorf("%d verification messages from /register to one address, want %d", n, MailPerHour)
 	}
 }
 

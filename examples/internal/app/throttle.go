@@ -32,6 +32,7 @@ type rateLimits struct {
 	logins *ratelimit.LoginThrottle
 	mail   *ratelimit.RequestLimit // per user, on the endpoints that mail (flows_account.go)
 	mailer *ratelimit.Limiter      // mail's limiter
+	mailTo *ratelimit.Limiter      // per address a request names (flows_account.go)
 	// oauth limits the OAuth callback per client IP (nil without OAuth):
 	// each callback whose state cookie opens costs a token request to the
 	// provider with the client's secret, and a stranger who began one
@@ -82,7 +83,7 @@ func (a *App) newRateLimits(cfg Config) error {
 	if l.logins, err = ratelimit.NewLoginThrottle(store, ratelimit.PerMinute(perLogin), opts...); err != nil {
 		return err
 	}
-	if l.mailer, l.mail, err = newMailLimit(store, opts); err != nil {
+	if l.mailer, l.mail, l.mailTo, err = newMailLimits(store, opts); err != nil {
 		return err
 	}
 	if cfg.OAuth.Issuer != "" {
@@ -104,6 +105,7 @@ func (l *rateLimits) flushAudit(ctx context.Context) {
 	l.perIP.FlushAudit(ctx)
 	l.logins.FlushAudit(ctx)
 	l.mailer.FlushAudit(ctx)
+	l.mailTo.FlushAudit(ctx)
 	if l.oauthIP != nil {
 		l.oauthIP.FlushAudit(ctx)
 	}
