@@ -116,78 +116,48 @@ func parseClaims(payload []byte) (*Claims, error) {
 		return nil, reject(ErrMalformed, "claims: "+err.Error())
 	}
 	c := &Claims{Raw: payload}
+	// Where each registered claim goes, by its JSON type. (gen and a
+	// scope sent as an array are read on their own below.)
+	strs := [...]claimField[string]{
+		{"iss", &c.Issuer}, {"sub", &c.Subject}, {"jti", &c.ID}, {"scope", &c.Scope},
+		{claimUse, &c.use}, {claimFamily, &c.family}, {claimPurpose, &c.purpose}, {claimBinding, &c.binding},
+	}
+	dates := [...]claimField[time.Time]{{"exp", &c.ExpiresAt}, {"nbf", &c.NotBefore}, {"iat", &c.IssuedAt}, {"auth_time", &c.AuthTime}}
+	lists := [...]claimField[[]string]{{"aud", &c.Audience}, {"roles", &c.Roles}, {"amr", &c.AMR}}
 	hasExtra := false
 	for i := range ms.Len() {
 		m := ms.At(i)
-		var dst *string
-		var date *time.Time
-		var list *[]string
-		switch m.Name {
-		case "iss":
-			dst = &c.Issuer
-		case "sub":
-			dst = &c.Subject
-		case "jti":
-			dst = &c.ID
-		case claimUse:
-			dst = &c.use
-		case claimFamily:
-			dst = &c.family
-		case claimPurpose:
-			dst = &c.purpose
-		case claimBinding:
-			dst = &c.binding
-		case "exp":
-			date = &c.ExpiresAt
-		case "nbf":
-			date = &c.NotBefore
-		case "iat":
-			date = &c.IssuedAt
-		case "auth_time":
-			date = &c.AuthTime
-		case claimGen:
+		if m.Name == claimGen {
 			g, ok := parseGen(m.Value)
 			if !ok {
 				return nil, reject(ErrMalformed, "gen is not a non-negative integer")
 			}
 			c.gen = g
-		case "aud":
-			list = &c.Audience
-		case "roles":
-			list = &c.Roles
-		case "amr":
-			list = &c.AMR
-		case "scope":
-			if m.Value[0] == '[' {
-				scopes, err := stringOrList(m.Name, m.Value)
-				if err != nil {
-					return nil, err
-				}
-				c.Scope = strings.Join(scopes, " ")
-			} else {
-				dst = &c.Scope
+		} else if m.Name == "scope" && m.Value[0] == '[' {
+			scopes, err := stringOrList(m.Name, m.Value)
+			if err != nil {
+				return nil, err
 			}
-		default:
-			hasExtra = true
-		}
-		switch {
-		case dst != nil:
+			c.Scope = strings.Join(scopes, " ")
+		} else if dst := fieldFor(strs[:], m.Name); dst != nil {
 			var ok bool
 			if *dst, ok = strictjson.String(m.Value); !ok {
 				return nil, reject(ErrMalformed, m.Name+" is not a string")
 			}
-		case date != nil:
+		} else if date := fieldFor(dates[:], m.Name); date != nil {
 			t, ok := parseNumericDate(m.Value)
 			if !ok {
 				return nil, reject(ErrMalformed, m.Name+" is not a NumericDate in range")
 			}
 			*date = t
-		case list != nil:
+		} else if list := fieldFor(lists[:], m.Name); list != nil {
 			l, err := stringOrList(m.Name, m.Value)
 			if err != nil {
 				return nil, err
 			}
 			*list = l
+		} else {
+			hasExtra = true
 		}
 	}
 	if hasExtra {
@@ -202,6 +172,23 @@ func parseClaims(payload []byte) (*Claims, error) {
 		c.Extra, _ = json.Marshal(extra)
 	}
 	return c, nil
+}
+
+// claimField names the field of a Claims that a registered claim of type T
+// is read into.
+type claimField[T any] struct {
+	name string
+	dst  *T
+}
+
+// fieldFor returns the field fields names for the claim name, or nil.
+func fieldFor[T any](fields []claimField[T], name string) *T {
+	for _, f := range fields {
+		if f.name == name {
+			return f.dst
+		}
+	}
+	return nil
 }
 
 // maxGen is the largest generation a token carries: Lua numbers, which the
