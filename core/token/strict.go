@@ -190,18 +190,27 @@ func parseHeaderString(src string) (header, error) {
 			return header{}, reject(ErrUnsupportedHeader, "nested JWT")
 		}
 	}
-	if len(h.kid) > maxKIDLen {
-		return header{}, reject(ErrMalformed, "kid too long")
-	}
-	for _, r := range h.kid {
-		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' {
-			return header{}, reject(ErrMalformed, "kid holds a path or control character")
-		}
-	}
-	if strings.Contains(h.kid, "..") {
-		return header{}, reject(ErrMalformed, "kid holds a path")
+	if err := checkKID(h.kid); err != nil {
+		return header{}, err
 	}
 	return h, nil
+}
+
+// checkKID refuses a kid that is longer than maxKIDLen or could name a
+// path or smuggle a control character into a key lookup or a log.
+func checkKID(kid string) error {
+	if len(kid) > maxKIDLen {
+		return reject(ErrMalformed, "kid too long")
+	}
+	for _, r := range kid {
+		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' {
+			return reject(ErrMalformed, "kid holds a path or control character")
+		}
+	}
+	if strings.Contains(kid, "..") {
+		return reject(ErrMalformed, "kid holds a path")
+	}
+	return nil
 }
 
 // maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused.

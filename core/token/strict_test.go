@@ -68,16 +68,8 @@ func refParseHeader(data []byte) (header, error) {
 			return header{}, reject(ErrUnsupportedHeader, "nested JWT")
 		}
 	}
-	if len(h.kid) > maxKIDLen {
-		return header{}, reject(ErrMalformed, "kid too long")
-	}
-	for _, r := range h.kid {
-		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' {
-			return header{}, reject(ErrMalformed, "kid holds a path or control character")
-		}
-	}
-	if strings.Contains(h.kid, "..") {
-		return header{}, reject(ErrMalformed, "kid holds a path")
+	if err := checkKID(h.kid); err != nil {
+		return header{}, err
 	}
 	return h, nil
 }
@@ -267,6 +259,35 @@ func TestGenClaim(t *testing.T) {
 				}
 			}
 			compareStrict(t, []byte(`{"sub":"a","gen":`+g+`}`))
+		})
+	}
+}
+
+// TestCheckKID: the kid rules both header parses share.
+func TestCheckKID(t *testing.T) {
+	for _, tc := range []struct {
+		name, kid string
+		ok        bool
+	}{
+		{"absent", "", true},
+		{"plain", "k-ES256", true},
+		{"dots apart", "2026.01.k", true},
+		{"non-ASCII", "clé-1", true},
+		{"longest", strings.Repeat("k", maxKIDLen), true},
+		{"too long", strings.Repeat("k", maxKIDLen+1), false},
+		{"slash", "keys/k1", false},
+		{"backslash", `keys\k1`, false},
+		{"parent", "..", false},
+		{"dot dot inside", "k..1", false},
+		{"NUL", "k\x001", false},
+		{"newline", "k\n1", false},
+		{"DEL", "k\x7f1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkKID(tc.kid)
+			if tc.ok != (err == nil) || (err != nil && !errors.Is(err, ErrMalformed)) {
+				t.Fatalf("checkKID(%q) = %v, want ok=%v (else ErrMalformed)", tc.kid, err, tc.ok)
+			}
 		})
 	}
 }
