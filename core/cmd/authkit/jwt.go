@@ -53,35 +53,31 @@ func runJWT(e env) int {
 func newFlags(name string) *flag.FlagSet { return flag.NewFlagSet("jwt "+name, flag.ContinueOnError) }
 
 func jwtKeygen(e env) int {
+	const name = "jwt keygen"
 	fs := newFlags("keygen")
 	alg := fs.String("alg", "", "algorithm (required)")
 	kid := fs.String("kid", "", "key id (default: the RFC 7638 thumbprint)")
 	asJWK := fs.Bool("jwk", false, "print a private JWK instead of PEM")
-	if code, ok := parseFlagsOf(e, fs, "jwt keygen", "--alg ALG [--kid K] [--jwk]",
+	if code, ok := parseFlagsOf(e, fs, name, "--alg ALG [--kid K] [--jwk]",
 		"Print a new private key: PEM PKCS#8, a private JWK with --jwk, or for HS* a\nrandom secret. Keep it out of source control: in a secret manager, or a file\nonly the service can read (mode 0600)."); !ok {
 		return code
 	}
-	a, err := token.ParseAlgorithm(*alg)
+	a, err := parseAlg(*alg, true)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt keygen: --alg:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	if a.IsSymmetric() && !*asJWK {
 		// The printed text itself is the secret (as `sign`/`verify --key`
 		// read it): base64url of the hash size in random bytes.
 		n := map[token.Algorithm]int{token.HS256: 32, token.HS384: 48, token.HS512: 64}[a]
 		b := make([]byte, n)
-		if _, err := rand.Read(b); err != nil {
-			fmt.Fprintln(e.stderr, "authkit jwt keygen:", err)
-			return exitUsage
-		}
+		rand.Read(b) // never fails (crypto/rand, Go ≥ 1.24)
 		fmt.Fprintln(e.stdout, base64.RawURLEncoding.EncodeToString(b))
 		return exitOK
 	}
 	k, err := token.GenerateKey(a, *kid)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt keygen:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	var out []byte
 	if *asJWK {
@@ -92,31 +88,32 @@ func jwtKeygen(e env) int {
 		fmt.Fprintf(e.stderr, "kid: %s\n", k.KID())
 	}
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt keygen:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	_, _ = e.stdout.Write(out)
 	return exitOK
 }
 
-// loadKeys reads --key for alg. With an empty alg (allowed for JWK and JWKS
-// files only) each key's own alg is used.
-func loadKeys(e env, cmd, path string, alg token.Algorithm, kid string) ([]*token.Key, bool) {
+// flagKeys reads the keys that --alg and --key name, for sign and verify.
+// alg may be empty unless required: a JWK or JWKS file then gives each
+// key's own alg.
+func flagKeys(alg, path, kid string, algRequired bool) ([]*token.Key, error) {
+	a, err := parseAlg(alg, algRequired)
+	if err != nil {
+		return nil, err
+	}
 	if path == "" {
-		fmt.Fprintf(e.stderr, "authkit jwt %s: --key is required\n", cmd)
-		return nil, false
+		return nil, errors.New("--key is required")
 	}
 	data, err := readLimited(path)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "authkit jwt %s: --key: %v\n", cmd, err)
-		return nil, false
+		return nil, fmt.Errorf("--key: %w", err)
 	}
 	var keys []*token.Key
-	if alg == "" {
+	if a == "" {
 		trimmed := bytes.TrimSpace(data)
 		if len(trimmed) == 0 || trimmed[0] != '{' {
-			fmt.Fprintf(e.stderr, "authkit jwt %s: --alg is required\n", cmd)
-			return nil, false
+			return nil, errors.New("--alg is required")
 		}
 		if bytes.Contains(trimmed, []byte(`"keys"`)) {
 			keys, err = token.ParseJWKS(trimmed, "")
@@ -127,13 +124,24 @@ func loadKeys(e env, cmd, path string, alg token.Algorithm, kid string) ([]*toke
 			}
 		}
 	} else {
-		keys, err = token.ParseKey(data, alg, kid)
+		keys, err = token.ParseKey(data, a, kid)
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "authkit jwt %s: --key: %v\n", cmd, err)
-		return nil, false
+		return nil, fmt.Errorf("--key: %w", err)
 	}
-	return keys, true
+	return keys, nil
+}
+
+// parseAlg reads --alg; an empty one is "" unless required.
+func parseAlg(s string, required bool) (token.Algorithm, error) {
+	if s == "" && !required {
+		return "", nil
+	}
+	a, err := token.ParseAlgorithm(s)
+	if err != nil {
+		return "", fmt.Errorf("--alg: %w", err)
+	}
+	return a, nil
 }
 
 func readLimited(path string) ([]byte, error) {
@@ -152,19 +160,8 @@ func readLimited(path string) ([]byte, error) {
 	return data, nil
 }
 
-func optionalAlg(e env, cmd, s string, required bool) (token.Algorithm, bool) {
-	if s == "" && !required {
-		return "", true
-	}
-	a, err := token.ParseAlgorithm(s)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "authkit jwt %s: --alg: %v\n", cmd, err)
-		return "", false
-	}
-	return a, true
-}
-
 func jwtSign(e env) int {
+	const name = "jwt sign"
 	fs := newFlags("sign")
 	alg := fs.String("alg", "", "algorithm (required)")
 	keyPath := fs.String("key", "", "private key file: PEM, JWK, or the HS* secret")
@@ -172,40 +169,31 @@ func jwtSign(e env) int {
 	kid := fs.String("kid", "", "key id to put in the header")
 	typ := fs.String("typ", "JWT", "typ header (empty for none)")
 	exp := fs.Duration("exp", defaultSignExp, "lifetime: add exp = now + D, and iat = now unless --claims has one; 0 adds neither")
-	if code, ok := parseFlagsOf(e, fs, "jwt sign", "--alg ALG --key FILE --claims JSON [--kid K] [--typ T] [--exp D]",
+	if code, ok := parseFlagsOf(e, fs, name, "--alg ALG --key FILE --claims JSON [--kid K] [--typ T] [--exp D]",
 		"Print a token signed with --key. The claims are signed as given, plus iat\nand exp unless --exp is 0 or --claims already holds exp."); !ok {
 		return code
 	}
-	a, ok := optionalAlg(e, "sign", *alg, true)
-	if !ok {
-		return exitUsage
-	}
-	keys, ok := loadKeys(e, "sign", *keyPath, a, *kid)
-	if !ok {
-		return exitUsage
+	keys, err := flagKeys(*alg, *keyPath, *kid, true)
+	if err != nil {
+		return usageError(e, name, err)
 	}
 	k := keys[0]
 	if !k.CanSign() {
-		fmt.Fprintln(e.stderr, "authkit jwt sign: --key holds no private key")
-		return exitUsage
+		return usageError(e, name, "--key holds no private key")
 	}
 	if *kid != "" && k.KID() != *kid {
-		fmt.Fprintln(e.stderr, "authkit jwt sign: --kid conflicts with the JWK's own kid")
-		return exitUsage
+		return usageError(e, name, "--kid conflicts with the JWK's own kid")
 	}
 	if *claims == "" {
-		fmt.Fprintln(e.stderr, "authkit jwt sign: --claims is required (a JSON object, e.g. '{\"sub\":\"alice\"}')")
-		return exitUsage
+		return usageError(e, name, "--claims is required (a JSON object, e.g. '{\"sub\":\"alice\"}')")
 	}
 	payload, msg := withLifetime(*claims, *exp, given(fs, "exp"), time.Now())
 	if msg != "" {
-		fmt.Fprintln(e.stderr, "authkit jwt sign:", msg)
-		return exitUsage
+		return usageError(e, name, msg)
 	}
 	tok, err := token.Sign(k, *typ, payload)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt sign:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	fmt.Fprintln(e.stdout, tok)
 	return exitOK
@@ -246,24 +234,23 @@ func withLifetime(claims string, lifetime time.Duration, explicit bool, now time
 // readToken takes --token or reads stdin, trimming surrounding whitespace.
 // No token at all is unreadable input (exit 2), for verify and inspect
 // alike.
-func readToken(e env, cmd, flagValue string) (string, bool) {
+func readToken(e env, flagValue string) (string, error) {
 	tok := strings.TrimSpace(flagValue)
 	if flagValue == "" {
 		data, err := io.ReadAll(io.LimitReader(e.stdin, maxInput))
 		if err != nil {
-			fmt.Fprintf(e.stderr, "authkit jwt %s: reading stdin: %v\n", cmd, err)
-			return "", false
+			return "", fmt.Errorf("reading stdin: %w", err)
 		}
 		tok = strings.TrimSpace(string(data))
 	}
 	if tok == "" {
-		fmt.Fprintf(e.stderr, "authkit jwt %s: no token: give --token or pipe one to stdin\n", cmd)
-		return "", false
+		return "", errors.New("no token: give --token or pipe one to stdin")
 	}
-	return tok, true
+	return tok, nil
 }
 
 func jwtVerify(e env) int {
+	const name = "jwt verify"
 	fs := newFlags("verify")
 	alg := fs.String("alg", "", "algorithm the key is pinned to (required except for JWK files carrying alg)")
 	keyPath := fs.String("key", "", "key file: PEM (key or certificate), JWK, JWKS, or the HS* secret (required)")
@@ -273,22 +260,17 @@ func jwtVerify(e env) int {
 	typ := fs.String("typ", "", "required typ header (e.g. at+jwt)")
 	leeway := fs.Duration("leeway", token.DefaultLeeway, "clock-skew tolerance for exp, nbf, iat")
 	maxLifetime := fs.Duration("max-lifetime", 0, "maximum exp - iat (default: unbounded)")
-	if code, ok := parseFlagsOf(e, fs, "jwt verify", "--alg ALG --key FILE [--token T] [--iss I] [--aud A] [--leeway D] [--max-lifetime D] [--typ T]",
+	if code, ok := parseFlagsOf(e, fs, name, "--alg ALG --key FILE [--token T] [--iss I] [--aud A] [--leeway D] [--max-lifetime D] [--typ T]",
 		"Verify a token (from --token, else stdin) and print its claims. Exit 0 when\nvalid, 1 when rejected (the reason on stderr), 2 for bad usage or no token."); !ok {
 		return code
 	}
-	a, ok := optionalAlg(e, "verify", *alg, false)
-	if !ok {
-		return exitUsage
-	}
-	keys, ok := loadKeys(e, "verify", *keyPath, a, "")
-	if !ok {
-		return exitUsage
+	keys, err := flagKeys(*alg, *keyPath, "", false)
+	if err != nil {
+		return usageError(e, name, err)
 	}
 	set, err := token.NewVerifyKeySet(publicKeys(keys)...)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt verify: --key:", err)
-		return exitUsage
+		return usageError(e, name, "--key:", err)
 	}
 	opts := []token.VerifierOption{token.WithLeeway(*leeway)}
 	if *maxLifetime > 0 {
@@ -307,12 +289,11 @@ func jwtVerify(e env) int {
 	}
 	v, err := token.NewVerifier(set, opts...)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt verify:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
-	tok, ok := readToken(e, "verify", *raw)
-	if !ok {
-		return exitUsage
+	tok, err := readToken(e, *raw)
+	if err != nil {
+		return usageError(e, name, err)
 	}
 	claims, err := v.Verify(context.Background(), tok)
 	if err != nil {
@@ -337,20 +318,20 @@ func publicKeys(keys []*token.Key) []*token.Key {
 }
 
 func jwtInspect(e env) int {
+	const name = "jwt inspect"
 	fs := newFlags("inspect")
 	raw := fs.String("token", "", "the token (default: read from stdin)")
-	if code, ok := parseFlagsOf(e, fs, "jwt inspect", "[--token T]",
+	if code, ok := parseFlagsOf(e, fs, name, "[--token T]",
 		"Decode a token's header and claims WITHOUT verifying it. Exit 2 when there is\nno token or it cannot be decoded."); !ok {
 		return code
 	}
-	tok, ok := readToken(e, "inspect", *raw)
-	if !ok {
-		return exitUsage
+	tok, err := readToken(e, *raw)
+	if err != nil {
+		return usageError(e, name, err)
 	}
 	parts := strings.Split(tok, ".")
 	if len(parts) < 2 {
-		fmt.Fprintln(e.stderr, "authkit jwt inspect: not a compact JWT")
-		return exitUsage
+		return usageError(e, name, "not a compact JWT")
 	}
 	decode := func(s string) (json.RawMessage, error) {
 		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
@@ -365,13 +346,11 @@ func jwtInspect(e env) int {
 	}
 	h, err := decode(parts[0])
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt inspect: header:", err)
-		return exitUsage
+		return usageError(e, name, "header:", err)
 	}
 	c, err := decode(parts[1])
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt inspect: claims:", err)
-		return exitUsage
+		return usageError(e, name, "claims:", err)
 	}
 	out, err := json.MarshalIndent(struct {
 		Verified bool            `json:"signature_verified"`
@@ -379,8 +358,7 @@ func jwtInspect(e env) int {
 		Claims   json.RawMessage `json:"claims"`
 	}{false, h, c}, "", "  ")
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit jwt inspect:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	fmt.Fprintln(e.stderr, "WARNING: signature NOT verified; do not trust these claims")
 	fmt.Fprintln(e.stdout, string(out))

@@ -129,9 +129,10 @@ func given(fs *flag.FlagSet, name string) bool {
 	return found
 }
 
-// usageError prints "authkit <name>: <msg>" and returns exitUsage.
-func usageError(e env, name string, msg any) int {
-	fmt.Fprintf(e.stderr, "authkit %s: %v\n", name, msg)
+// usageError prints "authkit <name>: " and msg as fmt.Println would, and
+// returns exitUsage.
+func usageError(e env, name string, msg ...any) int {
+	fmt.Fprintf(e.stderr, "authkit %s: %s", name, fmt.Sprintln(msg...))
 	return exitUsage
 }
 

@@ -69,9 +69,10 @@ func readPasswordLine(r io.Reader) (string, error) {
 }
 
 func runPasswordHash(e env) int {
-	fs := flag.NewFlagSet("password hash", flag.ContinueOnError)
+	const name = "password hash"
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	algo := fs.String("algo", "argon2id", "algorithm: argon2id, bcrypt or pbkdf2-sha256")
-	if code, ok := parseFlagsOf(e, fs, "password hash", "[--algo argon2id|bcrypt|pbkdf2-sha256]",
+	if code, ok := parseFlagsOf(e, fs, name, "[--algo argon2id|bcrypt|pbkdf2-sha256]",
 		"Read a password (one line) from stdin and print its encoded hash, with\nauthkit's default parameters for the algorithm."); !ok {
 		return code
 	}
@@ -84,32 +85,29 @@ func runPasswordHash(e env) int {
 	case password.PBKDF2SHA256:
 		opt = password.WithPBKDF2SHA256(0)
 	default:
-		fmt.Fprintf(e.stderr, "authkit password hash: unknown --algo %q (want argon2id, bcrypt or pbkdf2-sha256)\n", *algo)
-		return exitUsage
+		return usageError(e, name, fmt.Sprintf("unknown --algo %q (want argon2id, bcrypt or pbkdf2-sha256)", *algo))
 	}
 	h, err := password.NewHasher(opt)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit password hash:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	pw, err := readPasswordLine(e.stdin)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit password hash: reading stdin:", err)
-		return exitUsage
+		return usageError(e, name, "reading stdin:", err)
 	}
 	enc, err := h.Hash(context.Background(), pw)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit password hash:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	fmt.Fprintln(e.stdout, enc)
 	return exitOK
 }
 
 func runPasswordVerify(e env) int {
-	fs := flag.NewFlagSet("password verify", flag.ContinueOnError)
+	const name = "password verify"
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	encoded := fs.String("hash", "", "the encoded hash to verify against (required)")
-	if code, ok := parseFlagsOf(e, fs, "password verify", "--hash H",
+	if code, ok := parseFlagsOf(e, fs, name, "--hash H",
 		"Read a password from stdin and check it against H: exit 0 on a match, 1 on a\nmismatch, 2 when H is malformed, unsupported or over the cost limits."); !ok {
 		return code
 	}
@@ -117,18 +115,15 @@ func runPasswordVerify(e env) int {
 	// encoding contains whitespace.
 	*encoded = strings.TrimSpace(*encoded)
 	if *encoded == "" {
-		fmt.Fprintln(e.stderr, "authkit password verify: --hash is required")
-		return exitUsage
+		return usageError(e, name, "--hash is required")
 	}
 	h, err := password.NewHasher()
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit password verify:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	pw, err := readPasswordLine(e.stdin)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit password verify: reading stdin:", err)
-		return exitUsage
+		return usageError(e, name, "reading stdin:", err)
 	}
 	needsRehash, err := h.Verify(context.Background(), pw, *encoded)
 	switch {
@@ -136,8 +131,7 @@ func runPasswordVerify(e env) int {
 		fmt.Fprintln(e.stdout, "mismatch")
 		return exitNegative
 	case err != nil:
-		fmt.Fprintln(e.stderr, "authkit password verify:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	fmt.Fprintln(e.stdout, "match")
 	if needsRehash {
@@ -171,22 +165,21 @@ func hashKind(enc string) string {
 }
 
 func runPasswordCheck(e env) int {
-	fs := flag.NewFlagSet("password check", flag.ContinueOnError)
+	const name = "password check"
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	user := fs.String("user", "", "the user name the password must not contain")
 	email := fs.String("email", "", "the email address the password must not contain")
-	if code, ok := parseFlagsOf(e, fs, "password check", "[--user U] [--email E]",
+	if code, ok := parseFlagsOf(e, fs, name, "[--user U] [--email E]",
 		"Read a password from stdin: exit 0 when the default policy (with the offline\ncommon-password list) accepts it, 1 listing \"code: message\" for every\nfailed rule."); !ok {
 		return code
 	}
 	p, err := password.NewPolicy()
 	if err != nil {
-		fmt.Fprintln(e.stderr, "authkit password check:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	pw, err := readPasswordLine(e.stdin)
 	if err != nil && !errors.Is(err, password.ErrPasswordTooLong) {
-		fmt.Fprintln(e.stderr, "authkit password check: reading stdin:", err)
-		return exitUsage
+		return usageError(e, name, "reading stdin:", err)
 	}
 	if err != nil {
 		fmt.Fprintln(e.stdout, "too_long: the password is too long")
@@ -201,8 +194,7 @@ func runPasswordCheck(e env) int {
 		}
 		return exitNegative
 	case err != nil:
-		fmt.Fprintln(e.stderr, "authkit password check:", err)
-		return exitUsage
+		return usageError(e, name, err)
 	}
 	fmt.Fprintln(e.stdout, "ok")
 	return exitOK

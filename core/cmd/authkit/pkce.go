@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,21 +27,12 @@ Exit status: 0 success, 2 bad usage or an invalid verifier.
 `
 
 func runPKCE(e env) int {
-	fs := flag.NewFlagSet("pkce", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	const name = "pkce"
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	var verifier optionalString
 	fs.Var(&verifier, "verifier", "the code verifier whose challenge to print")
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, pkceUsage)
-			return exitOK
-		}
-		fmt.Fprintf(e.stderr, "authkit pkce: %v\n\n%s", err, pkceUsage)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "authkit pkce: unexpected argument %q\n\n%s", fs.Arg(0), pkceUsage)
-		return exitUsage
+	if code, ok := parseSubFlags(e, name, pkceUsage, fs); !ok {
+		return code
 	}
 	v := oauth2.GenerateVerifier()
 	if verifier.set {
@@ -50,14 +40,12 @@ func runPKCE(e env) int {
 		if v == "-" {
 			line, err := bufio.NewReader(io.LimitReader(e.stdin, 256)).ReadString('\n')
 			if err != nil && err != io.EOF {
-				fmt.Fprintf(e.stderr, "authkit pkce: reading the verifier: %v\n", err)
-				return exitUsage
+				return usageError(e, name, "reading the verifier:", err)
 			}
 			v = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		}
 		if msg := checkVerifier(v); msg != "" {
-			fmt.Fprintf(e.stderr, "authkit pkce: invalid code verifier: %s; RFC 7636 section 4.1 requires 43 to 128 characters of A-Z a-z 0-9 - . _ ~\n", msg)
-			return exitUsage
+			return usageError(e, name, "invalid code verifier: "+msg+"; RFC 7636 section 4.1 requires 43 to 128 characters of A-Z a-z 0-9 - . _ ~")
 		}
 	}
 	fmt.Fprintf(e.stdout, "verifier %s\nchallenge %s\n", v, oauth2.S256ChallengeFromVerifier(v))
