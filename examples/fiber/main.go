@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -32,12 +33,14 @@ func main() {
 			// app.ReadTimeout once the header is in — as on net/http for a
 			// header that comes at once, at most ReadHeaderTimeout more for
 			// one that crawls.
-			ReadTimeout:   app.ReadHeaderTimeout,
-			WriteTimeout:  app.WriteTimeout,
-			IdleTimeout:   app.IdleTimeout,
-			StrictRouting: true, // "/me/" is not "/me" on any of the four
-			CaseSensitive: true,
-			UnescapePath:  true, // route "/%68ealthz" as "/healthz", as net/http and gin do
+			ReadTimeout:  app.ReadHeaderTimeout,
+			WriteTimeout: app.WriteTimeout,
+			IdleTimeout:  app.IdleTimeout,
+			// The methods fiber knows, and unrouted for the others (below).
+			RequestMethods: append(slices.Clone(fiber.DefaultMethods), unrouted),
+			StrictRouting:  true, // "/me/" is not "/me" on any of the four
+			CaseSensitive:  true,
+			UnescapePath:   true, // route "/%68ealthz" as "/healthz", as net/http and gin do
 			// fasthttp's own refusals (431, 413, 408, 400) reach this
 			// handler past the middleware; authfiber.ErrorHandler adds the
 			// security headers to them.
@@ -74,16 +77,39 @@ func main() {
 			}
 			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), h)
 		}
+		routeUnknownMethods(f)
 		return app.ServeUntilSignal(func() error { return f.Listener(app.CloseGently(ln)) }, f.ShutdownWithContext)
 	}))
+}
+
+// unrouted stands in for a request method fiber does not know ("FOO", a
+// lower-case "get"): fiber would answer such a request itself, "400 Invalid
+// http method" in plain text without the security headers, before any
+// handler. Under unrouted it goes through the middleware to the fallback
+// instead, which answers 405 with Allow, or 404, as the other servers do.
+const unrouted = "X-AUTHKIT-UNROUTED"
+
+// routeUnknownMethods makes f's server hand every request whose method is
+// not one of fiber's to f under the method unrouted.
+func routeUnknownMethods(f *fiber.App) {
+	serve := f.Server().Handler
+	f.Server().Handler = func(ctx *fasthttp.RequestCtx) {
+		if m := ctx.Method(); !slices.ContainsFunc(fiber.DefaultMethods, func(k string) bool { return string(m) == k }) {
+			ctx.Request.Header.SetMethod(unrouted)
+		}
+		serve(ctx)
+	}
 }
 
 func handle(a *app.App, h app.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		// fasthttp reuses its buffers after the handler: copy what app keeps.
+		// The body as sent: c.Body() would inflate a gzip, deflate or br
+		// body, without a limit, where net/http hands over the bytes; app
+		// refuses a body in a content coding (415) on every server.
 		return write(c, h(app.Request{
 			Ctx:      c.UserContext(),
-			Body:     append([]byte(nil), c.Body()...),
+			Body:     append([]byte(nil), c.Request().Body()...),
 			Header:   func(name string) string { return string([]byte(c.Get(name))) },
 			ClientIP: authfiber.ClientIP(a.Guard(), c),
 		}))

@@ -394,6 +394,15 @@ func UnsupportedMediaType() Response {
 	return problem(http.StatusUnsupportedMediaType, TypeUnsupportedMediaType, "the request body must be sent as Content-Type: application/json")
 }
 
+// UnsupportedEncoding is the answer to a request body sent in a content
+// coding (Content-Encoding: gzip, ...): the servers take bodies as sent.
+// Accept-Encoding says so (RFC 9110 §12.5.3).
+func UnsupportedEncoding() Response {
+	resp := problem(http.StatusUnsupportedMediaType, TypeUnsupportedMediaType, "the request body must be sent without a content coding (no Content-Encoding)")
+	resp.Header = map[string]string{"Accept-Encoding": "identity"}
+	return resp
+}
+
 // Internal is the answer when a handler failed unexpectedly (a panic
 // recovered by the framework). It says nothing about the failure.
 func Internal() Response {

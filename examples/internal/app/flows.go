@@ -69,8 +69,9 @@ func unavailable() Response { return answer(guard.ProblemFor(authkit.ErrUnavaila
 // strictjson: member names match the fields exactly, and a duplicate,
 // case-variant or unknown member is a 400, as are trailing data and a
 // body that is no object; an oversized body is a 413, and a body that
-// does not come as application/json a 415. A request without a body needs
-// no Content-Type; it is a 400 unless optional.
+// does not come as application/json, or comes in a content coding, a
+// 415. A request without a body needs no Content-Type; it is a 400 unless
+// optional.
 func decode(r Request, v any, optional bool) *Response {
 	refuse := func(resp Response) *Response { return &resp }
 	if len(r.Body) > MaxBodyBytes {
@@ -78,6 +79,9 @@ func decode(r Request, v any, optional bool) *Response {
 	}
 	if len(r.Body) > 0 && !isJSON(r.Header("Content-Type")) {
 		return refuse(UnsupportedMediaType())
+	}
+	if len(r.Body) > 0 && !isIdentity(r.Header("Content-Encoding")) {
+		return refuse(UnsupportedEncoding())
 	}
 	if len(bytes.TrimSpace(r.Body)) == 0 {
 		if optional {
@@ -110,6 +114,19 @@ func decode(r Request, v any, optional bool) *Response {
 	// ErrTarget: a flow's struct that strictjson cannot fill.
 	slog.Error("decoding a request body failed", "error", err)
 	return refuse(Internal())
+}
+
+// isIdentity reports whether a Content-Encoding value names no content
+// coding: absent, or only "identity". The flows read bodies as sent and
+// never inflate one, so that a small request cannot grow into a large one
+// (a "zip bomb") on any server.
+func isIdentity(contentEncoding string) bool {
+	for _, c := range strings.Split(contentEncoding, ",") {
+		if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+			return false
+		}
+	}
+	return true
 }
 
 // isJSON reports whether a Content-Type value is application/json, with

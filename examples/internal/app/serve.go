@@ -115,15 +115,18 @@ const (
 )
 
 // HTTPServer returns the http.Server the net/http-based servers (nethttp,
-// gin, echo, the demo) serve h with: the limits above.
+// gin, echo, the demo) serve h with: the limits above. "OPTIONS *" goes to
+// h like any request (net/http would answer it itself, 200 without the
+// security headers), so it gets the 404 problem fiber gives.
 func HTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
+		Handler:                      h,
+		DisableGeneralOptionsHandler: true,
+		ReadHeaderTimeout:            ReadHeaderTimeout,
+		ReadTimeout:                  ReadTimeout,
+		WriteTimeout:                 WriteTimeout,
+		IdleTimeout:                  IdleTimeout,
+		MaxHeaderBytes:               MaxHeaderBytes,
 	}
 }
 
