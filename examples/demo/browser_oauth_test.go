@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -54,6 +55,19 @@ func TestBrowserOAuth(t *testing.T) {
 	}
 	if n := p.TokenRequests("authorization_code"); n != 2 {
 		t.Fatalf("%d code exchanges at the provider, want 2", n)
+	}
+	// The user declines at the provider: the callback's refusal is a
+	// readable page, and the browser is still signed in as before.
+	p.Deny(true)
+	o.expect("/oauth/callback")
+	o.open("signin-oauth", pathSignIn)
+	if status := o.submit("oauth-declined", "#oauth"); status != http.StatusBadRequest || o.text("h1") != "Bad Request" || !strings.Contains(o.text("#problem"), "The provider did not sign you in") {
+		t.Fatalf("declined at the provider: %d %q %q, want 400 and a page that says so", status, o.text("h1"), o.text("#problem"))
+	}
+	p.Deny(false)
+	o.open("home-after-declined", pathHome)
+	if o.path() != pathHome || o.text("#sub") != first {
+		t.Fatalf("after declining at the provider: at %s, want still signed in as %s", o.path(), first)
 	}
 	o.open("two-factor-oauth", pathTwoFactor)
 	if !strings.Contains(o.text("main"), provider) {

@@ -16,6 +16,7 @@ import (
 
 	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/oauth"
 	"github.com/authkit-go/authkit/examples/internal/app"
 )
 
@@ -192,6 +193,17 @@ func (d *demo) local(r *http.Request) bool {
 // OAuth sign-in's redirects): their refusals are pages too.
 var browserEndpoints = []string{"/oauth/login", "/oauth/callback"}
 
+// oauthWords say to the user what a refused OAuth sign-in's code means
+// (core/oauth's codes); the others are attacks or faults, whose detail
+// stays the guard's.
+var oauthWords = map[string]string{
+	oauth.CodeProviderError:       "The provider did not sign you in (perhaps you declined). Try again, or sign in with a password.",
+	oauth.CodeStateMissing:        "This sign-in was not started in this browser, or it was finished already. Start again from the sign-in page.",
+	oauth.CodeStateMismatch:       "This sign-in was not started in this browser. Start again from the sign-in page.",
+	oauth.CodeStateExpired:        "The sign-in took too long. Start again from the sign-in page.",
+	oauth.CodeProviderUnavailable: "The provider cannot be reached just now. Try again in a little while, or sign in with a password.",
+}
+
 // problemPages turns the problem+json answers of page requests — the
 // guard's own refusals (a cross-origin form: 403; a rate limit: 429; a
 // store down: 503) and unknown paths — into readable pages for a browser.
@@ -210,6 +222,9 @@ func (d *demo) problemPages(next http.Handler) http.Handler {
 		p := &problem{Status: pw.status, Title: http.StatusText(pw.status)}
 		_ = json.Unmarshal(pw.buf.Bytes(), p)
 		p.Errors, p.MFAToken = nil, ""
+		if words, ok := oauthWords[p.Code]; ok && slices.Contains(browserEndpoints, r.URL.Path) {
+			p.Detail = words
+		}
 		w.Header().Del("Content-Length")
 		d.renderNonce(w, r, pw.status, "error", view{Title: p.Title, Problem: p}, nonceOf(w.Header().Get("Content-Security-Policy")))
 	})
