@@ -85,6 +85,29 @@ func (r *run) send(q req) reply {
 	return a
 }
 
+// checkProblem checks that an error answer is an RFC 9457 problem, as the
+// reference API says of every one: application/problem+json with the
+// members type, title, status (the answer's) and detail. A HEAD answer has
+// no body to check.
+func checkProblem(t *testing.T, who, method string, a reply) {
+	t.Helper()
+	if a.Status < 400 || method == http.MethodHead {
+		return
+	}
+	var p map[string]any
+	if ct := a.Header.Get("Content-Type"); ct != "application/problem+json" || json.Unmarshal([]byte(a.Body), &p) != nil {
+		t.Errorf("%s: a %d answer that is no problem+json: Content-Type %q, body %.200s", who, a.Status, ct, a.Body)
+		return
+	}
+	typ, _ := p["type"].(string)
+	title, _ := p["title"].(string)
+	status, _ := p["status"].(float64)
+	detail, _ := p["detail"].(string)
+	if typ == "" || title == "" || int(status) != a.Status || detail == "" {
+		t.Errorf("%s: problem %s, want type, title, status %d and detail", who, a.Body, a.Status)
+	}
+}
+
 // sendReq sends q to s without a test to fail, so that it can run on a
 // goroutine of its own.
 func sendReq(s *Server, q req) (reply, error) {
