@@ -84,9 +84,11 @@ func TestLogOutEverywhereBeatsAnIssuerWithAClockAhead(t *testing.T) {
 			}
 			clkA.Advance(time.Millisecond)
 			alive := familyAlive(t, b, thief) || familyAlive(t, a, thief)
-			// The victim's own stale token must not bring anything back.
-			if _, err := a.Refresh(ctx, victim.RefreshToken); err == nil {
-				t.Fatalf("trial %d: the victim's stale refresh token refreshed after log-out-everywhere", trial)
+			// The victim's own stale token must not bring anything back,
+			// and it is still the reuse it is: the tripwire must not turn
+			// into a plain ErrRevoked once the subject is revoked.
+			if _, err := a.Refresh(ctx, victim.RefreshToken); !errors.Is(err, ErrReused) {
+				t.Fatalf("trial %d: the victim's stale refresh token after log-out-everywhere: %v, want ErrReused", trial, err)
 			}
 			if alive || familyAlive(t, b, thief) {
 				survived++
@@ -172,8 +174,13 @@ func TestLogOutEverywhereBeatsAThiefRefreshingInALoop(t *testing.T) {
 				t.Fatal(err)
 			}
 			thief := stop()
-			if _, err := iss.Refresh(ctx, victim.RefreshToken); err == nil {
+			_, err := iss.Refresh(ctx, victim.RefreshToken)
+			switch {
+			case err == nil:
 				t.Fatalf("trial %d: the victim's stale refresh token refreshed after log-out-everywhere", trial)
+			case thief.RefreshToken != victim.RefreshToken && !errors.Is(err, ErrReused):
+				// The thief rotated it at least once: a reuse.
+				t.Fatalf("trial %d: the victim's stale refresh token after log-out-everywhere: %v, want ErrReused", trial, err)
 			}
 			if familyAlive(t, iss, thief) {
 				survived++
