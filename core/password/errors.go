@@ -1,6 +1,11 @@
 package password
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/authkit-go/authkit/core/authkit"
+)
 
 // Sentinel errors. Callers branch on them with errors.Is; messages never
 // contain a password or a hash.
@@ -29,8 +34,9 @@ var (
 	// ErrEmptyPassword means Hash was given an empty password.
 	ErrEmptyPassword = errors.New("password: empty")
 
-	// ErrInvalidConfig means an option was given an unusable value.
-	ErrInvalidConfig = errors.New("password: invalid configuration")
+	// ErrInvalidConfig means an option was given an unusable value. It
+	// wraps authkit.ErrInvalidConfig.
+	ErrInvalidConfig = fmt.Errorf("password: invalid configuration: %w", authkit.ErrInvalidConfig)
 
 	// ErrPolicy is matched (errors.Is) by every *PolicyError.
 	ErrPolicy = errors.New("password: rejected by policy")
