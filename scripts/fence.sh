@@ -2,7 +2,7 @@
 # Keeps the module boundaries: the core imports no web framework, no module
 # outside core imports core's internal packages, and the peer libraries that
 # bench/ compares with stay in bench/ (nothing imports bench, no other
-# go.mod names a peer).
+# go.mod names a peer), and core/port and core/authkit stay leaves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -20,6 +20,12 @@ for dir in core adapters/* examples oauthtest; do
   [[ -d $dir ]] || continue
   bad=$(cd "$dir" && go list -f '{{.ImportPath}}: {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | grep -E 'authkit-go/authkit/bench' || true)
   if [[ -n "$bad" ]]; then echo "FAIL: $dir imports the bench module:"; echo "$bad"; status=1; fi
+done
+# The port and the root errors are leaves: the standard library only, so
+# that every feature package can import them and they import no feature.
+for pkg in port authkit; do
+  bad=$(cd core && go list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' "./$pkg" | grep -v "^github.com/authkit-go/authkit/core/$pkg\$" || true)
+  if [[ -n "$bad" ]]; then echo "FAIL: core/$pkg must import the standard library only:"; echo "$bad"; status=1; fi
 done
 [[ $status -eq 0 ]] && echo "fence: ok"
 exit $status
