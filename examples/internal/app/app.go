@@ -205,7 +205,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.InsecureCookies {
 		gopts = append(gopts, guard.WithInsecureRefreshCookie())
 	}
-	gopts = append(gopts, guard.WithRateLimit(a.limits.ip))
+	gopts = append(gopts, guard.WithRateLimit(a.limits.ip, a.limits.flows))
 	if a.limits.oauth != nil {
 		gopts = append(gopts, guard.WithRateLimit(a.limits.oauth))
 	}

@@ -156,13 +156,19 @@ func TestLogoutClearsRefreshCookie(t *testing.T) {
 	s := newTestServer(t, Config{})
 	s.register("alice", testPass)
 	for _, path := range []string{"/logout", "/logout/all"} {
-		for _, via := range []string{"bearer", "session"} {
+		for _, via := range []string{"bearer", "session", "refresh token"} {
 			access, rt, session := s.cookieLogin("alice")
-			h := bearer(access)
-			if via == "session" {
+			h, body := bearer(access), ""
+			switch via {
+			case "session":
 				h = map[string]string{"Cookie": s.app.sessions.CookieName() + "=" + session}
+			case "refresh token":
+				if path != "/logout" {
+					continue // /logout/all needs the signed-in user
+				}
+				h, body = nil, `{"refresh_token":"`+rt+`"}`
 			}
-			resp := s.call("POST", path, "", h)
+			resp := s.call("POST", path, body, h)
 			if resp.StatusCode != http.StatusNoContent {
 				t.Fatalf("%s by %s: %d %s", path, via, resp.StatusCode, readAll(t, resp))
 			}

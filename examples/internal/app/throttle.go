@@ -23,12 +23,23 @@ var RateLimitedRoutes = []string{
 	"POST /token/refresh", "POST /mfa/confirm", "POST /password/forgot",
 }
 
+// FlowLimitedRoutes share another bucket per client IP, of the same size
+// (-rate-ip): the endpoints that redeem a mailed token and the one that
+// ends a device's session. Their tokens cannot be guessed, so the limit
+// only keeps a client from hammering them; it is a bucket of its own so
+// that following a mailed link never costs a sign-in attempt.
+var FlowLimitedRoutes = []string{
+	"POST /password/reset", "POST /email/verify", "POST /sessions/revoke",
+}
+
 // rateLimits are the example's limits: per client IP at the guard's step,
 // per account in the sign-in flows. Both fail closed: with their store
 // down, the endpoints answer 503 rather than let guesses through.
 type rateLimits struct {
 	perIP  *ratelimit.Limiter
 	ip     *ratelimit.RequestLimit
+	flowIP *ratelimit.Limiter      // FlowLimitedRoutes' limiter
+	flows  *ratelimit.RequestLimit // per client IP on FlowLimitedRoutes
 	logins *ratelimit.LoginThrottle
 	mail   *ratelimit.RequestLimit // per user, on the endpoints that mail (flows_account.go)
 	mailer *ratelimit.Limiter      // mail's limiter
@@ -80,6 +91,12 @@ func (a *App) newRateLimits(cfg Config) error {
 	if l.ip, err = ratelimit.NewRequestLimit(l.perIP, ratelimit.ByIP(), ratelimit.OnRoutes(append(slices.Clone(RateLimitedRoutes), cfg.RateLimitedRoutes...)...)); err != nil {
 		return err
 	}
+	if l.flowIP, err = ratelimit.New("flows", ratelimit.PerMinute(perIP), store, opts...); err != nil {
+		return err
+	}
+	if l.flows, err = ratelimit.NewRequestLimit(l.flowIP, ratelimit.ByIP(), ratelimit.OnRoutes(FlowLimitedRoutes...)); err != nil {
+		return err
+	}
 	if l.logins, err = ratelimit.NewLoginThrottle(store, ratelimit.PerMinute(perLogin), opts...); err != nil {
 		return err
 	}
@@ -103,6 +120,7 @@ func (a *App) newRateLimits(cfg Config) error {
 // counts; Close calls it.
 func (l *rateLimits) flushAudit(ctx context.Context) {
 	l.perIP.FlushAudit(ctx)
+	l.flowIP.FlushAudit(ctx)
 	l.logins.FlushAudit(ctx)
 	l.mailer.FlushAudit(ctx)
 	l.mailTo.FlushAudit(ctx)

@@ -138,6 +138,36 @@ func TestRateLimitPerIP(t *testing.T) {
 	}
 }
 
+// TestRateLimitFlowsPerIP: the endpoints that redeem a mailed token and
+// the one that ends a device's session share a second bucket per client
+// IP, of -rate-ip's size, apart from the sign-in bucket: hammering them
+// answers 429, and it costs no sign-in attempt.
+func TestRateLimitFlowsPerIP(t *testing.T) {
+	s := newRateServer(t, Config{RateIP: 3})
+	const ip = "198.51.100.9"
+	for i, path := range []string{"/password/reset", "/email/verify", "/sessions/revoke"} {
+		resp, body := s.from(ip, "POST", path, `{}`)
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, body)
+		}
+		wantFields(t, path, resp.Header, `"flows";q=3;w=60`, fmt.Sprintf(`"flows";r=%d;t=%d`, 2-i, 20*(i+1)), "")
+	}
+	for _, route := range FlowLimitedRoutes {
+		method, path, _ := strings.Cut(route, " ")
+		resp, body := s.from(ip, method, path, `{}`)
+		if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, `"type":"urn:authkit:problem:too-many-requests"`) {
+			t.Fatalf("POST %s with the bucket empty: %d %s, want a 429 problem", path, resp.StatusCode, body)
+		}
+		wantFields(t, path, resp.Header, `"flows";q=3;w=60`, `"flows";r=0;t=20`, "20")
+	}
+	// The sign-in bucket is untouched.
+	resp, body := s.from(ip, "POST", "/login", `{}`)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("POST /login after the flows bucket ran dry: %d %s, want 400", resp.StatusCode, body)
+	}
+	wantFields(t, "/login", resp.Header, `"ip";q=3;w=60`, `"ip";r=2;t=20`, "")
+}
+
 // TestSignInThrottle: attempts are limited per account, whatever the
 // spelling of the name and whether the account exists, and a stranger
 // cannot lock the owner out: a client network that signed in before still
