@@ -62,59 +62,46 @@ func TestLoginSessionAndTokensEndTogether(t *testing.T) {
 			s.register("alice", "Correct-Horse-42")
 			byCookie := func(c string) map[string]string { return map[string]string{"Cookie": c} }
 			bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+			me := func(h map[string]string) int { return s.status("GET", "/me", "", h) }
+			logout := func(h map[string]string) int { return s.status("POST", "/logout", "", h) }
 			refresh := func(rt string) int { return s.status("POST", "/token/refresh", `{"refresh_token":"`+rt+`"}`, nil) }
+			// check stops the subtest when a step answers other than want:
+			// the steps after it would prove nothing.
+			check := func(t *testing.T, step string, got, want int) {
+				t.Helper()
+				if got != want {
+					t.Fatalf("%s: %d, want %d", step, got, want)
+				}
+			}
 
 			t.Run("login gives a pair and a session", func(t *testing.T) {
 				access, _, cookie := s.loginPair()
-				if got := s.status("GET", "/me", "", bearer(access)); got != http.StatusOK {
-					t.Errorf("/me by token: %d", got)
-				}
-				if got := s.status("GET", "/me", "", byCookie(cookie)); got != http.StatusOK {
-					t.Errorf("/me by cookie: %d", got)
-				}
+				check(t, "/me by token", me(bearer(access)), http.StatusOK)
+				check(t, "/me by cookie", me(byCookie(cookie)), http.StatusOK)
 			})
 			t.Run("reuse of an old refresh token ends the session", func(t *testing.T) {
 				_, rt, cookie := s.loginPair()
-				if got := refresh(rt); got != http.StatusOK {
-					t.Fatalf("first refresh: %d", got)
-				}
-				if got := refresh(rt); got != http.StatusUnauthorized {
-					t.Fatalf("replay: %d, want 401", got)
-				}
-				if got := s.status("GET", "/me", "", byCookie(cookie)); got != http.StatusUnauthorized {
-					t.Errorf("/me by cookie after refresh-token reuse: %d, want 401", got)
-				}
+				check(t, "first refresh", refresh(rt), http.StatusOK)
+				check(t, "replay", refresh(rt), http.StatusUnauthorized)
+				check(t, "/me by cookie after refresh-token reuse", me(byCookie(cookie)), http.StatusUnauthorized)
 			})
 			t.Run("logout with the bearer token alone ends the session", func(t *testing.T) {
 				access, _, cookie := s.loginPair()
-				if got := s.status("POST", "/logout", "", bearer(access)); got != http.StatusNoContent {
-					t.Fatalf("logout: %d", got)
-				}
-				if got := s.status("GET", "/me", "", byCookie(cookie)); got != http.StatusUnauthorized {
-					t.Errorf("/me by cookie after a bearer logout: %d, want 401", got)
-				}
+				check(t, "logout", logout(bearer(access)), http.StatusNoContent)
+				check(t, "/me by cookie after a bearer logout", me(byCookie(cookie)), http.StatusUnauthorized)
 			})
 			t.Run("logout with the cookie ends the refresh token", func(t *testing.T) {
 				access, rt, cookie := s.loginPair()
-				if got := s.status("POST", "/logout", "", byCookie(cookie)); got != http.StatusNoContent {
-					t.Fatalf("logout: %d", got)
-				}
-				if got := refresh(rt); got != http.StatusUnauthorized {
-					t.Errorf("refresh after a logout by cookie: %d, want 401", got)
-				}
-				if got := s.status("GET", "/me", "", bearer(access)); got != http.StatusUnauthorized {
-					t.Errorf("/me by token after a logout by cookie: %d, want 401", got)
-				}
+				check(t, "logout", logout(byCookie(cookie)), http.StatusNoContent)
+				check(t, "refresh after a logout by cookie", refresh(rt), http.StatusUnauthorized)
+				check(t, "/me by token after a logout by cookie", me(bearer(access)), http.StatusUnauthorized)
 			})
 			t.Run("another login survives", func(t *testing.T) {
 				access, _, cookie := s.loginPair()
 				other, _, _ := s.loginPair()
-				if got := s.status("POST", "/logout", "", bearer(other)); got != http.StatusNoContent {
-					t.Fatalf("logout: %d", got)
-				}
-				if s.status("GET", "/me", "", byCookie(cookie)) != http.StatusOK || s.status("GET", "/me", "", bearer(access)) != http.StatusOK {
-					t.Error("logging out one login ended another")
-				}
+				check(t, "logout of the other login", logout(bearer(other)), http.StatusNoContent)
+				check(t, "/me by cookie of the surviving login", me(byCookie(cookie)), http.StatusOK)
+				check(t, "/me by token of the surviving login", me(bearer(access)), http.StatusOK)
 			})
 		})
 	}
