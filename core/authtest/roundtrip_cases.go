@@ -17,23 +17,11 @@ import (
 	tokenredis "github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
-// runRoundTripCases counts the Redis commands one request costs with every
-// store on one Redis server, through a go-redis hook
-// (redistest.CountRoundTrips) on a client of the test's own: the
-// examples' setup (sessions and tokens on Redis) through the adapter.
-func runRoundTripCases(t *testing.T, f Factory) {
-	redistest.Client(t) // skip (or fail under REQUIRE_REDIS) without a Redis
-	opts, err := redis.ParseURL(redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rc.Close() })
-	rt := redistest.CountRoundTrips(rc)
-	prefix := redistest.PrefixFor(t, rc)
-
-	clock := NewClock()
-	sessStore, err := sessionredis.New(rc, sessionredis.WithPrefix(prefix+"session:"))
+// newRedisAuth returns a session manager and an issuer on c, under
+// prefix, reading clock.
+func newRedisAuth(t *testing.T, c redis.UniversalClient, prefix string, clock *Clock) (*session.Manager, *token.Issuer) {
+	t.Helper()
+	sessStore, err := sessionredis.New(c, sessionredis.WithPrefix(prefix+"session:"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +29,22 @@ func runRoundTripCases(t *testing.T, f Factory) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokStore, err := tokenredis.New(rc, tokenredis.WithPrefix(prefix+"tok:"), tokenredis.WithClock(clock.Now))
+	tokStore, err := tokenredis.New(c, tokenredis.WithPrefix(prefix+"tok:"), tokenredis.WithClock(clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss := NewIssuer(t, token.ES256, clock.Now, token.WithStore(tokStore))
+	return mgr, NewIssuer(t, token.ES256, clock.Now, token.WithStore(tokStore))
+}
+
+// runRoundTripCases counts the Redis commands one request costs with every
+// store on one Redis server, through a go-redis hook
+// (redistest.CountRoundTrips) on a client of the test's own: the
+// examples' setup (sessions and tokens on Redis) through the adapter.
+func runRoundTripCases(t *testing.T, f Factory) {
+	rc := redistest.NewClient(t)
+	rt := redistest.CountRoundTrips(rc)
+	clock := NewClock()
+	mgr, iss := newRedisAuth(t, rc, redistest.PrefixFor(t, rc), clock)
 	a := &sessionApp{t: t, mgr: mgr, clock: clock,
 		app: f(t, []guard.Option{guard.WithSessions(mgr), guard.WithTokens(iss), guard.WithAudit(audit.Discard)}, sessionRoutes(mgr))}
 	cookie := a.login("")
@@ -106,4 +105,5 @@ func runRoundTripCases(t *testing.T, f Factory) {
 			}
 		})
 	}
+	t.Run("rate limit, session and token together", func(t *testing.T) { runBatchedRoundTrips(t, f) })
 }

@@ -88,6 +88,12 @@ func TestRedisFaults(t *testing.T) {
 		{"a session cookie on a guarded route", "GET", "/", cookie, "", []guard.Rule{guard.Authenticated()}, 503},
 		{"a session cookie on an open route", "GET", "/", cookie, "", nil, 200},
 		{"nothing on a guarded route", "GET", "/", nil, "", []guard.Rule{guard.Authenticated()}, 401},
+		// The limit, the session and the token in one batch (one
+		// pipeline), each failing as it would alone.
+		{"a limit that fails closed and a bearer token", "POST", "/login", nil, pair.AccessToken, nil, 503},
+		{"a limit that fails open and a bearer token", "GET", "/page", nil, pair.AccessToken, nil, 503},
+		{"a limit that fails open and a session cookie on a guarded route", "GET", "/page", cookie, "", []guard.Rule{guard.Authenticated()}, 503},
+		{"a limit that fails open and a session cookie on an open route", "GET", "/page", cookie, "", nil, 200},
 	}
 	faulttest.Run(t, p, faulttest.Cases, func(t *testing.T, ctx context.Context) {
 		for _, tt := range tests {

@@ -139,9 +139,11 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 	for _, s := range g.steps {
 		var d *Denial
 		if st, d = s.before(x, st); d != nil {
+			st.batch.Close()
 			return st.ctx, d
 		}
 	}
+	st.batch.Close()
 	if st.auth != nil {
 		st.ctx = context.WithValue(st.ctx, principalKey{}, st.auth)
 	}

@@ -1,6 +1,10 @@
 package guard
 
-import "context"
+import (
+	"context"
+
+	"github.com/authkit-go/authkit/core/internal/batch"
+)
 
 // step is one protection that Before runs. New builds the Guard's steps
 // from the options, in the fixed order of steps below; a step that is not
@@ -26,6 +30,10 @@ type state struct {
 	// with the Bearer scheme (well-formed or not) and the guard takes
 	// bearer tokens; such a request is authenticated by its token alone.
 	bearer bool
+	// batch holds the store calls the batch step sent ahead; Before closes
+	// it after the last step, so the handler's store calls ask for
+	// themselves.
+	batch *batch.Set
 }
 
 // newStep builds one step from the configuration, or returns nil when the
@@ -38,6 +46,7 @@ type newStep func(g *Guard, c *config) (step, error)
 var steps = []newStep{
 	newHeadersStep,      // security headers, on every answer
 	newVaryStep,         // Vary: Cookie / Authorization
+	newBatchStep,        // sends the store calls of the next steps ahead, together: one round trip to a shared Redis
 	newRateLimitStep,    // limits by client address: after the headers, so a 429 carries them, before anything else costs a round trip
 	newOriginStep,       // CSRF: cross-origin unsafe requests
 	newSessionStep,      // the session cookie

@@ -16,7 +16,10 @@ type RequestLimiter = port.RequestLimiter
 // counts only from a trusted proxy (WithTrustedProxies) and only the one
 // WithForwardedHeader names. Limiters are asked in order; the first refusal
 // is the answer (429, or 503 when a limiter that fails closed cannot reach
-// its store). Limits by user or by route belong on the route, after
+// its store). When the limiters' store, the session store and the token
+// store share a Redis client, their calls go out together, in one round
+// trip (see the batch step): every limiter is then charged, even when an
+// earlier one refuses. Limits by user or by route belong on the route, after
 // authentication: see RateLimit. Given more than once, the limiters add
 // up. Default: none.
 func WithRateLimit(limiters ...RequestLimiter) Option {

@@ -139,19 +139,19 @@ func Decide(ctx context.Context, checks ...Check) (Decisions, error) {
 	return ds, decide(ctx, checks, ds)
 }
 
-type batch struct {
+type takeBatch struct {
 	reqs []Request
 	res  []Result
 	idx  []int
 }
 
-var batches = sync.Pool{New: func() any { return new(batch) }}
+var batches = sync.Pool{New: func() any { return new(takeBatch) }}
 
 func decide(ctx context.Context, checks []Check, ds []Decision) error {
 	if allMemory(checks) {
 		return decideMemory(ctx, checks, ds)
 	}
-	b := batches.Get().(*batch)
+	b := batches.Get().(*takeBatch)
 	defer batches.Put(b)
 	b.reqs, b.res = b.reqs[:0], b.res[:0]
 	for _, c := range checks {
@@ -265,7 +265,7 @@ func all(checks []Check, id uintptr) bool {
 
 // takeSome decides, in one store call, the checks from first on that use
 // store id, and scatters their results into b.res.
-func takeSome(ctx context.Context, store Store, b *batch, checks []Check, first int, id uintptr) error {
+func takeSome(ctx context.Context, store Store, b *takeBatch, checks []Check, first int, id uintptr) error {
 	b.idx = b.idx[:0]
 	for i := first; i < len(checks); i++ {
 		if checks[i].Limiter.storeID == id {

@@ -238,12 +238,7 @@ func (rl *RequestLimit) LimitRequest(ctx context.Context, x port.Exchange, clien
 		return ctx, nil
 	}
 	var buf [maxInline]Check
-	checks := buf[:0]
-	for _, b := range rl.limits {
-		if k, ok := b.key(x, client, p, authenticated); ok {
-			checks = append(checks, Check{Limiter: b.l, Key: k, Cost: 1})
-		}
-	}
+	checks := rl.checks(buf[:0], x, client, p, authenticated)
 	if len(checks) == 0 {
 		return ctx, nil
 	}
@@ -269,6 +264,17 @@ func (rl *RequestLimit) LimitRequest(ctx context.Context, x port.Exchange, clien
 		}
 	}
 	return ctx, nil
+}
+
+// checks appends to buf the checks of every limit whose KeyFunc gives the
+// request a key.
+func (rl *RequestLimit) checks(buf []Check, x port.Exchange, client netip.Addr, p port.Principal, authenticated bool) []Check {
+	for _, b := range rl.limits {
+		if k, ok := b.key(x, client, p, authenticated); ok {
+			buf = append(buf, Check{Limiter: b.l, Key: k, Cost: 1})
+		}
+	}
+	return buf
 }
 
 // DecisionsFrom returns the decisions the limits of the request ctx

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/internal/batch"
 )
 
 // Limits on metadata taken from the request, so a client cannot make its
@@ -193,6 +194,36 @@ func (m *Manager) Load(ctx context.Context, raw string) (*Session, error) {
 		id: id, hash: h, rec: rec, storedUser: rec.UserID,
 		touched: rec.Touched,
 	}, nil
+}
+
+// loadPreparer is a Store that can prepare a Load for the guard's batch
+// (redisstore.Store).
+type loadPreparer interface {
+	PrepareLoad(h Hash, p Policy) batch.Op
+}
+
+// Batches reports whether the store can prepare a Load ahead of the
+// request's steps (see PrepareLoad): the guard asks, and batches only what
+// can be.
+func (m *Manager) Batches() bool {
+	_, ok := m.cfg.store.(loadPreparer)
+	return ok
+}
+
+// PrepareLoad adds to s the store call that Load(ctx, raw) will make, for
+// the guard, which sends it ahead with the request's other store calls
+// and then runs Load with s's context; a malformed id adds nothing. The
+// Set comes from an internal package: applications do not call it.
+func (m *Manager) PrepareLoad(raw string, s *batch.Set) {
+	lp, ok := m.cfg.store.(loadPreparer)
+	if !ok {
+		return
+	}
+	id, err := ParseID(raw)
+	if err != nil {
+		return
+	}
+	s.Add(lp.PrepareLoad(id.Hash(), m.policy()))
 }
 
 // Save writes s's changes, if it has any. If the user changed since the

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -147,6 +148,21 @@ func deletePrefix(ctx context.Context, tb testing.TB, c redis.Cmdable, prefix st
 	}
 }
 
+// NewClient returns a client of the test's own for the Redis at URL (for
+// hooks that must see only the test's traffic), closed when the test ends;
+// it skips or fails as Client does.
+func NewClient(tb testing.TB) *redis.Client {
+	tb.Helper()
+	Client(tb) // skip or fail without a Redis
+	opts, err := redis.ParseURL(URL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
 // RoundTrips counts the round trips a client makes: one per command or
 // pipeline (a MULTI/EXEC transaction is one pipeline).
 type RoundTrips struct{ n atomic.Int64 }
@@ -180,6 +196,84 @@ func (h *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h *RoundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// NodeRoundTrips counts the round trips a Cluster client makes to each of
+// its nodes: one per command or pipeline a node receives (go-redis splits a
+// pipeline by node and sends each node its part).
+type NodeRoundTrips struct {
+	mu     sync.Mutex
+	hooked map[*redis.Client]bool
+	n      map[string]int64 // by node address
+}
+
+// CountNodeRoundTrips installs a counter on every node of c, present and
+// future. Use a client of the test's own (NewClusterClient).
+func CountNodeRoundTrips(tb testing.TB, c *redis.ClusterClient) *NodeRoundTrips {
+	tb.Helper()
+	h := &NodeRoundTrips{hooked: make(map[*redis.Client]bool), n: make(map[string]int64)}
+	c.OnNewNode(h.hook)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.ForEachShard(ctx, func(_ context.Context, node *redis.Client) error {
+		h.hook(node)
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}
+
+func (h *NodeRoundTrips) hook(node *redis.Client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.hooked[node] {
+		h.hooked[node] = true
+		node.AddHook(nodeHook{h: h, addr: node.Options().Addr})
+	}
+}
+
+func (h *NodeRoundTrips) add(addr string) {
+	h.mu.Lock()
+	h.n[addr]++
+	h.mu.Unlock()
+}
+
+// Counts returns the round trips so far, by node address (nodes without
+// any are absent).
+func (h *NodeRoundTrips) Counts() map[string]int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return maps.Clone(h.n)
+}
+
+// Reset sets every count to zero.
+func (h *NodeRoundTrips) Reset() {
+	h.mu.Lock()
+	clear(h.n)
+	h.mu.Unlock()
+}
+
+// nodeHook counts one node's round trips.
+type nodeHook struct {
+	h    *NodeRoundTrips
+	addr string
+}
+
+func (k nodeHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (k nodeHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		k.h.add(k.addr)
+		return next(ctx, cmd)
+	}
+}
+
+func (k nodeHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		k.h.add(k.addr)
 		return next(ctx, cmds)
 	}
 }

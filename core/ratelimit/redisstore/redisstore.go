@@ -14,7 +14,10 @@
 // limits decided together (ratelimit.Decide, LoginThrottle.Begin) are one
 // EVALSHA too on a single server or Sentinel. On Cluster the requests
 // are grouped by hash slot, one EVALSHA per group, sent as one pipeline; a
-// LoginThrottle keeps all of an account's keys in one slot.
+// LoginThrottle keeps all of an account's keys in one slot. At the
+// guard's rate-limit step, a store sharing its client with the session and
+// token stores sends its decision in the same pipeline as their calls
+// (guard.WithRateLimit): one round trip for the three.
 //
 // # Clock
 //
@@ -44,12 +47,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authkit-go/authkit/core/internal/batch"
+	"github.com/authkit-go/authkit/core/internal/redisbatch"
 	"github.com/authkit-go/authkit/core/internal/rediskey"
 	"github.com/authkit-go/authkit/core/ratelimit"
 )
@@ -60,6 +65,7 @@ const DefaultPrefix = "authkit:rl:"
 // Store is a ratelimit.Store on Redis. It is safe for concurrent use.
 type Store struct {
 	client  redis.UniversalClient
+	sender  batch.Sender // nil: Take is never prepared
 	prefix  string
 	now     func() time.Time
 	cluster bool
@@ -100,7 +106,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	// One script may touch keys of several slots only where every key lives
 	// on one server: a *redis.Client (single server or Sentinel).
 	_, single := client.(*redis.Client)
-	return &Store{client: client, prefix: cfg.prefix, now: cfg.now, cluster: !single}, nil
+	return &Store{client: client, sender: redisbatch.SenderOf(client), prefix: cfg.prefix, now: cfg.now, cluster: !single}, nil
 }
 
 // takeScript applies the GCRA step (see ratelimit.Store) to each key.
@@ -147,7 +153,9 @@ end
 return out
 `)
 
-// Take implements ratelimit.Store.
+// Take implements ratelimit.Store. When the guard sent the same requests
+// ahead with the request's other store calls (PrepareTake), it takes their
+// answer instead.
 func (s *Store) Take(ctx context.Context, reqs []ratelimit.Request, res []ratelimit.Result) error {
 	if len(res) != len(reqs) {
 		return fmt.Errorf("%w: %d results for %d requests", ratelimit.ErrInvalidConfig, len(res), len(reqs))
@@ -155,14 +163,25 @@ func (s *Store) Take(ctx context.Context, reqs []ratelimit.Request, res []rateli
 	if len(reqs) == 0 {
 		return nil
 	}
-	now := ""
-	if s.now != nil {
-		now = strconv.FormatInt(s.now().UnixMicro(), 10)
+	if op, ok := batch.Take(ctx, func(o *takeOp) bool { return o.s == s && slices.Equal(o.reqs, reqs) }); ok {
+		return op.read(res)
 	}
+	now := s.nowArg()
 	if !s.cluster || oneGroup(reqs) {
 		return s.run(ctx, s.client, reqs, res, now)
 	}
-	return s.runGroups(ctx, reqs, res, now)
+	op := s.plan(reqs, now)
+	redisbatch.Exec(ctx, s.client, op.parts)
+	return op.read(res)
+}
+
+// nowArg is the script's ARGV[1]: the application's clock in
+// microseconds, or "" for the server's TIME.
+func (s *Store) nowArg() string {
+	if s.now == nil {
+		return ""
+	}
+	return strconv.FormatInt(s.now().UnixMicro(), 10)
 }
 
 func oneGroup(reqs []ratelimit.Request) bool {
@@ -213,68 +232,72 @@ func (s *Store) run(ctx context.Context, c redis.Scripter, reqs []ratelimit.Requ
 	return parse(v, res)
 }
 
-// runGroups decides each group of reqs in its own EVALSHA, all in one
-// pipeline (go-redis sends it to the nodes concurrently).
-func (s *Store) runGroups(ctx context.Context, reqs []ratelimit.Request, res []ratelimit.Result, now string) error {
-	type part struct {
-		idx  []int
-		keys []string
-		args []any
-		cmd  *redis.Cmd
-	}
-	var parts []*part
-	byGroup := make(map[string]*part)
-	for i, r := range reqs {
-		g := group(r)
-		p := byGroup[g]
-		if p == nil {
-			p = &part{}
-			byGroup[g] = p
-			parts = append(parts, p)
+// takeOp is a Take planned as script calls: one for all the requests on
+// a single server or Sentinel, or when they share a group; on Cluster one
+// per group (each group's keys share a slot), all in one pipeline, which
+// go-redis sends to the nodes concurrently. It is also the batch.Op of a
+// Take prepared for the guard (PrepareTake).
+type takeOp struct {
+	s     *Store
+	reqs  []ratelimit.Request
+	parts []*takePart
+}
+
+// takePart is the script call of some of a takeOp's requests.
+type takePart struct {
+	idx []int // into the op's reqs
+	redisbatch.Script
+}
+
+// plan splits reqs into the script calls that decide them.
+func (s *Store) plan(reqs []ratelimit.Request, now string) *takeOp {
+	op := &takeOp{s: s, reqs: reqs}
+	if !s.cluster || oneGroup(reqs) {
+		p := &takePart{idx: make([]int, len(reqs))}
+		for i := range reqs {
+			p.idx[i] = i
 		}
-		p.idx = append(p.idx, i)
+		op.parts = []*takePart{p}
+	} else {
+		byGroup := make(map[string]*takePart)
+		for i, r := range reqs {
+			g := group(r)
+			p := byGroup[g]
+			if p == nil {
+				p = &takePart{}
+				byGroup[g] = p
+				op.parts = append(op.parts, p)
+			}
+			p.idx = append(p.idx, i)
+		}
 	}
-	for _, p := range parts {
+	for _, p := range op.parts {
 		sub := make([]ratelimit.Request, len(p.idx))
 		for j, i := range p.idx {
 			sub[j] = reqs[i]
 		}
-		p.keys, p.args = s.args(sub, now)
+		p.Script.Script = takeScript
+		p.Keys, p.Args = s.args(sub, now)
 	}
-	send := func(parts []*part, load bool) error {
-		pipe := s.client.Pipeline()
-		for _, p := range parts {
-			if load {
-				p.cmd = takeScript.Eval(ctx, pipe, p.keys, p.args...)
-			} else {
-				p.cmd = takeScript.EvalSha(ctx, pipe, p.keys, p.args...)
-			}
-		}
-		_, err := pipe.Exec(ctx)
-		return err
+	return op
+}
+
+// Sender implements batch.Op.
+func (o *takeOp) Sender() batch.Sender { return o.s.sender }
+
+// Queue implements redisbatch.Queuer.
+func (o *takeOp) Queue(ctx context.Context, p redis.Pipeliner, again bool) bool {
+	queued := false
+	for _, part := range o.parts {
+		queued = part.Queue(ctx, p, again) || queued
 	}
-	if err := send(parts, false); err != nil {
-		// A command answered NOSCRIPT did nothing: send those again with
-		// the script's body. Any other error stands.
-		var retry []*part
-		for _, p := range parts {
-			switch e := p.cmd.Err(); {
-			case e == nil:
-			case noScript(e):
-				retry = append(retry, p)
-			default:
-				return rediskey.Unavailable(ratelimit.ErrUnavailable, e)
-			}
-		}
-		if len(retry) == 0 {
-			return rediskey.Unavailable(ratelimit.ErrUnavailable, err)
-		}
-		if err := send(retry, true); err != nil {
-			return rediskey.Unavailable(ratelimit.ErrUnavailable, err)
-		}
-	}
-	for _, p := range parts {
-		v, err := p.cmd.Slice()
+	return queued
+}
+
+// read scatters the parts' replies into res.
+func (o *takeOp) read(res []ratelimit.Result) error {
+	for _, p := range o.parts {
+		v, err := p.Cmd.Slice()
 		if err != nil {
 			return rediskey.Unavailable(ratelimit.ErrUnavailable, err)
 		}
@@ -289,8 +312,16 @@ func (s *Store) runGroups(ctx context.Context, reqs []ratelimit.Request, res []r
 	return nil
 }
 
-func noScript(err error) bool {
-	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
+// PrepareTake returns Take(reqs) as a batch.Op, for the guard: it sends
+// the request's store calls ahead, together (one round trip with a session
+// load and a revocation check on the same client), and the Take that
+// follows with the request's context and equal requests takes the answer.
+// Nil when the store's client cannot batch.
+func (s *Store) PrepareTake(reqs []ratelimit.Request) batch.Op {
+	if s.sender == nil || len(reqs) == 0 {
+		return nil
+	}
+	return s.plan(slices.Clone(reqs), s.nowArg())
 }
 
 var errReply = errors.New("malformed reply from the rate-limit script")

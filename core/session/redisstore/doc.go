@@ -40,7 +40,8 @@
 //
 // Round trips (single server): Load 1, Save 1, Create 1, Rotate 1,
 // Destroy 1, List 2 (+1 to prune), DestroyUser and DestroyUserExcept 2 per
-// 500 sessions + 1.
+// 500 sessions + 1. The guard's Load shares its round trip with the rate
+// limit and the revocation check when their stores use the same client.
 //
 // # Failures
 //

@@ -12,6 +12,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authkit-go/authkit/core/internal/batch"
+	"github.com/authkit-go/authkit/core/internal/redisbatch"
 	"github.com/authkit-go/authkit/core/internal/rediskey"
 	"github.com/authkit-go/authkit/core/session"
 )
@@ -27,6 +29,7 @@ const DefaultPrefix = "authkit:session:"
 // package documentation for the key layout and the cost of each operation.
 type Store struct {
 	client  redis.UniversalClient
+	sender  batch.Sender // nil: Load is never prepared
 	prefix  string
 	cluster bool
 }
@@ -67,7 +70,7 @@ func New(c redis.UniversalClient, opts ...Option) (*Store, error) {
 	// server: a *redis.Client (single server or Sentinel). A ClusterClient, a
 	// Ring or anything else gets the single-slot steps.
 	_, single := c.(*redis.Client)
-	return &Store{client: c, prefix: cfg.prefix, cluster: !single}, nil
+	return &Store{client: c, sender: redisbatch.SenderOf(c), prefix: cfg.prefix, cluster: !single}, nil
 }
 
 // sessionKey is where the record of h lives: its own hash slot, the hash
@@ -175,10 +178,17 @@ func (r *Store) index(ctx context.Context, c redis.Cmdable, userID string, h ses
 	return c.PExpire(ctx, key, abs).Err()
 }
 
-// Load implements session.Store: one round trip (EVALSHA of loadScript).
+// Load implements session.Store: one round trip (EVALSHA of loadScript),
+// none when the guard sent it ahead with the request's other store calls
+// (PrepareLoad).
 func (r *Store) Load(ctx context.Context, h session.Hash, p session.Policy) (*session.Record, error) {
-	v, err := loadScript.Run(ctx, r.client, []string{r.sessionKey(h)},
-		p.Now.UnixMilli(), p.Idle.Milliseconds(), p.Absolute.Milliseconds(), p.TouchEvery.Milliseconds()).Text()
+	var cmd *redis.Cmd
+	if op, ok := batch.Take(ctx, func(o *loadOp) bool { return o.r == r && o.h == h }); ok {
+		cmd = op.Cmd
+	} else {
+		cmd = loadScript.Run(ctx, r.client, []string{r.sessionKey(h)}, loadArgs(p)...)
+	}
+	v, err := cmd.Text()
 	if err != nil {
 		return nil, wrapRedis(err)
 	}
@@ -191,6 +201,32 @@ func (r *Store) Load(ctx context.Context, h session.Hash, p session.Policy) (*se
 	}
 	rec.Touched = v[0] == 'T'
 	return rec, nil
+}
+
+func loadArgs(p session.Policy) []any {
+	return []any{p.Now.UnixMilli(), p.Idle.Milliseconds(), p.Absolute.Milliseconds(), p.TouchEvery.Milliseconds()}
+}
+
+// loadOp is a Load prepared for the guard's batch.
+type loadOp struct {
+	r *Store
+	h session.Hash
+	redisbatch.Script
+}
+
+// Sender implements batch.Op.
+func (o *loadOp) Sender() batch.Sender { return o.r.sender }
+
+// PrepareLoad returns the Load of h under p as a batch.Op, for the guard:
+// it sends the request's store calls ahead, together (one round trip with
+// a rate-limit decision and a revocation check on the same client), and
+// the Load that follows with the request's context takes the answer. Nil
+// when the store's client cannot batch.
+func (r *Store) PrepareLoad(h session.Hash, p session.Policy) batch.Op {
+	if r.sender == nil {
+		return nil
+	}
+	return &loadOp{r: r, h: h, Script: redisbatch.Script{Script: loadScript, Keys: []string{r.sessionKey(h)}, Args: loadArgs(p)}}
 }
 
 // Save implements session.Store: one SET XX, which fails if the key

@@ -26,7 +26,9 @@
 // atomically: log-out-everywhere and a concurrent refresh are ordered by
 // Redis, not by any host's clock; RevokeSubjectExcept raises the
 // generation and lifts the kept family into it in one script. Revoked,
-// RotateFamily and every other method are one round trip.
+// RotateFamily and every other method are one round trip. The guard's
+// Revoked shares its round trip with the rate limit and the session load
+// when their stores use the same client.
 //
 // Every Redis error is returned wrapped in tokenstore.ErrUnavailable (and
 // so in authkit.ErrUnavailable), never read as "not revoked".

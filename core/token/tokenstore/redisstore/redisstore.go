@@ -14,6 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authkit-go/authkit/core/internal/batch"
+	"github.com/authkit-go/authkit/core/internal/redisbatch"
 	"github.com/authkit-go/authkit/core/internal/rediskey"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
@@ -28,6 +30,7 @@ const DefaultPrefix = "authkit:tok:"
 // Every Redis error is returned wrapped in tokenstore.ErrUnavailable.
 type Store struct {
 	c      redis.UniversalClient
+	sender batch.Sender // nil: Revoked is never prepared
 	prefix string
 	now    func() time.Time
 }
@@ -77,7 +80,7 @@ func New(c redis.UniversalClient, opts ...Option) (*Store, error) {
 	if err := rediskey.CheckPrefix(cfg.prefix); err != nil {
 		return nil, fmt.Errorf("%w: %w", tokenstore.ErrInvalidConfig, err)
 	}
-	return &Store{c: c, prefix: cfg.prefix, now: cfg.now}, nil
+	return &Store{c: c, sender: redisbatch.SenderOf(c), prefix: cfg.prefix, now: cfg.now}, nil
 }
 
 // A family's value is <state><H(current jti)>:<gen>[:<replays>]: state
@@ -238,21 +241,74 @@ func (r *Store) RevokeSubjectExcept(ctx context.Context, sub, keep string, ttl t
 }
 
 // Revoked implements tokenstore.Store. One round trip (MGET of the jti, generation
-// and family keys, which share a slot). On error it answers true.
+// and family keys, which share a slot), none when the guard sent it ahead
+// with the request's other store calls (PrepareRevoked). On error it
+// answers true.
 func (r *Store) Revoked(ctx context.Context, sub, jti, family string, gen uint64) (bool, error) {
 	if sub == "" || jti == "" {
 		return true, fmt.Errorf("%w: empty subject or jti", tokenstore.ErrInvalid)
 	}
+	var cmd *redis.SliceCmd
+	if op, ok := batch.Take(ctx, func(o *revokedOp) bool {
+		return o.r == r && o.sub == sub && o.jti == jti && o.family == family && o.gen == gen
+	}); ok {
+		cmd = op.cmd
+	} else {
+		cmd = r.c.MGet(ctx, r.revokedKeys(sub, jti, family)...)
+	}
+	vals, err := cmd.Result()
+	if err != nil {
+		return true, unavailable(err)
+	}
+	return judge(vals, family, gen)
+}
+
+// revokedKeys are the keys Revoked reads: jti, generation, and family when
+// there is one.
+func (r *Store) revokedKeys(sub, jti, family string) []string {
 	tag := r.subjectTag(sub)
 	keys := []string{r.jtiKey(tag, jti), r.genKey(tag)}
 	if family != "" {
 		keys = append(keys, r.familyKey(tag, family))
 	}
-	vals, err := r.c.MGet(ctx, keys...).Result()
-	if err != nil {
-		return true, unavailable(err)
+	return keys
+}
+
+// revokedOp is a Revoked prepared for the guard's batch.
+type revokedOp struct {
+	r                *Store
+	sub, jti, family string
+	gen              uint64
+	cmd              *redis.SliceCmd
+}
+
+// Sender implements batch.Op.
+func (o *revokedOp) Sender() batch.Sender { return o.r.sender }
+
+// Queue implements redisbatch.Queuer.
+func (o *revokedOp) Queue(ctx context.Context, p redis.Pipeliner, again bool) bool {
+	if again {
+		return false
 	}
-	if len(vals) != len(keys) {
+	o.cmd = p.MGet(ctx, o.r.revokedKeys(o.sub, o.jti, o.family)...)
+	return true
+}
+
+// PrepareRevoked returns Revoked(sub, jti, family, gen) as a batch.Op, for
+// the guard: it sends the request's store calls ahead, together (one round
+// trip with a rate-limit decision and a session load on the same client),
+// and the Revoked that follows with the request's context takes the
+// answer. Nil when the store's client cannot batch or sub or jti is empty.
+func (r *Store) PrepareRevoked(sub, jti, family string, gen uint64) batch.Op {
+	if r.sender == nil || sub == "" || jti == "" {
+		return nil
+	}
+	return &revokedOp{r: r, sub: sub, jti: jti, family: family, gen: gen}
+}
+
+// judge reads Revoked's answer from the values of its keys.
+func judge(vals []any, family string, gen uint64) (bool, error) {
+	if n := 2 + min(len(family), 1); len(vals) != n {
 		return true, unavailable(fmt.Errorf("MGET returned %d values", len(vals)))
 	}
 	if vals[0] != nil {
