@@ -44,6 +44,10 @@ func TestServerLimits(t *testing.T) {
 					t.Parallel()
 					checkHalfSentClosed(t, s)
 				})
+				t.Run("stalled body", func(t *testing.T) {
+					t.Parallel()
+					checkStalledBody(t, s, fw)
+				})
 				t.Run("browser-sized headers are accepted", func(t *testing.T) {
 					t.Parallel()
 					for _, n := range []int{4 << 10, 8 << 10, 60 << 10} {
@@ -189,4 +193,44 @@ func checkHalfSentClosed(t *testing.T, s *Server) {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("a half-sent request was still open after %v", headerTimeout+10*time.Second)
 	}
+}
+
+// checkStalledBody sends a whole header and part of its body, then nothing:
+// after the read timeout (15 s) fiber, which reads the body before any
+// handler, answers fasthttp's timeout as a 408 problem with the security
+// headers; the net/http servers (gin and echo too) close the connection,
+// since their write deadline ends with the read deadline. Either way the
+// connection does not stay open.
+func checkStalledBody(t *testing.T, s *Server, fw string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+		"Content-Length: 100\r\nSec-Fetch-Site: same-origin\r\n\r\n{\"username\""); err != nil {
+		t.Fatal(err)
+	}
+	const readTimeout = 15 * time.Second
+	if err := conn.SetReadDeadline(time.Now().Add(readTimeout + 15*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a stalled body was still open after %v", readTimeout+15*time.Second)
+	}
+	if fw != "fiber" {
+		return
+	}
+	if err != nil {
+		t.Fatalf("fiber: no answer to a stalled body: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || resp.Header.Get("Content-Type") != "application/problem+json" ||
+		!strings.Contains(string(body), `"status":408`) {
+		t.Fatalf("fiber, stalled body: %d %s %s, want a 408 problem", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	checkSecurityHeaders(t, "fiber, stalled body", resp.Header)
 }
