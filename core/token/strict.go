@@ -137,7 +137,7 @@ func parseObject(data []byte) (map[string]json.RawMessage, error) {
 
 // header is the part of a JOSE header authkit acts on.
 type header struct {
-	alg, kid, typ string
+	alg, kid, typ, cty string
 }
 
 // refusedHeaders are members whose presence rejects a token: crit (no
@@ -174,31 +174,27 @@ func parseHeaderString(src string) (header, error) {
 	for _, f := range [...]struct {
 		name string
 		dst  *string
-	}{{"kid", &h.kid}, {"typ", &h.typ}} {
+	}{{"kid", &h.kid}, {"typ", &h.typ}, {"cty", &h.cty}} {
 		if raw, ok := ms.Lookup(f.name); ok {
 			if *f.dst, ok = strictjson.String(raw); !ok {
 				return header{}, reject(ErrMalformed, f.name+" is not a string")
 			}
 		}
 	}
-	if raw, ok := ms.Lookup("cty"); ok {
-		cty, ok := strictjson.String(raw)
-		if !ok {
-			return header{}, reject(ErrMalformed, "cty is not a string")
-		}
-		if strings.EqualFold(cty, "JWT") {
-			return header{}, reject(ErrUnsupportedHeader, "nested JWT")
-		}
-	}
-	if err := checkKID(h.kid); err != nil {
+	if err := h.check(); err != nil {
 		return header{}, err
 	}
 	return h, nil
 }
 
-// checkKID refuses a kid that is longer than maxKIDLen or could name a
-// path or smuggle a control character into a key lookup or a log.
-func checkKID(kid string) error {
+// check applies the rules on a header's values once they are read: no
+// nested JWT (cty), and no kid longer than maxKIDLen or one that could name
+// a path or smuggle a control character into a key lookup or a log.
+func (h header) check() error {
+	if strings.EqualFold(h.cty, "JWT") {
+		return reject(ErrUnsupportedHeader, "nested JWT")
+	}
+	kid := h.kid
 	if len(kid) > maxKIDLen {
 		return reject(ErrMalformed, "kid too long")
 	}

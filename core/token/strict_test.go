@@ -10,29 +10,17 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/authkit-go/authkit/core/strictjson"
 )
 
 // The members-based header and claims parse replaced json.Unmarshal into a
 // map. The reference implementations below are that earlier code, kept to
 // check that both read the same header and claims from every document.
 // (core/strictjson checks its scanner against the decoder-based check it
-// replaced.)
-
-func refParseObject(data []byte) (map[string]json.RawMessage, error) {
-	if err := strictjson.Check(data); err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
+// replaced.) They read the document through parseObject, the map-based
+// parse that custom claims still use.
 
 func refParseHeader(data []byte) (header, error) {
-	m, err := refParseObject(data)
+	m, err := parseObject(data)
 	if err != nil {
 		return header{}, reject(ErrMalformed, "header: "+err.Error())
 	}
@@ -52,30 +40,21 @@ func refParseHeader(data []byte) (header, error) {
 	for _, f := range []struct {
 		name string
 		dst  *string
-	}{{"kid", &h.kid}, {"typ", &h.typ}} {
+	}{{"kid", &h.kid}, {"typ", &h.typ}, {"cty", &h.cty}} {
 		if raw, ok := m[f.name]; ok {
 			if raw[0] != '"' || json.Unmarshal(raw, f.dst) != nil {
 				return header{}, reject(ErrMalformed, f.name+" is not a string")
 			}
 		}
 	}
-	if raw, ok := m["cty"]; ok {
-		var cty string
-		if raw[0] != '"' || json.Unmarshal(raw, &cty) != nil {
-			return header{}, reject(ErrMalformed, "cty is not a string")
-		}
-		if strings.EqualFold(cty, "JWT") {
-			return header{}, reject(ErrUnsupportedHeader, "nested JWT")
-		}
-	}
-	if err := checkKID(h.kid); err != nil {
+	if err := h.check(); err != nil {
 		return header{}, err
 	}
 	return h, nil
 }
 
 func refParseClaims(payload []byte) (*Claims, error) {
-	m, err := refParseObject(payload)
+	m, err := parseObject(payload)
 	if err != nil {
 		return nil, reject(ErrMalformed, "claims: "+err.Error())
 	}
@@ -263,30 +242,34 @@ func TestGenClaim(t *testing.T) {
 	}
 }
 
-// TestCheckKID: the kid rules both header parses share.
-func TestCheckKID(t *testing.T) {
+// TestHeaderCheck: the rules on header values both header parses share.
+func TestHeaderCheck(t *testing.T) {
 	for _, tc := range []struct {
-		name, kid string
-		ok        bool
+		name string
+		h    header
+		want error // nil: accepted
 	}{
-		{"absent", "", true},
-		{"plain", "k-ES256", true},
-		{"dots apart", "2026.01.k", true},
-		{"non-ASCII", "clé-1", true},
-		{"longest", strings.Repeat("k", maxKIDLen), true},
-		{"too long", strings.Repeat("k", maxKIDLen+1), false},
-		{"slash", "keys/k1", false},
-		{"backslash", `keys\k1`, false},
-		{"parent", "..", false},
-		{"dot dot inside", "k..1", false},
-		{"NUL", "k\x001", false},
-		{"newline", "k\n1", false},
-		{"DEL", "k\x7f1", false},
+		{"no kid", header{alg: "ES256"}, nil},
+		{"plain kid", header{kid: "k-ES256"}, nil},
+		{"kid with dots apart", header{kid: "2026.01.k"}, nil},
+		{"non-ASCII kid", header{kid: "clé-1"}, nil},
+		{"longest kid", header{kid: strings.Repeat("k", maxKIDLen)}, nil},
+		{"kid too long", header{kid: strings.Repeat("k", maxKIDLen+1)}, ErrMalformed},
+		{"kid with a slash", header{kid: "keys/k1"}, ErrMalformed},
+		{"kid with a backslash", header{kid: `keys\k1`}, ErrMalformed},
+		{"kid ..", header{kid: ".."}, ErrMalformed},
+		{"kid with .. inside", header{kid: "k..1"}, ErrMalformed},
+		{"kid with NUL", header{kid: "k\x001"}, ErrMalformed},
+		{"kid with a newline", header{kid: "k\n1"}, ErrMalformed},
+		{"kid with DEL", header{kid: "k\x7f1"}, ErrMalformed},
+		{"cty of a payload", header{cty: "json"}, nil},
+		{"nested JWT", header{cty: "JWT"}, ErrUnsupportedHeader},
+		{"nested JWT, lower case", header{cty: "jwt"}, ErrUnsupportedHeader},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := checkKID(tc.kid)
-			if tc.ok != (err == nil) || (err != nil && !errors.Is(err, ErrMalformed)) {
-				t.Fatalf("checkKID(%q) = %v, want ok=%v (else ErrMalformed)", tc.kid, err, tc.ok)
+			err := tc.h.check()
+			if (tc.want == nil) != (err == nil) || (err != nil && !errors.Is(err, tc.want)) {
+				t.Fatalf("check(%+v) = %v, want %v", tc.h, err, tc.want)
 			}
 		})
 	}
