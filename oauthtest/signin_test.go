@@ -12,26 +12,19 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
+	"github.com/authkit-go/authkit/core/authtest"
 	"github.com/authkit-go/authkit/core/oauth"
 	"github.com/authkit-go/authkit/oauthtest"
 )
 
-// clock is the relying party's clock: the wall clock, moved ahead by
-// Advance.
-type clock struct{ ahead atomic.Int64 }
-
-func newClock() *clock { return new(clock) }
-
-func (c *clock) Now() time.Time { return time.Now().Add(time.Duration(c.ahead.Load())) }
-
-func (c *clock) Advance(d time.Duration) { c.ahead.Add(int64(d)) }
+// newClock returns the relying party's clock: the wall clock (the
+// provider signs with it), moved ahead by Advance.
+func newClock() *authtest.WallClock { return new(authtest.WallClock) }
 
 // app is a relying party wired to core/oauth by hand, as an adapter would:
 // GET /login begins, GET /callback completes and redirects to next.

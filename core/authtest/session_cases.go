@@ -26,6 +26,11 @@ type Clock = testclock.Clock
 // NewClock returns a Clock at a fixed instant.
 func NewClock() *Clock { return testclock.New() }
 
+// WallClock is the wall clock moved ahead by Advance, for tests against
+// something that keeps real time, such as an OpenID provider signing ID
+// tokens. Its zero value is the wall clock.
+type WallClock = testclock.Wall
+
 // sessionApp is the app every session case runs against.
 type sessionApp struct {
 	t     *testing.T

@@ -5,6 +5,7 @@ package testclock
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -55,3 +56,15 @@ func (c *Clock) Ticking(step time.Duration) func() time.Time {
 		return c.now
 	}
 }
+
+// Wall is the wall clock moved ahead by Advance, for tests that talk to
+// something keeping real time (an OpenID provider signs with the wall
+// clock, so the relying party's clock must stay near it). The zero value
+// is the wall clock; it is safe for concurrent use.
+type Wall struct{ ahead atomic.Int64 }
+
+// Now returns the wall clock's time plus every Advance so far.
+func (c *Wall) Now() time.Time { return time.Now().Add(time.Duration(c.ahead.Load())) }
+
+// Advance moves the clock ahead by d.
+func (c *Wall) Advance(d time.Duration) { c.ahead.Add(int64(d)) }

@@ -18,17 +18,11 @@ import (
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/audit/audittest"
+	"github.com/authkit-go/authkit/core/authtest"
 	"github.com/authkit-go/authkit/core/oauth"
 	"github.com/authkit-go/authkit/core/session"
 	"github.com/authkit-go/authkit/oauthtest"
 )
-
-// aheadClock is the wall clock moved ahead by Advance: the provider signs
-// with the wall clock, so the server's clock must stay near it.
-type aheadClock struct{ ahead atomic.Int64 }
-
-func (c *aheadClock) Now() time.Time          { return time.Now().Add(time.Duration(c.ahead.Load())) }
-func (c *aheadClock) Advance(d time.Duration) { c.ahead.Add(int64(d)) }
 
 // oauthServer is the reference API over real HTTPS (the provider sends the
 // browser back to it), signing in at an oauthtest provider.
@@ -37,7 +31,7 @@ type oauthServer struct {
 	URL   string
 	p     *oauthtest.Provider
 	audit *audittest.Recorder
-	clock *aheadClock
+	clock *authtest.WallClock
 }
 
 // newOAuthServer starts the API with the four OAuth settings pointing at p
@@ -45,7 +39,7 @@ type oauthServer struct {
 func newOAuthServer(t *testing.T, p *oauthtest.Provider, mod func(*Config)) *oauthServer {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	s := &oauthServer{URL: "https://" + srv.Listener.Addr().String(), p: p, audit: &audittest.Recorder{}, clock: &aheadClock{}}
+	s := &oauthServer{URL: "https://" + srv.Listener.Addr().String(), p: p, audit: &audittest.Recorder{}, clock: &authtest.WallClock{}}
 	p.AddClient(oauthtest.Client{ID: "app", Secret: "app-secret", RedirectURIs: []string{s.URL + "/oauth/callback"}})
 	cfg := Config{Audit: s.audit, OAuth: OAuthConfig{
 		Issuer: p.Issuer, ClientID: "app", ClientSecret: "app-secret", RedirectURL: s.URL + "/oauth/callback",
