@@ -92,8 +92,8 @@ func length(t *testing.T) time.Duration {
 // logouts (each checked by a 401 for what it ended), while Redis is killed
 // halfway and started again outage later on the same port.
 //
-// Redis persists every write before acknowledging it (an append-only
-// file, appendfsync always; redistest.StartDurableServer), so the restart
+// Redis writes every write to an append-only file before acknowledging it
+// (redistest.StartDurableServer), so the restart
 // is a crash that loses nothing acknowledged: accounts, sessions, refresh
 // families and revocations made before it must all hold after it. (A
 // Redis without persistence loses every account at a restart; keeping the

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -122,9 +123,10 @@ func TestRedisClientSettings(t *testing.T) {
 		pool              time.Duration
 		retries           int
 	}{
-		{"redis://127.0.0.1:6379/0", RedisDialTimeout, RedisReadTimeout, RedisWriteTimeout, RedisPoolTimeout, RedisMaxRetries},
+		// No retries: RedisMaxRetries (-1), which NewClient stores as 0.
+		{"redis://127.0.0.1:6379/0", RedisDialTimeout, RedisReadTimeout, RedisWriteTimeout, RedisPoolTimeout, 0},
 		{"redis://127.0.0.1:6379/0?read_timeout=2s&max_retries=3", RedisDialTimeout, 2 * time.Second, RedisWriteTimeout, RedisPoolTimeout, 3},
-		{"redis://127.0.0.1:6379/0?dial_timeout=3s&write_timeout=1s&pool_timeout=4s", 3 * time.Second, RedisReadTimeout, time.Second, 4 * time.Second, RedisMaxRetries},
+		{"redis://127.0.0.1:6379/0?dial_timeout=3s&write_timeout=1s&pool_timeout=4s", 3 * time.Second, RedisReadTimeout, time.Second, 4 * time.Second, 0},
 	}
 	for _, tt := range tests {
 		c, err := Config{RedisURL: tt.url}.redisClient()
@@ -138,5 +140,57 @@ func TestRedisClientSettings(t *testing.T) {
 			t.Errorf("%s: dial %v read %v write %v pool %v retries %d dialer retries %d context %v", tt.url,
 				o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled)
 		}
+	}
+}
+
+// TestRedisClientSendsOnce: the servers' client never sends a command
+// again once it may have run. go-redis retries an attempt whose reply
+// timed out (or whose connection died) as if it had failed, but Redis
+// may well have run it, only late: a refresh rotation run twice reads its
+// own first run as a reuse and ends the family, so the client that got
+// the new pair is signed out; a registration run twice answers 409 to its
+// own account; a TOTP step or a recovery code is spent by the first run
+// and refused to the second. Here the replies come later than the read
+// timeout: the INCR must reach Redis once.
+func TestRedisClientSendsOnce(t *testing.T) {
+	p, opts := redistest.NewTestProxy(t)
+	c, err := Config{RedisURL: "redis://" + p.Addr() + "/" + strconv.Itoa(opts.DB)}.redisClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	key := redistest.Prefix(t) + "n"
+	// Two open connections, so that a retry would find one ready rather
+	// than dial (a dial's handshake would time out behind the latency).
+	rc := c.(*redis.Client)
+	c1, c2 := rc.Conn(), rc.Conn()
+	for _, cn := range []*redis.Conn{c1, c2} {
+		if err := cn.Ping(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c1.Close()
+	c2.Close()
+	if n := rc.PoolStats().IdleConns; n < 2 {
+		t.Fatalf("%d idle connections, want 2", n)
+	}
+	sent := p.Requests()
+	p.SetLatency(RedisReadTimeout + 300*time.Millisecond)
+	if err := c.Incr(ctx, key).Err(); err == nil {
+		t.Fatal("INCR answered within the read timeout behind the latency")
+	}
+	p.SetLatency(0)
+	if n := p.Requests() - sent; n != 1 {
+		t.Errorf("the INCR was sent %d times after its reply timed out, want once", n)
+	}
+	direct := redistest.Client(t)
+	if _, err := redistest.Poll(5*time.Second, func() error {
+		if v, _ := direct.Get(ctx, key).Int(); v == 0 {
+			return errors.New("the delayed INCR has not arrived")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

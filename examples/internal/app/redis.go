@@ -14,8 +14,8 @@ import (
 // defaults (5 s per read, 3 retries, 5 dial attempts) would let a frozen
 // Redis hold a request for 20 s and more, past the servers' 15 s write
 // timeout. With these, one store call against a Redis that stopped
-// answering fails after about 1 s (two attempts of 500 ms; up to 2 s when
-// the network drops packets and each dial waits for DialTimeout), and the
+// answering fails after about 500 ms (one attempt; up to 1 s when the
+// network drops packets and the dial waits for DialTimeout), and the
 // request answers 503.
 const (
 	// RedisDialTimeout bounds opening a connection (one dial attempt).
@@ -29,10 +29,18 @@ const (
 	// RedisPoolTimeout bounds waiting for a free connection when every one
 	// is busy (all stuck on a frozen Redis, say).
 	RedisPoolTimeout = time.Second
-	// RedisMaxRetries is the retries after a failed attempt: one, so that
-	// a connection that died while idle (a Redis restart) costs no error,
-	// yet a frozen Redis costs two attempts, not four.
-	RedisMaxRetries = 1
+	// RedisMaxRetries is go-redis's MaxRetries: -1, no retry. go-redis
+	// sends a command again when its reply timed out or its connection
+	// broke, yet Redis may have run it, only late: a refresh rotation run
+	// twice reads its own first run as a reuse and ends the family (the
+	// client that got the new pair is signed out), a registration run
+	// twice answers 409 to its own new account, a TOTP step or a recovery
+	// code spent by the first run is refused to the second. Without a
+	// retry such a call fails (503) and the client knows it may have
+	// happened. A connection that died while idle (a Redis restart) costs
+	// no error all the same: the pool checks each one before handing it
+	// out.
+	RedisMaxRetries = -1
 )
 
 // redisClient is the client the App's stores use: cfg.Redis, or a new
@@ -73,7 +81,7 @@ func withTimeouts(opts *redis.Options, raw string) *redis.Options {
 	if !q.Has("max_retries") {
 		opts.MaxRetries = RedisMaxRetries
 	}
-	opts.DialerRetries = 1 // the URL cannot set it; MaxRetries retries a failed dial
+	opts.DialerRetries = 1 // the URL cannot set it
 	opts.ContextTimeoutEnabled = true
 	return opts
 }
