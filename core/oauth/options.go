@@ -35,9 +35,10 @@ const (
 	minKeyBytes      = 32
 )
 
-// Option configures Discover, NewClient or NewClientCredentials. Each
-// option's doc names what it applies to; an option given where it does not
-// apply is an error wrapping ErrInvalidConfig, never silently ignored.
+// Option configures Discover, NewClient, NewClientCredentials or
+// NewHandlers. Each option's doc names what it applies to; an option given
+// where it does not apply is an error wrapping ErrInvalidConfig, never
+// silently ignored.
 type Option func(*config) error
 
 type target uint8
@@ -104,11 +105,16 @@ func defaultHTTPClient() *http.Client {
 	}
 }
 
-func (c *config) only(name string, allowed target) error {
-	if c.target&allowed == 0 {
-		return fmt.Errorf("%w: %s does not apply here", ErrInvalidConfig, name)
+// appliesTo returns the option name, which set applies to a config of the
+// constructors in allowed; passed to any other it is an error wrapping
+// ErrInvalidConfig.
+func appliesTo(allowed target, name string, set func(*config) error) Option {
+	return func(c *config) error {
+		if c.target&allowed == 0 {
+			return fmt.Errorf("%w: %s does not apply here", ErrInvalidConfig, name)
+		}
+		return set(c)
 	}
-	return nil
 }
 
 // WithHTTPClient sets the client for every request to the provider. Its
@@ -116,31 +122,25 @@ func (c *config) only(name string, allowed target) error {
 // Discover, NewClient and NewClientCredentials.
 // Default: a client with a 10s timeout that follows no redirects.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if err := c.only("WithHTTPClient", forDiscover|forClient|forCredentials); err != nil {
-			return err
-		}
+	return appliesTo(forDiscover|forClient|forCredentials, "WithHTTPClient", func(c *config) error {
 		if hc == nil {
 			return fmt.Errorf("%w: WithHTTPClient(nil)", ErrInvalidConfig)
 		}
 		c.httpClient = hc
 		return nil
-	}
+	})
 }
 
 // WithClock sets the time source, for tests. Applies to NewClient and
 // NewClientCredentials. Default: time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) error {
-		if err := c.only("WithClock", forClient|forCredentials); err != nil {
-			return err
-		}
+	return appliesTo(forClient|forCredentials, "WithClock", func(c *config) error {
 		if now == nil {
 			return fmt.Errorf("%w: WithClock(nil)", ErrInvalidConfig)
 		}
 		c.now = now
 		return nil
-	}
+	})
 }
 
 // WithClientSecret makes the client confidential: the secret authenticates
@@ -149,26 +149,20 @@ func WithClock(now func() time.Time) Option {
 // logged or printed. Applies to NewClient.
 // Default: none (a public client, protected by PKCE alone).
 func WithClientSecret(secret string) Option {
-	return func(c *config) error {
-		if err := c.only("WithClientSecret", forClient); err != nil {
-			return err
-		}
+	return appliesTo(forClient, "WithClientSecret", func(c *config) error {
 		if secret == "" {
 			return fmt.Errorf("%w: empty client secret", ErrInvalidConfig)
 		}
 		c.secret = secret
 		return nil
-	}
+	})
 }
 
 // WithScopes sets the scopes to request. For an OpenID provider "openid"
 // is always added. Applies to NewClient and NewClientCredentials.
 // Default: "openid" alone for an OpenID provider, none otherwise.
 func WithScopes(scopes ...string) Option {
-	return func(c *config) error {
-		if err := c.only("WithScopes", forClient|forCredentials); err != nil {
-			return err
-		}
+	return appliesTo(forClient|forCredentials, "WithScopes", func(c *config) error {
 		for _, s := range scopes {
 			if !nqchars(s, 256) {
 				return fmt.Errorf("%w: scope %q", ErrInvalidConfig, s)
@@ -176,7 +170,7 @@ func WithScopes(scopes ...string) Option {
 		}
 		c.scopes = slices.Clone(scopes)
 		return nil
-	}
+	})
 }
 
 // reservedParams are set by the flow itself and cannot be overridden.
@@ -192,32 +186,26 @@ var reservedParams = []string{
 // response_mode, client_id, request objects) cannot be set this way.
 // Applies to NewClient. Default: none.
 func WithAuthParam(key, value string) Option {
-	return func(c *config) error {
-		if err := c.only("WithAuthParam", forClient); err != nil {
-			return err
-		}
+	return appliesTo(forClient, "WithAuthParam", func(c *config) error {
 		if key == "" || slices.Contains(reservedParams, key) {
 			return fmt.Errorf("%w: authorization parameter %q is reserved", ErrInvalidConfig, key)
 		}
 		c.authParams = append(c.authParams, [2]string{key, value})
 		return nil
-	}
+	})
 }
 
 // WithTokenParam adds a parameter to every client credentials token
 // request, such as audience or resource. Applies to NewClientCredentials.
 // Default: none.
 func WithTokenParam(key, value string) Option {
-	return func(c *config) error {
-		if err := c.only("WithTokenParam", forCredentials); err != nil {
-			return err
-		}
+	return appliesTo(forCredentials, "WithTokenParam", func(c *config) error {
 		if key == "" || slices.Contains(reservedParams, key) {
 			return fmt.Errorf("%w: token parameter %q is reserved", ErrInvalidConfig, key)
 		}
 		c.tokenParams = append(c.tokenParams, [2]string{key, value})
 		return nil
-	}
+	})
 }
 
 // WithPreviousKeys lets attempts sealed under older keys still complete
@@ -226,10 +214,7 @@ func WithTokenParam(key, value string) Option {
 // Each key must have at least 32 bytes; at most 4. Applies to NewClient.
 // Default: none.
 func WithPreviousKeys(keys ...[]byte) Option {
-	return func(c *config) error {
-		if err := c.only("WithPreviousKeys", forClient); err != nil {
-			return err
-		}
+	return appliesTo(forClient, "WithPreviousKeys", func(c *config) error {
 		if len(keys) > maxKeys-1 {
 			return fmt.Errorf("%w: at most %d previous keys", ErrInvalidConfig, maxKeys-1)
 		}
@@ -240,37 +225,31 @@ func WithPreviousKeys(keys ...[]byte) Option {
 		}
 		c.previousKeys = keys
 		return nil
-	}
+	})
 }
 
 // WithAttemptTTL sets how long a sign-in attempt may take from Begin to the
 // callback, within [1m, 1h]. Applies to NewClient. Default: 10m.
 func WithAttemptTTL(d time.Duration) Option {
-	return func(c *config) error {
-		if err := c.only("WithAttemptTTL", forClient); err != nil {
-			return err
-		}
+	return appliesTo(forClient, "WithAttemptTTL", func(c *config) error {
 		if d < time.Minute || d > time.Hour {
 			return fmt.Errorf("%w: attempt TTL must be within [1m, 1h]", ErrInvalidConfig)
 		}
 		c.attemptTTL = d
 		return nil
-	}
+	})
 }
 
 // WithLeeway sets the clock skew tolerated on an ID token's exp and iat,
 // within [0, 5m]. Applies to NewClient. Default: 30s.
 func WithLeeway(d time.Duration) Option {
-	return func(c *config) error {
-		if err := c.only("WithLeeway", forClient); err != nil {
-			return err
-		}
+	return appliesTo(forClient, "WithLeeway", func(c *config) error {
 		if d < 0 || d > 5*time.Minute {
 			return fmt.Errorf("%w: leeway must be within [0, 5m]", ErrInvalidConfig)
 		}
 		c.leeway = d
 		return nil
-	}
+	})
 }
 
 // WithUserinfo makes Complete fetch the provider's userinfo endpoint with
@@ -278,13 +257,10 @@ func WithLeeway(d time.Duration) Option {
 // must equal the ID token's. Applies to NewClient.
 // Default: off (claims come from the ID token alone).
 func WithUserinfo() Option {
-	return func(c *config) error {
-		if err := c.only("WithUserinfo", forClient); err != nil {
-			return err
-		}
+	return appliesTo(forClient, "WithUserinfo", func(c *config) error {
 		c.userinfo = true
 		return nil
-	}
+	})
 }
 
 // WithInsecureCookies drops the Secure attribute and the "__Host-" prefix
@@ -292,29 +268,23 @@ func WithUserinfo() Option {
 // for local development only. Applies to NewClient.
 // Default: Secure "__Host-" cookies.
 func WithInsecureCookies() Option {
-	return func(c *config) error {
-		if err := c.only("WithInsecureCookies", forClient); err != nil {
-			return err
-		}
+	return appliesTo(forClient, "WithInsecureCookies", func(c *config) error {
 		c.insecure = true
 		return nil
-	}
+	})
 }
 
 // WithEarlyRefresh sets how long before expiry a client credentials token
 // is replaced, within [0, 1h]. While the replacement fails the old token is
 // used until it expires. Applies to NewClientCredentials. Default: 1m.
 func WithEarlyRefresh(d time.Duration) Option {
-	return func(c *config) error {
-		if err := c.only("WithEarlyRefresh", forCredentials); err != nil {
-			return err
-		}
+	return appliesTo(forCredentials, "WithEarlyRefresh", func(c *config) error {
 		if d < 0 || d > time.Hour {
 			return fmt.Errorf("%w: early refresh must be within [0, 1h]", ErrInvalidConfig)
 		}
 		c.earlyRefresh = d
 		return nil
-	}
+	})
 }
 
 // WithAudit sets the sink that the sign-in handlers send their events to:
@@ -323,16 +293,13 @@ func WithEarlyRefresh(d time.Duration) Option {
 // login.succeeded (Reason "oauth") for every sign-in. Applies to
 // NewHandlers. Default: audit.Default().
 func WithAudit(s audit.Sink) Option {
-	return func(c *config) error {
-		if err := c.only("WithAudit", forHandlers); err != nil {
-			return err
-		}
+	return appliesTo(forHandlers, "WithAudit", func(c *config) error {
 		if s == nil {
 			return fmt.Errorf("%w: WithAudit(nil)", ErrInvalidConfig)
 		}
 		c.audit = s
 		return nil
-	}
+	})
 }
 
 // WithClientIP sets how the sign-in handlers learn the client's address
@@ -341,16 +308,13 @@ func WithAudit(s audit.Sink) Option {
 // NewHandlers. Default: the peer's address (no forwarding header is
 // believed).
 func WithClientIP(ip func(port.Exchange) string) Option {
-	return func(c *config) error {
-		if err := c.only("WithClientIP", forHandlers); err != nil {
-			return err
-		}
+	return appliesTo(forHandlers, "WithClientIP", func(c *config) error {
 		if ip == nil {
 			return fmt.Errorf("%w: WithClientIP(nil)", ErrInvalidConfig)
 		}
 		c.clientIP = ip
 		return nil
-	}
+	})
 }
 
 // peerIP is the peer's address without its port.
