@@ -81,7 +81,9 @@ func (r *run) send(q req) reply {
 	if err != nil {
 		r.t.Fatalf("%s %s %s: %v", r.s.Name, q.method, q.path, err)
 	}
-	checkSecurityHeaders(r.t, fmt.Sprintf("%s %s %s", r.s.Name, q.method, q.path), a.Header)
+	who := fmt.Sprintf("%s %s %s", r.s.Name, q.method, q.path)
+	checkSecurityHeaders(r.t, who, a.Header)
+	checkProblem(r.t, who, q.method, a)
 	return a
 }
 

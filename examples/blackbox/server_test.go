@@ -66,8 +66,8 @@ var listening = regexp.MustCompile(`listening .*addr=(\S+)`)
 type Server struct {
 	Name string
 	URL  string
-	// Flags are the flags the server was started with (after the lifted
-	// limits).
+	// Flags are the flags the server was started with, -addr aside
+	// (start's lifted limits first).
 	Flags []string
 
 	stop      func()
@@ -101,8 +101,15 @@ var liftedLimits = []string{"-rate-ip", "100000000", "-rate-login", "100000000"}
 // unless flags set them (liftedLimits).
 func start(t *testing.T, fw string, env []string, flags ...string) *Server {
 	t.Helper()
+	return startAs(t, fw, env, append(slices.Clone(liftedLimits), flags...)...)
+}
+
+// startAs is start without the lifted limits: the server runs with flags
+// alone, its rate limits its own defaults unless flags set them.
+func startAs(t *testing.T, fw string, env []string, flags ...string) *Server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append(append([]string{"-addr", "127.0.0.1:0"}, liftedLimits...), flags...)
+	args := append([]string{"-addr", "127.0.0.1:0"}, flags...)
 	cmd := exec.CommandContext(ctx, filepath.Join(binaries(t), fw), args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
