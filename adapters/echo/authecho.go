@@ -32,7 +32,7 @@ func FromGuard(g *guard.Guard) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			x := guard.HTTPExchange{W: c.Response(), R: r}
-			ctx, denial := g.Before(x)
+			ctx, denial := g.BeforeHTTP(x.W, r)
 			if denial != nil {
 				return write(c, denial)
 			}

@@ -35,7 +35,7 @@ func Middleware(opts ...guard.Option) gin.HandlerFunc {
 func FromGuard(g *guard.Guard) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		x := guard.HTTPExchange{W: c.Writer, R: c.Request}
-		ctx, denial := g.Before(x)
+		ctx, denial := g.BeforeHTTP(c.Writer, c.Request)
 		if denial != nil {
 			abort(c, denial)
 			return

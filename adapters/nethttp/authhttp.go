@@ -32,7 +32,7 @@ func FromGuard(g *guard.Guard) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			x := guard.HTTPExchange{W: w, R: r}
-			ctx, denial := g.Before(x)
+			ctx, denial := g.BeforeHTTP(w, r)
 			if denial != nil {
 				guard.WriteDenial(w, denial)
 				return

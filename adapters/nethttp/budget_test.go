@@ -19,9 +19,12 @@ func (w *headerWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *headerWriter) WriteHeader(int)             {}
 
 // TestAllocationBudgets pins what the headers-only middleware
-// (Middleware() with no options) adds to a request on net/http: one
-// allocation, the port.Exchange the guard is handed (an interface value);
-// the headers themselves allocate nothing.
+// (Middleware() with no options) adds to a request on net/http: nothing.
+// The headers are values computed once, and the guard sets them without
+// building a port.Exchange (guard.BeforeHTTP), whose interface value
+// would cost one allocation. (On a fresh header map, as net/http's server
+// gives each response, a ninth field makes the map grow: 3 allocations of
+// the map's own, whoever sets the field.)
 func TestAllocationBudgets(t *testing.T) {
 	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -38,5 +41,5 @@ func TestAllocationBudgets(t *testing.T) {
 	if w.h.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatal("the middleware set no security headers")
 	}
-	authtest.AllocBudget(t, "headers-only middleware", bare+1, serve(mw))
+	authtest.AllocBudget(t, "headers-only middleware", bare, serve(mw))
 }

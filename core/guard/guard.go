@@ -43,6 +43,7 @@ type Guard struct {
 	vary            string         // the Vary value every answer gets, "" for none
 	noStore         bool           // Cache-Control: no-store on authenticated answers and session cookies
 	audit           audit.Sink
+	headersOnly     bool // the steps are the headers step alone, or none (BeforeHTTP)
 }
 
 type config struct {
@@ -119,6 +120,7 @@ func New(opts ...Option) (*Guard, error) {
 			g.steps = append(g.steps, s)
 		}
 	}
+	g.headersOnly = headersOnly(g.steps)
 	return g, nil
 }
 
