@@ -2,8 +2,6 @@ package authtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/internal/random"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/session"
 	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
@@ -154,11 +153,7 @@ func (a *sessionApp) wantMe(cookie string, status int) {
 	}
 }
 
-func randomID() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomID() string { return random.Base64URL(32) }
 
 func runSessionCases(t *testing.T, f Factory) {
 	t.Run("cookie attributes", func(t *testing.T) {

@@ -2,14 +2,13 @@ package mfa
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/internal/random"
 )
 
 // Manager enrols, verifies and disables TOTP factors and recovery codes
@@ -81,14 +80,6 @@ func checkUser(userID string) error {
 	return nil
 }
 
-func newID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:]), nil
-}
-
 func (m *Manager) emit(ctx context.Context, kind audit.Kind, userID, reason string, now time.Time) {
 	m.cfg.audit.Emit(ctx, audit.Event{Kind: kind, Time: now, Subject: userID, Reason: reason})
 }
@@ -116,12 +107,8 @@ func (m *Manager) Enroll(ctx context.Context, userID, accountName string) (*Enro
 		return nil, err
 	}
 	sealed := m.keys.seal(userID, secret)
-	id, err := newID()
-	if err != nil {
-		return nil, err
-	}
 	now := m.cfg.now()
-	rec := Record{ID: id, Sealed: sealed, Params: m.cfg.params, LastStep: -1, Created: now, Expires: now.Add(m.cfg.pendingTTL)}
+	rec := Record{ID: random.Base64URL(16), Sealed: sealed, Params: m.cfg.params, LastStep: -1, Created: now, Expires: now.Add(m.cfg.pendingTTL)}
 	if err := m.store.SetPending(ctx, userID, rec, now); err != nil {
 		return nil, err
 	}

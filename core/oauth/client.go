@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/authkit-go/authkit/core/internal/random"
 	"github.com/authkit-go/authkit/core/token"
 )
 
@@ -159,7 +160,7 @@ func (c *Client) BeginAt(_ context.Context, redirectURI, next string) (authURL s
 	}
 	next, _ = SafeReturnPath(next)
 	a := &attempt{
-		State:       randomToken(stateBytes),
+		State:       random.Base64URL(stateBytes),
 		Verifier:    oauth2.GenerateVerifier(),
 		RedirectURI: redirectURI,
 		Next:        next,
@@ -167,7 +168,7 @@ func (c *Client) BeginAt(_ context.Context, redirectURI, next string) (authURL s
 	}
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(a.Verifier)}
 	if c.oidc() {
-		a.Nonce = randomToken(stateBytes)
+		a.Nonce = random.Base64URL(stateBytes)
 		opts = append(opts, oauth2.SetAuthURLParam("nonce", a.Nonce))
 	}
 	for _, p := range c.cfg.authParams {

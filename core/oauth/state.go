@@ -3,7 +3,6 @@ package oauth
 import (
 	"crypto/cipher"
 	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -46,13 +45,6 @@ const (
 )
 
 var b64 = base64.RawURLEncoding
-
-// randomToken returns n random bytes, base64url without padding.
-func randomToken(n int) string {
-	b := make([]byte, n)
-	rand.Read(b) // never fails (crypto/rand, Go ≥ 1.24)
-	return b64.EncodeToString(b)
-}
 
 // stateOK reports whether s has the shape of a state authkit made.
 func stateOK(s string) bool {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/internal/random"
 	"github.com/authkit-go/authkit/core/port"
 	"github.com/authkit-go/authkit/core/token/tokenstore"
 )
@@ -150,7 +151,7 @@ func (i *Issuer) Verifier() *Verifier {
 	return &Verifier{keys: i.keys, cfg: cfg, cache: newVerifiedCache(&cfg, i.keys)}
 }
 
-func (i *Issuer) newID() (string, error) { return randomID(16) } // 128 bits from crypto/rand
+func (i *Issuer) newID() string { return random.Base64URL(16) } // 128 bits
 
 func (i *Issuer) sign(c *Claims, extra json.RawMessage, typ string) (string, error) {
 	payload, err := marshalClaims(c, extra)
@@ -170,10 +171,7 @@ func (i *Issuer) IssuePair(ctx context.Context, s Subject) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	family, err := i.newID()
-	if err != nil {
-		return Pair{}, err
-	}
+	family := i.newID()
 	base := Claims{Subject: s.ID, Roles: s.Roles, Scope: s.Scope, AMR: s.AMR, AuthTime: i.cfg.now(), family: family}
 	m, err := i.plan(&base)
 	if err != nil {
@@ -203,14 +201,7 @@ type minting struct {
 // plan fills in the claims of a new pair for base's subject and family.
 func (i *Issuer) plan(base *Claims) (*minting, error) {
 	now := i.cfg.now()
-	accessJTI, err := i.newID()
-	if err != nil {
-		return nil, err
-	}
-	refreshJTI, err := i.newID()
-	if err != nil {
-		return nil, err
-	}
+	accessJTI, refreshJTI := i.newID(), i.newID()
 	m := &minting{access: *base}
 	access := &m.access
 	access.Issuer, access.Audience = i.cfg.issuer, i.cfg.audience
@@ -560,10 +551,7 @@ func (i *Issuer) IssuePurpose(ctx context.Context, sub string, p Purpose, opts .
 	if sub == "" {
 		return "", fmt.Errorf("%w: empty subject", ErrInvalidClaims)
 	}
-	jti, err := i.newID()
-	if err != nil {
-		return "", err
-	}
+	jti := i.newID()
 	pc, err := purposeOptions(opts).bindingFor(ctx, sub)
 	if err != nil {
 		return "", err
@@ -619,10 +607,7 @@ func (i *Issuer) ConsumePurpose(ctx context.Context, raw string, p Purpose, opts
 	if err != nil {
 		return nil, err
 	}
-	next, err := i.newID()
-	if err != nil {
-		return nil, err
-	}
+	next := i.newID()
 	// One round trip: the rotation also checks the subject's generation.
 	rot := tokenstore.Rotation{Subject: c.Subject, Family: c.ID, Used: c.ID, Next: next, Gen: c.gen, Exp: c.ExpiresAt}
 	switch err := i.cfg.store.RotateFamily(ctx, rot); {

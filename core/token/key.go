@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/authkit-go/authkit/core/internal/random"
 )
 
 // Key is one signing or verification key pinned to exactly one algorithm,
@@ -121,13 +123,12 @@ func GenerateKey(alg Algorithm, kid string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	if kid == "" {
-		if alg.IsSymmetric() {
-			k.kid, err = randomID(16)
-		} else {
-			k.kid, err = k.Thumbprint()
-		}
-		if err != nil {
+	switch {
+	case kid != "": // the caller's
+	case alg.IsSymmetric():
+		k.kid = random.Base64URL(16)
+	default:
+		if k.kid, err = k.Thumbprint(); err != nil {
 			return nil, err
 		}
 	}
@@ -329,12 +330,4 @@ func (k *Key) signer() (any, error) {
 	default:
 		return p, nil
 	}
-}
-
-func randomID(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return b64.EncodeToString(b), nil
 }
