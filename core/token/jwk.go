@@ -135,12 +135,20 @@ func (j *jwk) key(alg Algorithm) (*Key, error) {
 	if j.Use != "" && j.Use != "sig" {
 		return nil, fmt.Errorf("%w: JWK use %q is not sig", ErrInvalidKey, j.Use)
 	}
-	dec := func(name, s string) ([]byte, error) {
+	// dec decodes the base64url member name. The first member that does
+	// not decode is remembered in decErr, which callers check once after
+	// the members they need; dec returns nil for it and every one after.
+	var decErr error
+	dec := func(name, s string) []byte {
+		if decErr != nil {
+			return nil
+		}
 		b, err := b64.Strict().DecodeString(s)
 		if err != nil || len(b) == 0 {
-			return nil, fmt.Errorf("%w: JWK member %q is not base64url", ErrInvalidKey, name)
+			decErr = fmt.Errorf("%w: JWK member %q is not base64url", ErrInvalidKey, name)
+			return nil
 		}
-		return b, nil
+		return b
 	}
 	wrong := fmt.Errorf("%w: JWK kty %q does not suit %s", ErrInvalidKey, j.Kty, alg)
 	var material any
@@ -149,22 +157,18 @@ func (j *jwk) key(alg Algorithm) (*Key, error) {
 		if info.fam != famHMAC {
 			return nil, wrong
 		}
-		k, err := dec("k", j.K)
-		if err != nil {
-			return nil, err
+		k := dec("k", j.K)
+		if decErr != nil {
+			return nil, decErr
 		}
 		material = k
 	case "RSA":
 		if info.fam != famRSA {
 			return nil, wrong
 		}
-		nb, err := dec("n", j.N)
-		if err != nil {
-			return nil, err
-		}
-		eb, err := dec("e", j.E)
-		if err != nil {
-			return nil, err
+		nb, eb := dec("n", j.N), dec("e", j.E)
+		if decErr != nil {
+			return nil, decErr
 		}
 		if len(eb) > 4 {
 			return nil, fmt.Errorf("%w: RSA exponent too large", ErrInvalidKey)
@@ -172,17 +176,9 @@ func (j *jwk) key(alg Algorithm) (*Key, error) {
 		pub := rsa.PublicKey{N: new(big.Int).SetBytes(nb), E: int(new(big.Int).SetBytes(eb).Int64())}
 		material = &pub
 		if j.D != "" {
-			d, err := dec("d", j.D)
-			if err != nil {
-				return nil, err
-			}
-			p, err := dec("p", j.P)
-			if err != nil {
-				return nil, err
-			}
-			q, err := dec("q", j.Q)
-			if err != nil {
-				return nil, err
+			d, p, q := dec("d", j.D), dec("p", j.P), dec("q", j.Q)
+			if decErr != nil {
+				return nil, decErr
 			}
 			priv := &rsa.PrivateKey{PublicKey: pub, D: new(big.Int).SetBytes(d),
 				Primes: []*big.Int{new(big.Int).SetBytes(p), new(big.Int).SetBytes(q)}}
@@ -197,13 +193,9 @@ func (j *jwk) key(alg Algorithm) (*Key, error) {
 		if j.Crv != curve.Params().Name {
 			return nil, wrong
 		}
-		x, err := dec("x", j.X)
-		if err != nil {
-			return nil, err
-		}
-		y, err := dec("y", j.Y)
-		if err != nil {
-			return nil, err
+		x, y := dec("x", j.X), dec("y", j.Y)
+		if decErr != nil {
+			return nil, decErr
 		}
 		size := (curve.Params().BitSize + 7) / 8
 		if len(x) != size || len(y) != size {
@@ -215,9 +207,9 @@ func (j *jwk) key(alg Algorithm) (*Key, error) {
 		}
 		material = pub
 		if j.D != "" {
-			d, err := dec("d", j.D)
-			if err != nil {
-				return nil, err
+			d := dec("d", j.D)
+			if decErr != nil {
+				return nil, decErr
 			}
 			priv, err := ecdsa.ParseRawPrivateKey(curve, d)
 			if err != nil {
@@ -232,18 +224,18 @@ func (j *jwk) key(alg Algorithm) (*Key, error) {
 		if info.fam != famOKP || j.Crv != "Ed25519" {
 			return nil, wrong
 		}
-		x, err := dec("x", j.X)
-		if err != nil {
-			return nil, err
+		x := dec("x", j.X)
+		if decErr != nil {
+			return nil, decErr
 		}
 		if len(x) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("%w: Ed25519 key of the wrong length", ErrInvalidKey)
 		}
 		material = ed25519.PublicKey(x)
 		if j.D != "" {
-			d, err := dec("d", j.D)
-			if err != nil {
-				return nil, err
+			d := dec("d", j.D)
+			if decErr != nil {
+				return nil, decErr
 			}
 			if len(d) != ed25519.SeedSize {
 				return nil, fmt.Errorf("%w: Ed25519 seed of the wrong length", ErrInvalidKey)

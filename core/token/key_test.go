@@ -1,8 +1,10 @@
 package token
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -79,6 +81,49 @@ func TestKeyNeverPrintsSecrets(t *testing.T) {
 	}
 	if _, err := k.MarshalPublicJWK(); !errors.Is(err, ErrInvalidKey) {
 		t.Errorf("HMAC key published: %v", err)
+	}
+}
+
+// TestParseJWKNamesTheBadMember spoils one base64url member of each kind
+// of private JWK at a time (then two): the key is refused, and the error
+// names the member, the first one when two are bad.
+func TestParseJWKNamesTheBadMember(t *testing.T) {
+	for _, alg := range []Algorithm{HS256, RS256, ES256, EdDSA} {
+		priv, err := testKey(t, alg).MarshalPrivateJWK()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var members map[string]any
+		if err := json.Unmarshal(priv, &members); err != nil {
+			t.Fatal(err)
+		}
+		spoil := func(names ...string) []byte {
+			m := maps.Clone(members)
+			for _, n := range names {
+				m[n] = "!not base64url!"
+			}
+			b, _ := json.Marshal(m)
+			return b
+		}
+		var cases [][]string
+		for _, n := range []string{"k", "n", "e", "d", "p", "q", "x", "y"} {
+			if members[n] != nil {
+				cases = append(cases, []string{n})
+			}
+		}
+		for _, two := range [][]string{{"n", "e"}, {"x", "y"}} {
+			if members[two[0]] != nil && members[two[1]] != nil {
+				cases = append(cases, two)
+			}
+		}
+		for _, spoilt := range cases {
+			t.Run(fmt.Sprint(alg, spoilt), func(t *testing.T) {
+				_, err := ParseJWK(spoil(spoilt...), alg)
+				if !errors.Is(err, ErrInvalidKey) || !strings.Contains(err.Error(), fmt.Sprintf("member %q", spoilt[0])) {
+					t.Fatalf("ParseJWK = %v, want ErrInvalidKey naming %q", err, spoilt[0])
+				}
+			})
+		}
 	}
 }
 
