@@ -121,13 +121,7 @@ func TestOneHashTagPerUser(t *testing.T) {
 // verification is two (read the sealed factor and charge the attempt; then
 // the step check-and-set), a wrong code and a recovery code are one.
 func TestRoundTrips(t *testing.T) {
-	redistest.Client(t) // skips (or fails) without Redis
-	opts, err := redis.ParseURL(redistest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	defer c.Close()
+	c := redistest.NewClient(t) // our own, so the count is ours
 	m, clk := newManager(t, c, redistest.Prefix(t))
 	secret, codes := enrol(t, m, clk, "alice")
 	ctx := context.Background()
