@@ -19,6 +19,23 @@ import (
 // recorded as do's are.
 func (r *run) raw(step, requestLine string, header ...string) reply {
 	r.t.Helper()
+	var b strings.Builder
+	b.WriteString(requestLine + "\r\nHost: " + strings.TrimPrefix(r.s.URL, "http://") + "\r\n")
+	for i := 0; i+1 < len(header); i += 2 {
+		b.WriteString(header[i] + ": " + header[i+1] + "\r\n")
+	}
+	b.WriteString("Connection: close\r\n\r\n")
+	method, path := requestLine, ""
+	if f := strings.Fields(requestLine); len(f) > 1 {
+		method, path = f[0], f[1]
+	}
+	return r.rawBytes(step, method, path, b.String())
+}
+
+// rawBytes sends request, bytes as they are, and reads, checks and records
+// the answer (as one to method and path) under step.
+func (r *run) rawBytes(step, method, path, request string) reply {
+	r.t.Helper()
 	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(r.s.URL, "http://"), 5*time.Second)
 	if err != nil {
 		r.t.Fatal(err)
@@ -27,19 +44,12 @@ func (r *run) raw(step, requestLine string, header ...string) reply {
 	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		r.t.Fatal(err)
 	}
-	var b strings.Builder
-	b.WriteString(requestLine + "\r\nHost: " + strings.TrimPrefix(r.s.URL, "http://") + "\r\n")
-	for i := 0; i+1 < len(header); i += 2 {
-		b.WriteString(header[i] + ": " + header[i+1] + "\r\n")
-	}
-	b.WriteString("Connection: close\r\n\r\n")
-	if _, err := io.WriteString(conn, b.String()); err != nil {
+	if _, err := io.WriteString(conn, request); err != nil {
 		r.t.Fatal(err)
 	}
-	method, _, _ := strings.Cut(requestLine, " ")
 	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
 	if err != nil {
-		r.t.Fatalf("%s: %s: %q: no answer: %v", r.s.Name, step, requestLine, err)
+		r.t.Fatalf("%s: %s: %s %s: no answer: %v", r.s.Name, step, method, path, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -47,13 +57,9 @@ func (r *run) raw(step, requestLine string, header ...string) reply {
 		r.t.Fatal(err)
 	}
 	a := reply{Status: resp.StatusCode, Header: resp.Header, Body: string(body)}
-	who := fmt.Sprintf("%s %s: %q", r.s.Name, step, requestLine)
+	who := fmt.Sprintf("%s %s: %s %s", r.s.Name, step, method, path)
 	checkSecurityHeaders(r.t, who, a.Header)
 	checkProblem(r.t, who, method, a)
-	path := requestLine
-	if f := strings.Fields(requestLine); len(f) > 1 {
-		method, path = f[0], f[1]
-	}
 	r.record(step, req{method: method, path: path}, a)
 	return a
 }
@@ -69,8 +75,9 @@ func gzipped(s string) string {
 
 // hostileScenario sends what a hostile client would and what a careless
 // one might: methods no route has (unknown tokens, lower case), the
-// asterisk request target, and bodies in a content coding. Each answer is
-// a problem+json with the security headers, alike on the four servers.
+// asterisk request target, bodies in a content coding, requests that do
+// not parse. Each answer is a problem+json with the security headers,
+// alike on the four servers.
 func hostileScenario(t *testing.T, s *Server) []string {
 	r := &run{t: t, s: s}
 	for _, tc := range []struct {
@@ -110,6 +117,19 @@ func hostileScenario(t *testing.T, s *Server) []string {
 		}
 	}
 	r.expect("identity coding", r.do("identity coding", req{method: "POST", path: "/register", body: registration, header: []string{"Content-Encoding", "identity"}}), 201)
+
+	// Requests the server cannot parse, which net/http answers before any
+	// handler (app.OwnAnswers rewrites those) and fasthttp hands to the
+	// fiber server's error handler: a 400 problem with the security
+	// headers on every server.
+	host := "Host: " + strings.TrimPrefix(s.URL, "http://") + "\r\n"
+	for _, tc := range []struct{ name, request string }{
+		{"a header name with a space", "GET /healthz HTTP/1.1\r\n" + host + "Bad Header: x\r\nConnection: close\r\n\r\n"},
+		{"a Content-Length that is no number", "POST /login HTTP/1.1\r\n" + host + "Content-Type: application/json\r\nContent-Length: two\r\nConnection: close\r\n\r\n{}"},
+		{"a TLS handshake", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n"},
+	} {
+		r.expect("unparsable: "+tc.name, r.rawBytes("unparsable: "+tc.name, "RAW", "-", tc.request), 400)
+	}
 	return r.lines
 }
 

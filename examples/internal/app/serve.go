@@ -131,10 +131,12 @@ func HTTPServer(h http.Handler) *http.Server {
 }
 
 // ServeHTTP serves h on ln with the limits above (HTTPServer) until SIGINT
-// or SIGTERM, then shuts down gracefully (ServeUntilSignal).
+// or SIGTERM, then shuts down gracefully (ServeUntilSignal). What net/http
+// answers itself before any handler comes as problem+json with h's headers
+// (OwnAnswers).
 func ServeHTTP(h http.Handler, ln net.Listener) error {
 	srv := HTTPServer(h)
-	return ServeUntilSignal(func() error { return srv.Serve(ln) }, srv.Shutdown)
+	return ServeUntilSignal(func() error { return srv.Serve(OwnAnswers(ln, h)) }, srv.Shutdown)
 }
 
 // ShutdownTimeout bounds a graceful shutdown: how long the requests in
