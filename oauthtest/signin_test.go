@@ -90,12 +90,14 @@ type problem struct {
 func (a *app) serve(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/login":
-		authURL, cookie, err := a.Client.Begin(r.Context(), r.URL.Query().Get("next"))
+		authURL, set, err := a.Client.Begin(r.Context(), r.URL.Query().Get("next"), r.Cookies())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		http.SetCookie(w, cookie)
+		for _, c := range set {
+			http.SetCookie(w, c)
+		}
 		http.Redirect(w, r, authURL, http.StatusFound)
 	case "/callback":
 		res, clear, err := a.Client.Complete(r.Context(), r.URL.RawQuery, oauth.RequestCookies(r))
@@ -270,6 +272,41 @@ func TestSignInParallelTabs(t *testing.T) {
 		}
 		if res := a.result(); res == nil || res.Next != tc.want {
 			t.Fatalf("tab %s: result %+v", tc.want, res)
+		}
+	}
+	if n := attemptCookies(b, t, a); n != 0 {
+		t.Errorf("%d attempt cookies left", n)
+	}
+}
+
+// Fifty logins in a row in one browser (reloads, or a hostile page
+// sending it to the login again and again) leave at most
+// oauth.MaxAttempts attempt cookies, so its Cookie header stays far below
+// the servers' limits; the newest attempts still sign in at the real
+// provider, the oldest were cleared and are refused.
+func TestSignInCapsAttempts(t *testing.T) {
+	p := oauthtest.Start(t)
+	a := newApp(t, p, appConfig{})
+	b := oauthtest.NewBrowser(p.HTTPClient())
+	var callbacks []*url.URL
+	for i := range 50 {
+		callbacks = append(callbacks, a.untilCallback(t, b, fmt.Sprintf("/tab%d", i), nil))
+		if n := attemptCookies(b, t, a); n > oauth.MaxAttempts {
+			t.Fatalf("after %d logins: %d attempt cookies, want at most %d", i+1, n, oauth.MaxAttempts)
+		}
+	}
+	if n := attemptCookies(b, t, a); n != oauth.MaxAttempts {
+		t.Fatalf("%d attempt cookies after 50 logins, want %d", n, oauth.MaxAttempts)
+	}
+	oldest := callbacks[len(callbacks)-oauth.MaxAttempts-1]
+	wantProblem(t, b.Follow(t, oldest.String(), nil), http.StatusBadRequest, oauth.CodeStateMismatch)
+	for i := len(callbacks) - 1; i >= len(callbacks)-oauth.MaxAttempts; i-- {
+		want := fmt.Sprintf("/tab%d", i)
+		if resp := b.Follow(t, callbacks[i].String(), nil); resp.StatusCode != 200 || resp.Request.URL.Path != want {
+			t.Fatalf("attempt %d: %s", i+1, bodyOf(resp))
+		}
+		if res := a.result(); res == nil || res.Next != want {
+			t.Fatalf("attempt %d: result %+v", i+1, res)
 		}
 	}
 	if n := attemptCookies(b, t, a); n != 0 {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -70,7 +71,20 @@ func newOAuthApp(t *testing.T, f Factory) *oauthApp {
 // and the attempt cookie.
 func (a *oauthApp) begin(next string) (url.Values, *http.Cookie) {
 	a.t.Helper()
-	resp, _ := do(a.t, a.app, httptest.NewRequest("GET", "https://app.example/oauth/login?next="+url.QueryEscape(next), nil))
+	q, attempt, _ := a.beginWith(next, nil)
+	return q, attempt
+}
+
+// beginWith runs the login with the browser's cookies and returns the
+// provider's authorization request, the attempt cookie and the names of
+// the attempt cookies it cleared.
+func (a *oauthApp) beginWith(next string, cookies []*http.Cookie) (url.Values, *http.Cookie, []string) {
+	a.t.Helper()
+	req := httptest.NewRequest("GET", "https://app.example/oauth/login?next="+url.QueryEscape(next), nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, _ := do(a.t, a.app, req)
 	if resp.StatusCode != http.StatusFound {
 		a.t.Fatalf("login: %d", resp.StatusCode)
 	}
@@ -79,22 +93,27 @@ func (a *oauthApp) begin(next string) (url.Values, *http.Cookie) {
 		a.t.Fatalf("login redirects to %q", resp.Header.Get("Location"))
 	}
 	var attempt *http.Cookie
+	var cleared []string
 	for _, c := range resp.Cookies() {
-		if strings.HasPrefix(c.Name, oauth.CookiePrefix) {
-			if attempt != nil {
-				a.t.Fatalf("two attempt cookies: %q", resp.Header.Values("Set-Cookie"))
-			}
+		switch {
+		case !strings.HasPrefix(c.Name, oauth.CookiePrefix):
+		case c.MaxAge < 0:
+			cleared = append(cleared, c.Name)
+		case attempt != nil:
+			a.t.Fatalf("two attempt cookies: %q", resp.Header.Values("Set-Cookie"))
+		default:
 			attempt = c
 		}
 	}
 	if attempt == nil {
 		a.t.Fatalf("login set no attempt cookie: %q", resp.Header.Values("Set-Cookie"))
 	}
-	return loc.Query(), attempt
+	return loc.Query(), attempt, cleared
 }
 
 // runOAuthCases checks the OAuth sign-in handlers (core/oauth's Handlers
 // through the adapter's Serve): the login's redirect and attempt cookie,
+// at most MaxAttempts attempt cookies however often the login is visited,
 // and every callback refused before the provider is asked — 400
 // problem+json with the reason in "code", no session, the attempt cookie
 // cleared when it was found, an audit event.
@@ -127,6 +146,21 @@ func runOAuthCases(t *testing.T, f Factory) {
 		q2, c2 := a.begin("/")
 		if q1.Get("state") == q2.Get("state") || c1.Name == c2.Name {
 			t.Fatal("two attempts share a state or a cookie")
+		}
+	})
+	t.Run("repeated logins keep at most MaxAttempts attempts", func(t *testing.T) {
+		var held []*http.Cookie // the browser's attempt cookies, oldest first
+		for i := range 3 * oauth.MaxAttempts {
+			_, c, cleared := a.beginWith("/", held)
+			var want []string
+			if len(held) == oauth.MaxAttempts {
+				want = []string{held[0].Name}
+			}
+			if !slices.Equal(cleared, want) {
+				t.Fatalf("login %d with %d attempts under way cleared %q, want %q", i+1, len(held), cleared, want)
+			}
+			held = slices.DeleteFunc(held, func(h *http.Cookie) bool { return slices.Contains(cleared, h.Name) })
+			held = append(held, &http.Cookie{Name: c.Name, Value: c.Value})
 		}
 	})
 

@@ -140,21 +140,26 @@ func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Begin starts a sign-in that returns to the first redirect URI: it
-// returns the provider URL to send the browser to (302) and the attempt
-// cookie to set on that response. next is where the browser goes after
-// signing in; an unsafe next (see SafeReturnPath) becomes "/".
+// returns the provider URL to send the browser to (302) and the cookies
+// to set on that response: set[0] is the new attempt's cookie, any others
+// clear the oldest attempts. next is where the browser goes after signing
+// in; an unsafe next (see SafeReturnPath) becomes "/". cookies are the
+// request's cookies (r.Cookies()).
 //
 // Each call makes a fresh state (256 bits), nonce (256 bits, OpenID
 // providers) and PKCE verifier, sealed into a cookie of its own named after
-// the state, so attempts in several tabs do not disturb each other.
-func (c *Client) Begin(ctx context.Context, next string) (authURL string, cookie *http.Cookie, err error) {
-	return c.BeginAt(ctx, c.redirectURIs[0], next)
+// the state, so attempts in several tabs do not disturb each other. At
+// most MaxAttempts are kept: when the request carries that many of this
+// client's attempts already, the oldest are cleared, so repeated visits
+// of the login page cannot grow the browser's cookies without bound.
+func (c *Client) Begin(ctx context.Context, next string, cookies []*http.Cookie) (authURL string, set []*http.Cookie, err error) {
+	return c.BeginAt(ctx, c.redirectURIs[0], next, cookies)
 }
 
 // BeginAt is Begin returning to redirectURI, which must equal one of the
 // configured redirect URIs exactly (else an error wrapping
 // ErrInvalidConfig).
-func (c *Client) BeginAt(_ context.Context, redirectURI, next string) (authURL string, cookie *http.Cookie, err error) {
+func (c *Client) BeginAt(_ context.Context, redirectURI, next string, cookies []*http.Cookie) (authURL string, set []*http.Cookie, err error) {
 	if !slices.Contains(c.redirectURIs, redirectURI) {
 		return "", nil, fmt.Errorf("%w: redirect URI %q is not configured", ErrInvalidConfig, redirectURI)
 	}
@@ -174,13 +179,13 @@ func (c *Client) BeginAt(_ context.Context, redirectURI, next string) (authURL s
 	for _, p := range c.cfg.authParams {
 		opts = append(opts, oauth2.SetAuthURLParam(p[0], p[1]))
 	}
-	cookie, err = c.sealer.seal(a, c.cfg.attemptTTL)
+	cookie, err := c.sealer.seal(a, c.cfg.attemptTTL)
 	if err != nil {
 		return "", nil, err
 	}
 	conf := c.oauth
 	conf.RedirectURL = redirectURI
-	return conf.AuthCodeURL(a.State, opts...), cookie, nil
+	return conf.AuthCodeURL(a.State, opts...), append([]*http.Cookie{cookie}, c.sealer.crowded(cookies)...), nil
 }
 
 // Result is a completed sign-in. Issuer and Subject identify the user at

@@ -49,10 +49,14 @@ type attempt struct {
 
 func begin(t *testing.T, c *oauth.Client, next string) attempt {
 	t.Helper()
-	authURL, cookie, err := c.Begin(context.Background(), next)
+	authURL, set, err := c.Begin(context.Background(), next, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(set) != 1 {
+		t.Fatalf("Begin without other attempts set %d cookies", len(set))
+	}
+	cookie := set[0]
 	u, err := url.Parse(authURL)
 	if err != nil {
 		t.Fatal(err)
@@ -125,12 +129,12 @@ func TestBeginPlainOAuthSendsNoNonce(t *testing.T) {
 
 func TestBeginAtRedirectURIs(t *testing.T) {
 	c := newClient(t, testProvide, "app", testKey)
-	authURL, _, err := c.BeginAt(context.Background(), testRedir2, "/")
+	authURL, _, err := c.BeginAt(context.Background(), testRedir2, "/", nil)
 	if err != nil || !strings.Contains(authURL, url.QueryEscape(testRedir2)) {
 		t.Fatalf("BeginAt(listed) = %q, %v", authURL, err)
 	}
 	for _, r := range []string{"https://app.example/oauth/callback/", "https://APP.example/oauth/callback", "https://evil.example/oauth/callback", testRedir + "?x=1", ""} {
-		if _, _, err := c.BeginAt(context.Background(), r, "/"); !errors.Is(err, oauth.ErrInvalidConfig) {
+		if _, _, err := c.BeginAt(context.Background(), r, "/", nil); !errors.Is(err, oauth.ErrInvalidConfig) {
 			t.Errorf("BeginAt(%q) err = %v, want ErrInvalidConfig", r, err)
 		}
 	}
@@ -390,7 +394,8 @@ func flip(s string) string {
 // nothing may get past the state check, and every refusal is an *Error.
 func FuzzComplete(f *testing.F) {
 	seedClient, _ := oauth.NewClient(&testProvide, "app", []string{testRedir}, testKey)
-	authURL, cookie, _ := seedClient.Begin(context.Background(), "/")
+	authURL, set, _ := seedClient.Begin(context.Background(), "/", nil)
+	cookie := set[0]
 	u, _ := url.Parse(authURL)
 	state := u.Query().Get("state")
 	f.Add(callbackQuery("state", state, "code", "c"), flip(cookie.Value))

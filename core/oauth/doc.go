@@ -29,8 +29,8 @@
 //	if err != nil { ... }
 //
 //	// GET /oauth/login?next=/settings
-//	authURL, cookie, err := client.Begin(r.Context(), r.URL.Query().Get("next"))
-//	http.SetCookie(w, cookie)
+//	authURL, set, err := client.Begin(r.Context(), r.URL.Query().Get("next"), r.Cookies())
+//	for _, c := range set { http.SetCookie(w, c) } // the attempt, and clears of the oldest
 //	http.Redirect(w, r, authURL, http.StatusFound)
 //
 //	// GET /oauth/callback?code=...&state=...

@@ -32,12 +32,14 @@ func Example() {
 	}
 
 	http.HandleFunc("GET /oauth/login", func(w http.ResponseWriter, r *http.Request) {
-		authURL, cookie, err := client.Begin(r.Context(), r.URL.Query().Get("next"))
+		authURL, set, err := client.Begin(r.Context(), r.URL.Query().Get("next"), r.Cookies())
 		if err != nil {
 			http.Error(w, "sign-in unavailable", http.StatusInternalServerError)
 			return
 		}
-		http.SetCookie(w, cookie)
+		for _, c := range set { // the attempt's cookie, and clears of the oldest attempts
+			http.SetCookie(w, c)
+		}
 		http.Redirect(w, r, authURL, http.StatusFound)
 	})
 	http.HandleFunc("GET /oauth/callback", func(w http.ResponseWriter, r *http.Request) {
@@ -89,10 +91,11 @@ func exampleClient() *oauth.Client {
 
 func ExampleClient_Begin() {
 	client := exampleClient()
-	authURL, cookie, err := client.Begin(context.Background(), "/settings")
+	authURL, set, err := client.Begin(context.Background(), "/settings", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
+	cookie := set[0]
 	u, _ := url.Parse(authURL)
 	q := u.Query()
 	fmt.Println(u.Host, q.Get("response_type"), q.Get("scope"), q.Get("code_challenge_method"), len(q.Get("state")), len(q.Get("nonce")))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 
 	"github.com/authkit-go/authkit/core/audit"
@@ -58,9 +59,10 @@ func NewHandlers(client *Client, signIn SignInFunc, opts ...Option) (*Handlers, 
 // Login returns the handler of the login request, GET /oauth/login with an
 // optional next=/path: a 302 to the provider's authorization endpoint
 // (state, nonce, PKCE S256; see Client.Begin) that sets the attempt's
-// cookie. next is kept when it is the query's only "next" and
-// SafeReturnPath accepts it; anything else returns to "/". The answer is
-// Cache-Control: no-store.
+// cookie, and clears the oldest attempts when MaxAttempts are under way.
+// next is kept when it is the query's only "next" and SafeReturnPath
+// accepts it; anything else returns to "/". The answer is Cache-Control:
+// no-store.
 func (h *Handlers) Login() port.Handler { return port.HandlerFunc(h.login) }
 
 func (h *Handlers) login(x port.Exchange) (port.Reply, error) {
@@ -68,13 +70,21 @@ func (h *Handlers) login(x port.Exchange) (port.Reply, error) {
 	if q, err := url.ParseQuery(x.RawQuery()); err == nil && len(q["next"]) == 1 {
 		next = q["next"][0]
 	}
-	authURL, cookie, err := h.client.Begin(x.Context(), next)
+	authURL, set, err := h.client.Begin(x.Context(), next, requestCookies(x))
 	if err != nil {
 		return port.Reply{}, err
 	}
-	x.SetCookie(cookie)
+	for _, c := range set {
+		x.SetCookie(c)
+	}
 	x.SetHeader("Cache-Control", "no-store")
 	return port.Redirect(x, authURL), nil
+}
+
+// requestCookies are the cookies of x's Cookie header lines, read as
+// net/http reads them (a malformed pair is skipped, not fatal).
+func requestCookies(x port.Exchange) []*http.Cookie {
+	return (&http.Request{Header: http.Header{"Cookie": x.HeaderValues("Cookie")}}).Cookies()
 }
 
 // Callback returns the handler of the provider's redirect back, GET

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"cmp"
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha256"
@@ -10,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -35,6 +38,14 @@ const (
 	CookiePrefix         = "__Host-oauth-"
 	InsecureCookiePrefix = "oauth-"
 )
+
+// MaxAttempts is how many sign-ins one browser may have under way with
+// one Client (several tabs): beginning another clears the oldest attempt
+// cookie. Without a cap, every visit of the login page would add a cookie
+// of up to 2 KB for the attempt's lifetime, and a few dozen visits —
+// which a hostile page can make the browser do — would push its Cookie
+// header past what servers accept, locking it out of the whole site.
+const MaxAttempts = 4
 
 const (
 	stateBytes      = 32 // 256 bits, 43 base64url characters
@@ -135,12 +146,27 @@ func (s *sealer) open(state string, cookies func(name string) (string, bool), no
 	if !found {
 		return nil, false, fail(CodeStateMismatch, errors.New("no attempt cookie for this state"))
 	}
+	if a, err = s.openValue(name, value); err != nil {
+		return nil, true, err
+	}
+	if subtle.ConstantTimeCompare([]byte(a.State), []byte(state)) != 1 {
+		return nil, true, fail(CodeStateMismatch, errors.New("state differs from the attempt's"))
+	}
+	if !now.Before(time.Unix(a.Expires, 0)) {
+		return nil, true, fail(CodeStateExpired, nil)
+	}
+	return a, true, nil
+}
+
+// openValue opens the value of the attempt cookie name under any of the
+// keys.
+func (s *sealer) openValue(name, value string) (*attempt, error) {
 	if len(value) > maxCookieValue {
-		return nil, true, fail(CodeStateMismatch, errors.New("attempt cookie too long"))
+		return nil, fail(CodeStateMismatch, errors.New("attempt cookie too long"))
 	}
 	sealed, err := b64.DecodeString(value)
 	if err != nil {
-		return nil, true, fail(CodeStateMismatch, errors.New("attempt cookie malformed"))
+		return nil, fail(CodeStateMismatch, errors.New("attempt cookie malformed"))
 	}
 	ad := s.additionalData(name)
 	var plain []byte
@@ -150,19 +176,45 @@ func (s *sealer) open(state string, cookies func(name string) (string, bool), no
 		}
 	}
 	if err != nil {
-		return nil, true, fail(CodeStateMismatch, errors.New("attempt cookie does not open"))
+		return nil, fail(CodeStateMismatch, errors.New("attempt cookie does not open"))
 	}
-	a = new(attempt)
+	a := new(attempt)
 	if err := json.Unmarshal(plain, a); err != nil {
-		return nil, true, fail(CodeStateMismatch, errors.New("attempt cookie malformed"))
+		return nil, fail(CodeStateMismatch, errors.New("attempt cookie malformed"))
 	}
-	if subtle.ConstantTimeCompare([]byte(a.State), []byte(state)) != 1 {
-		return nil, true, fail(CodeStateMismatch, errors.New("state differs from the attempt's"))
+	return a, nil
+}
+
+// crowded returns the clearing cookies that make room for one more
+// attempt among the request's cookies: when MaxAttempts or more of them
+// are this client's attempts (they open under its keys; another client's
+// attempts and foreign cookies are left alone), the oldest go, so that
+// MaxAttempts-1 stay beside the new one. Age is the sealed expiry (the TTL
+// is the same for all), ties in the order the browser sent them (creation
+// order, RFC 6265 §5.4).
+func (s *sealer) crowded(cookies []*http.Cookie) []*http.Cookie {
+	type held struct {
+		name    string
+		expires int64
 	}
-	if !now.Before(time.Unix(a.Expires, 0)) {
-		return nil, true, fail(CodeStateExpired, nil)
+	var ours []held
+	for _, c := range cookies {
+		if !strings.HasPrefix(c.Name, s.prefix) || slices.ContainsFunc(ours, func(h held) bool { return h.name == c.Name }) {
+			continue
+		}
+		if a, err := s.openValue(c.Name, c.Value); err == nil {
+			ours = append(ours, held{c.Name, a.Expires})
+		}
 	}
-	return a, true, nil
+	if len(ours) < MaxAttempts {
+		return nil
+	}
+	slices.SortStableFunc(ours, func(a, b held) int { return cmp.Compare(a.expires, b.expires) })
+	clears := make([]*http.Cookie, 0, len(ours)-(MaxAttempts-1))
+	for _, h := range ours[:len(ours)-(MaxAttempts-1)] {
+		clears = append(clears, s.clearCookie(h.name))
+	}
+	return clears
 }
 
 // cookie returns an attempt cookie's attributes: HttpOnly, Secure (unless
