@@ -33,13 +33,14 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // configure adjusts the flags' configuration for the demo: its CSP with a
-// nonce per request, its form handlers under the per-client-IP limit of
+// nonce per request, its form handlers under the per-client-IP limits of
 // the endpoints they call (-rate-ip), and its mailbox, unless -mail-dir or
 // -smtp-addr send the mail elsewhere.
 func configure(cfg *app.Config, box *mailbox) {
 	cfg.GuardOptions = append(cfg.GuardOptions,
 		guard.WithHeaders(headers.WithNonce(), headers.WithHeader(headers.ContentSecurityPolicy, ContentSecurityPolicy)))
 	cfg.RateLimitedRoutes = append(cfg.RateLimitedRoutes, FormPaths...)
+	cfg.FlowLimitedRoutes = append(cfg.FlowLimitedRoutes, FlowFormPaths...)
 	if cfg.MailDir == "" && cfg.SMTPAddr == "" && cfg.Mailer == nil {
 		cfg.Mailer = box
 	}

@@ -419,4 +419,18 @@ func TestFormsRateLimited(t *testing.T) {
 	if resp, _ := send(h, "GET", pathSignIn, "", navigate); resp.StatusCode != http.StatusOK {
 		t.Fatalf("a page is not limited: %d", resp.StatusCode)
 	}
+
+	// The reset and device sign-out forms share the second bucket, that
+	// of POST /password/reset and POST /sessions/revoke, apart from the
+	// sign-in bucket.
+	_, h = newTestDemo(t, app.Config{RateIP: 3})
+	for _, path := range []string{pathReset, "/password/reset", pathRevoke, pathReset} {
+		last, body = send(h, "POST", path, "token=x&password=y", formPost)
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" || !strings.Contains(body, "<h1>Too Many Requests</h1>") {
+		t.Fatalf("the 4th reset or device sign-out from one address: %d Retry-After %q %.200s", last.StatusCode, last.Header.Get("Retry-After"), body)
+	}
+	if resp, _ := send(h, "POST", pathSignIn, "username=alice&password=x", formPost); resp.StatusCode == http.StatusTooManyRequests {
+		t.Fatal("the sign-in form is limited by the reset bucket")
+	}
 }

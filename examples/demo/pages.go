@@ -47,6 +47,12 @@ const (
 // per-client rate limit.
 var FormPaths = []string{"POST " + pathSignUp, "POST " + pathSignIn, "POST " + pathSignInCode, "POST " + pathTFConfirm, "POST " + pathForgot}
 
+// FlowFormPaths are the form handlers that redeem a mailed token or end a
+// device's session: the demo's share of the second per-client bucket,
+// that of POST /password/reset and POST /sessions/revoke, whose flows
+// they call.
+var FlowFormPaths = []string{"POST " + pathReset, "POST " + pathRevoke}
+
 func (d *demo) pageRoutes() []pageRoute {
 	hf := func(f http.HandlerFunc) http.Handler { return f }
 	return []pageRoute{

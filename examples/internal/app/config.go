@@ -131,6 +131,11 @@ type Config struct {
 	// the demo's form handlers, which sign in, sign up and mail like the
 	// JSON endpoints they call. Default: none.
 	RateLimitedRoutes []string
+	// FlowLimitedRoutes are more routes ("POST /reset") that share the
+	// per-client-IP bucket of the package's FlowLimitedRoutes (-rate-ip):
+	// the demo's form handlers that redeem a mailed token or end a
+	// device's session, like the JSON endpoints they call. Default: none.
+	FlowLimitedRoutes []string
 	// RateLimitClock is the rate limits' clock, for tests that move it;
 	// nil means the store's own (the monotonic clock in memory, the
 	// server's TIME on Redis).

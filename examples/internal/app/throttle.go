@@ -94,7 +94,7 @@ func (a *App) newRateLimits(cfg Config) error {
 	if l.flowIP, err = ratelimit.New("flows", ratelimit.PerMinute(perIP), store, opts...); err != nil {
 		return err
 	}
-	if l.flows, err = ratelimit.NewRequestLimit(l.flowIP, ratelimit.ByIP(), ratelimit.OnRoutes(FlowLimitedRoutes...)); err != nil {
+	if l.flows, err = ratelimit.NewRequestLimit(l.flowIP, ratelimit.ByIP(), ratelimit.OnRoutes(append(slices.Clone(FlowLimitedRoutes), cfg.FlowLimitedRoutes...)...)); err != nil {
 		return err
 	}
 	if l.logins, err = ratelimit.NewLoginThrottle(store, ratelimit.PerMinute(perLogin), opts...); err != nil {
