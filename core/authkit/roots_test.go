@@ -20,32 +20,35 @@ import (
 // Every package's "bad configuration" and "store down" sentinels share one
 // root each, so an application branches once whatever package answered.
 func TestEveryPackageRootsItsSentinels(t *testing.T) {
-	for name, err := range map[string]error{
-		"account":    account.ErrInvalidConfig,
-		"guard":      guard.ErrInvalidConfig,
-		"headers":    headers.ErrInvalidOption,
-		"mfa":        mfa.ErrInvalidConfig,
-		"oauth":      oauth.ErrInvalidConfig,
-		"password":   password.ErrInvalidConfig,
-		"ratelimit":  ratelimit.ErrInvalidConfig,
-		"session":    session.ErrInvalidConfig,
-		"token":      token.ErrInvalidConfig,
-		"tokenstore": tokenstore.ErrInvalidConfig,
+	for _, root := range []struct {
+		root      error
+		sentinels map[string]error
+	}{
+		{authkit.ErrInvalidConfig, map[string]error{
+			"account":    account.ErrInvalidConfig,
+			"guard":      guard.ErrInvalidConfig,
+			"headers":    headers.ErrInvalidOption,
+			"mfa":        mfa.ErrInvalidConfig,
+			"oauth":      oauth.ErrInvalidConfig,
+			"password":   password.ErrInvalidConfig,
+			"ratelimit":  ratelimit.ErrInvalidConfig,
+			"session":    session.ErrInvalidConfig,
+			"token":      token.ErrInvalidConfig,
+			"tokenstore": tokenstore.ErrInvalidConfig,
+		}},
+		{authkit.ErrUnavailable, map[string]error{
+			"session":    session.ErrUnavailable,
+			"token":      token.ErrUnavailable,
+			"tokenstore": tokenstore.ErrUnavailable,
+			"mfa":        mfa.ErrUnavailable,
+			"ratelimit":  ratelimit.ErrUnavailable,
+			"oauth":      oauth.ErrUnavailable,
+		}},
 	} {
-		if !errors.Is(err, authkit.ErrInvalidConfig) {
-			t.Errorf("%s: %v does not wrap authkit.ErrInvalidConfig", name, err)
-		}
-	}
-	for name, err := range map[string]error{
-		"session":    session.ErrUnavailable,
-		"token":      token.ErrUnavailable,
-		"tokenstore": tokenstore.ErrUnavailable,
-		"mfa":        mfa.ErrUnavailable,
-		"ratelimit":  ratelimit.ErrUnavailable,
-		"oauth":      oauth.ErrUnavailable,
-	} {
-		if !errors.Is(err, authkit.ErrUnavailable) {
-			t.Errorf("%s: %v does not wrap authkit.ErrUnavailable", name, err)
+		for name, err := range root.sentinels {
+			if !errors.Is(err, root.root) {
+				t.Errorf("%s: %v does not wrap %v", name, err, root.root)
+			}
 		}
 	}
 	// A real constructor's error, not only the sentinel.
