@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -15,7 +16,9 @@ import (
 	"github.com/authkit-go/authkit/core/ratelimit"
 	rlredis "github.com/authkit-go/authkit/core/ratelimit/redisstore"
 	"github.com/authkit-go/authkit/core/session"
+	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
 	"github.com/authkit-go/authkit/core/token"
+	tokenredis "github.com/authkit-go/authkit/core/token/tokenstore/redisstore"
 )
 
 // BenchmarkBefore measures the guard alone, without a framework: Before
@@ -30,6 +33,10 @@ import (
 //	                  client address, admitted, fields set), memory store
 //	ratelimit/redis   the same on Redis: one round trip per request
 //	                  (reported as roundtrips/op)
+//	ratelimit+session+token/redis
+//	                  all three on one Redis client: GET /me with a
+//	                  session cookie and an access-token cookie, limited
+//	                  by client address; one round trip per request
 func BenchmarkBefore(b *testing.B) {
 	authed := []guard.Rule{guard.Authenticated()}
 	b.Run("headers", func(b *testing.B) {
@@ -76,6 +83,48 @@ func BenchmarkBefore(b *testing.B) {
 			b.Fatal(err)
 		}
 		loopBefore(b, newBenchGuard(b, guard.WithRateLimit(benchLimit(b, store))), login, nil)
+		b.ReportMetric(float64(rt.Count())/float64(b.N), "roundtrips/op")
+	})
+	b.Run("ratelimit+session+token/redis", func(b *testing.B) {
+		c := redistest.NewClient(b)
+		prefix := redistest.PrefixFor(b, c)
+		ss, err := sessionredis.New(c, sessionredis.WithPrefix(prefix+"sess:"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		mgr, err := session.New(session.WithStore(ss), session.WithAudit(audit.Discard))
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := mgr.Create(context.Background(), session.Meta{UserID: "alice"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		clock := authtest.NewClock()
+		ts, err := tokenredis.New(c, tokenredis.WithPrefix(prefix+"tok:"), tokenredis.WithClock(clock.Now))
+		if err != nil {
+			b.Fatal(err)
+		}
+		iss := authtest.NewIssuer(b, token.ES256, clock.Now, token.WithStore(ts))
+		rs, err := rlredis.New(c, rlredis.WithPrefix(prefix+"rl:"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		lim, err := ratelimit.New("ip", ratelimit.PerSecond(1<<30), rs, ratelimit.WithAudit(audit.Discard))
+		if err != nil {
+			b.Fatal(err)
+		}
+		perIP, err := ratelimit.NewRequestLimit(lim, ratelimit.ByIP())
+		if err != nil {
+			b.Fatal(err)
+		}
+		g := newBenchGuard(b, guard.WithSessions(mgr), guard.WithTokens(iss), guard.WithTokenCookie("access"), guard.WithRateLimit(perIP))
+		r := bearerRequest(b, iss)
+		r.AddCookie(&http.Cookie{Name: "access", Value: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")})
+		r.Header.Del("Authorization")
+		r.AddCookie(&http.Cookie{Name: mgr.CookieName(), Value: s.ID().Secret()})
+		rt := redistest.CountRoundTrips(c)
+		loopBefore(b, g, r, []guard.Rule{guard.Authenticated()})
 		b.ReportMetric(float64(rt.Count())/float64(b.N), "roundtrips/op")
 	})
 }

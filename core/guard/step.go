@@ -34,6 +34,41 @@ type state struct {
 	// it after the last step, so the handler's store calls ask for
 	// themselves.
 	batch *batch.Set
+	// read is what the batch step read from the request, for the steps
+	// after it (cookies are parsed afresh on every lookup).
+	read requestRead
+}
+
+// requestRead is the session cookie and the bearer token of a request,
+// once read.
+type requestRead struct {
+	session, token bool // read already
+
+	sessionRaw string
+	sessionOK  bool
+
+	tokenRaw string
+	tokenOK  bool
+	tokenBad *Problem
+}
+
+// sessionCookie returns the session cookie's value, as x.Cookie does.
+func (st *state) sessionCookie(g *Guard, x Exchange) (string, bool) {
+	if !st.read.session {
+		st.read.session = true
+		st.read.sessionRaw, st.read.sessionOK = x.Cookie(g.sessions.CookieName())
+	}
+	return st.read.sessionRaw, st.read.sessionOK
+}
+
+// presentedToken returns the request's bearer token, as
+// Guard.presentedToken does.
+func (st *state) presentedToken(g *Guard, x Exchange) (string, bool, *Problem) {
+	if !st.read.token {
+		st.read.token = true
+		st.read.tokenRaw, st.read.tokenOK, st.read.tokenBad = g.presentedToken(x)
+	}
+	return st.read.tokenRaw, st.read.tokenOK, st.read.tokenBad
 }
 
 // newStep builds one step from the configuration, or returns nil when the

@@ -63,12 +63,12 @@ func (s batchStep) before(x Exchange, st state) (state, *Denial) {
 		}
 	}
 	if s.sessions && !st.bearer { // a bearer request loads its session only when a flow asks
-		if raw, ok := x.Cookie(s.g.sessions.CookieName()); ok {
+		if raw, ok := st.sessionCookie(s.g, x); ok {
 			s.g.sessions.PrepareLoad(raw, set)
 		}
 	}
 	if s.tokens != nil {
-		if raw, ok, bad := s.g.presentedToken(x); ok && bad == nil {
+		if raw, ok, bad := st.presentedToken(s.g, x); ok && bad == nil {
 			s.tokens.PrepareAuth(st.ctx, raw, set)
 		}
 	}

@@ -46,7 +46,7 @@ func newSessionStep(g *Guard, _ *config) (step, error) {
 func (s sessionStep) before(x Exchange, st state) (state, *Denial) {
 	rs := &requestState{g: s.g, x: x}
 	st.ctx = context.WithValue(st.ctx, stateKey{}, rs)
-	raw, ok := x.Cookie(s.g.sessions.CookieName())
+	raw, ok := st.sessionCookie(s.g, x)
 	if !ok {
 		return st, nil
 	}

@@ -52,7 +52,7 @@ func newTokenStep(g *Guard, _ *config) (step, error) {
 }
 
 func (s tokenStep) before(x Exchange, st state) (state, *Denial) {
-	raw, ok, bad := s.g.presentedToken(x)
+	raw, ok, bad := st.presentedToken(s.g, x)
 	if bad != nil {
 		return st, port.Deny(x, bad)
 	}

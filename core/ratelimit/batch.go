@@ -11,7 +11,7 @@ import (
 // takePreparer is a Store that can prepare a Take for the guard's batch
 // (redisstore.Store).
 type takePreparer interface {
-	PrepareTake(reqs []Request) batch.Op
+	PrepareTake(reqs []Request) batch.Op // keeps reqs
 }
 
 // Batches reports whether any of the limits' stores can prepare its
@@ -50,13 +50,13 @@ func prepare(checks []Check, s *batch.Set) {
 	if allMemory(checks) {
 		return
 	}
-	reqs := make([]Request, len(checks))
-	for i, c := range checks {
+	reqs := make([]Request, 0, len(checks)) // kept by the op
+	for _, c := range checks {
 		r, err := c.Limiter.request(c.Key, c.Cost)
 		if err != nil {
 			return
 		}
-		reqs[i] = r
+		reqs = append(reqs, r)
 	}
 	for first, c := range checks {
 		id := c.Limiter.storeID
@@ -66,6 +66,10 @@ func prepare(checks []Check, s *batch.Set) {
 		tp, ok := c.Limiter.store.(takePreparer)
 		if !ok {
 			continue
+		}
+		if first == 0 && all(checks, id) {
+			s.Add(tp.PrepareTake(reqs))
+			return
 		}
 		var sub []Request
 		for i := first; i < len(checks); i++ {

@@ -72,6 +72,7 @@ type Set struct {
 	states []opState
 	buf    [inline]Op
 	sbuf   [inline]opState
+	group  [inline]Op // the ops of one Send
 	closed bool
 }
 
@@ -106,14 +107,13 @@ func (s *Set) Add(op Op) {
 // it itself. It reports whether anything was sent.
 func (s *Set) Send(ctx context.Context) bool {
 	didSend := false
-	var gbuf [inline]Op
 	var ibuf [inline]int
 	for i, op := range s.ops {
 		if s.states[i] != prepared {
 			continue
 		}
 		sender := op.Sender()
-		g, idx := gbuf[:0], ibuf[:0]
+		g, idx := s.group[:0], ibuf[:0]
 		for j := i; j < len(s.ops); j++ {
 			if s.states[j] == prepared && s.ops[j].Sender() == sender {
 				g, idx = append(g, s.ops[j]), append(idx, j)

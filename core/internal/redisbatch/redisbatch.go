@@ -44,11 +44,7 @@ func SenderOf(c redis.UniversalClient) batch.Sender {
 
 // Send implements batch.Sender: every op is an Op.
 func (s sender) Send(ctx context.Context, ops []batch.Op) {
-	qs := make([]Queuer, len(ops))
-	for i, op := range ops {
-		qs[i] = op.(Op)
-	}
-	Exec(ctx, s.c, qs)
+	exec(ctx, s.c, ops, func(op batch.Op) Queuer { return op.(Op) })
 }
 
 // Exec sends what qs queue in one pipeline, then, only if Redis answered a
@@ -56,17 +52,21 @@ func (s sender) Send(ctx context.Context, ops []batch.Op) {
 // last loaded), those calls again with the scripts' bodies. Each command
 // keeps its own reply or error.
 func Exec[Q Queuer](ctx context.Context, c redis.UniversalClient, qs []Q) {
+	exec(ctx, c, qs, func(q Q) Queuer { return q })
+}
+
+func exec[T any](ctx context.Context, c redis.UniversalClient, items []T, queuer func(T) Queuer) {
 	pipe := c.Pipeline()
-	for _, q := range qs {
-		q.Queue(ctx, pipe, false)
+	for _, it := range items {
+		queuer(it).Queue(ctx, pipe, false)
 	}
 	if _, err := pipe.Exec(ctx); err == nil {
 		return
 	}
 	pipe = c.Pipeline()
 	again := false
-	for _, q := range qs {
-		again = q.Queue(ctx, pipe, true) || again
+	for _, it := range items {
+		again = queuer(it).Queue(ctx, pipe, true) || again
 	}
 	if again {
 		_, _ = pipe.Exec(ctx) // the errors stay in the commands

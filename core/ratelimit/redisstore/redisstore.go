@@ -241,11 +241,15 @@ type takeOp struct {
 	s     *Store
 	reqs  []ratelimit.Request
 	parts []*takePart
+	// The one part of the usual case, and the parts slice holding it,
+	// inline.
+	one    takePart
+	oneRef [1]*takePart
 }
 
 // takePart is the script call of some of a takeOp's requests.
 type takePart struct {
-	idx []int // into the op's reqs
+	idx []int // into the op's reqs; nil: all of them, in order
 	redisbatch.Script
 }
 
@@ -253,23 +257,22 @@ type takePart struct {
 func (s *Store) plan(reqs []ratelimit.Request, now string) *takeOp {
 	op := &takeOp{s: s, reqs: reqs}
 	if !s.cluster || oneGroup(reqs) {
-		p := &takePart{idx: make([]int, len(reqs))}
-		for i := range reqs {
-			p.idx[i] = i
+		op.oneRef[0] = &op.one
+		op.parts = op.oneRef[:]
+		op.one.Script = redisbatch.Script{Script: takeScript}
+		op.one.Keys, op.one.Args = s.args(reqs, now)
+		return op
+	}
+	byGroup := make(map[string]*takePart)
+	for i, r := range reqs {
+		g := group(r)
+		p := byGroup[g]
+		if p == nil {
+			p = &takePart{}
+			byGroup[g] = p
+			op.parts = append(op.parts, p)
 		}
-		op.parts = []*takePart{p}
-	} else {
-		byGroup := make(map[string]*takePart)
-		for i, r := range reqs {
-			g := group(r)
-			p := byGroup[g]
-			if p == nil {
-				p = &takePart{}
-				byGroup[g] = p
-				op.parts = append(op.parts, p)
-			}
-			p.idx = append(p.idx, i)
-		}
+		p.idx = append(p.idx, i)
 	}
 	for _, p := range op.parts {
 		sub := make([]ratelimit.Request, len(p.idx))
@@ -301,6 +304,12 @@ func (o *takeOp) read(res []ratelimit.Result) error {
 		if err != nil {
 			return rediskey.Unavailable(ratelimit.ErrUnavailable, err)
 		}
+		if p.idx == nil {
+			if err := parse(v, res); err != nil {
+				return err
+			}
+			continue
+		}
 		sub := make([]ratelimit.Result, len(p.idx))
 		if err := parse(v, sub); err != nil {
 			return err
@@ -316,12 +325,13 @@ func (o *takeOp) read(res []ratelimit.Result) error {
 // the request's store calls ahead, together (one round trip with a session
 // load and a revocation check on the same client), and the Take that
 // follows with the request's context and equal requests takes the answer.
-// Nil when the store's client cannot batch.
+// The op keeps reqs: the caller must not change them. Nil when the store's
+// client cannot batch.
 func (s *Store) PrepareTake(reqs []ratelimit.Request) batch.Op {
 	if s.sender == nil || len(reqs) == 0 {
 		return nil
 	}
-	return s.plan(slices.Clone(reqs), s.nowArg())
+	return s.plan(reqs, s.nowArg())
 }
 
 var errReply = errors.New("malformed reply from the rate-limit script")

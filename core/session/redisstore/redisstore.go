@@ -209,8 +209,9 @@ func loadArgs(p session.Policy) []any {
 
 // loadOp is a Load prepared for the guard's batch.
 type loadOp struct {
-	r *Store
-	h session.Hash
+	r   *Store
+	h   session.Hash
+	key [1]string // the Script's Keys
 	redisbatch.Script
 }
 
@@ -226,7 +227,9 @@ func (r *Store) PrepareLoad(h session.Hash, p session.Policy) batch.Op {
 	if r.sender == nil {
 		return nil
 	}
-	return &loadOp{r: r, h: h, Script: redisbatch.Script{Script: loadScript, Keys: []string{r.sessionKey(h)}, Args: loadArgs(p)}}
+	op := &loadOp{r: r, h: h, key: [1]string{r.sessionKey(h)}}
+	op.Script = redisbatch.Script{Script: loadScript, Keys: op.key[:], Args: loadArgs(p)}
+	return op
 }
 
 // Save implements session.Store: one SET XX, which fails if the key
