@@ -141,11 +141,32 @@ func (r *oauthRun) callback(step string, b *oauthBrowser, next string) *url.URL 
 	if resp.StatusCode != http.StatusFound {
 		r.t.Fatalf("%s: %s: login answered %d", r.s.Name, step, resp.StatusCode)
 	}
+	r.checkAuthRequest(step, resp.Header.Get("Location"))
 	cb := b.toServer(resp.Header.Get("Location"), r.s)
 	if cb == nil || cb.Path != "/oauth/callback" {
 		r.t.Fatalf("%s: %s: the provider did not send the browser back: %v", r.s.Name, step, cb)
 	}
 	return cb
+}
+
+// pkceChallenge is an S256 code challenge: base64url of 32 bytes.
+var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// checkAuthRequest checks the authorization request /oauth/login
+// redirects to: the provider's endpoint, the authorization code flow with
+// PKCE S256, a state and a nonce, for this client and its redirect URI.
+func (r *oauthRun) checkAuthRequest(step, location string) {
+	r.t.Helper()
+	u, err := url.Parse(location)
+	if err != nil || !strings.HasPrefix(location, r.p.Issuer) {
+		r.t.Fatalf("%s: %s: login redirected to %q, want the provider %s", r.s.Name, step, location, r.p.Issuer)
+	}
+	q := u.Query()
+	if q.Get("response_type") != "code" || q.Get("client_id") != "authkit-e2e" || q.Get("redirect_uri") != r.s.URL+"/oauth/callback" ||
+		q.Get("code_challenge_method") != "S256" || !pkceChallenge.MatchString(q.Get("code_challenge")) ||
+		len(q.Get("state")) < 16 || len(q.Get("nonce")) < 16 || !slices.Contains(strings.Fields(q.Get("scope")), "openid") {
+		r.t.Errorf("%s: %s: the authorization request %s, want code, PKCE S256, state, nonce, openid, this client and redirect URI", r.s.Name, step, location)
+	}
 }
 
 func (r *oauthRun) refused(step string, b *oauthBrowser, u, code string) {
@@ -251,10 +272,30 @@ func oauthScenario(t *testing.T, s *Server, p *oauthtest.Provider) []string {
 	attacker := newOAuthBrowser(t, p)
 	r.refused("attack: another browser's callback", newOAuthBrowser(t, p), r.callback("attacker", attacker, "/").String(), "state_mismatch")
 
-	// A hostile next ends at "/".
+	// A hostile next ends at "/" (or the login refuses it with 400), each
+	// form REFERENCE-API.md names; a path on this server is kept.
 	hb := newOAuthBrowser(t, p)
-	if resp, _ := r.hop("hostile next: callback", hb, r.callback("hostile next", hb, "//evil.example/x").String()); resp.Header.Get("Location") != "/" {
-		t.Errorf("%s: hostile next redirected to %q", s.Name, resp.Header.Get("Location"))
+	for _, next := range []string{
+		"//evil.example/x", "/\\evil.example/x", "/a\\b", "https://evil.example/", "javascript:alert(1)",
+		"evil.example/x", "%2F%2Fevil.example", "%2f/evil.example", "%5C%5Cevil.example", "/%2F/evil.example",
+		"/%5Cevil.example", "/%252F%252Fevil.example", "/a\tb", "/a\r\nSet-Cookie: x=1", "/a\x00b", "",
+	} {
+		resp, _ := r.hop("hostile next: login", hb, s.URL+"/oauth/login?next="+url.QueryEscape(next))
+		if resp.StatusCode == http.StatusBadRequest {
+			continue // refused outright: as good as ignored
+		}
+		cb := hb.toServer(resp.Header.Get("Location"), s)
+		if cb == nil {
+			t.Fatalf("%s: next %q: the provider did not send the browser back", s.Name, next)
+		}
+		if resp, _ := r.hop("hostile next: callback", hb, cb.String()); resp.Header.Get("Location") != "/" {
+			t.Errorf("%s: next %q redirected to %q, want /", s.Name, next, resp.Header.Get("Location"))
+		}
+	}
+	for _, next := range []string{"/sessions", "/a/b?x=1&y=%2F"} {
+		if resp, _ := r.hop("next kept: callback", hb, r.callback("next kept", hb, next).String()); resp.Header.Get("Location") != next {
+			t.Errorf("%s: next %q redirected to %q", s.Name, next, resp.Header.Get("Location"))
+		}
 	}
 
 	// No provider token reached a browser or the server's log.
@@ -334,6 +375,40 @@ func TestOAuthUnconfigured(t *testing.T) {
 					t.Errorf("%s: %d %s, want 404", path, a.Status, a.Body)
 				}
 				checkSecurityHeaders(t, path, a.Header)
+			}
+		})
+	}
+}
+
+// TestOAuthFromEnvironment: the four OAuth settings read from
+// OAUTH_ISSUER, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET and
+// OAUTH_REDIRECT_URL, without flags: /oauth/login sends the browser to
+// that provider for that client and redirect URI.
+func TestOAuthFromEnvironment(t *testing.T) {
+	p := oauthtest.Start(t, oauthtest.WithPlainHTTP())
+	addrs := map[string]string{}
+	var redirects []string
+	for _, fw := range Frameworks {
+		addrs[fw] = freeAddr(t)
+		redirects = append(redirects, "http://"+addrs[fw]+"/oauth/callback")
+	}
+	p.AddClient(oauthtest.Client{ID: "authkit-env", Secret: "env-s3cret-value", RedirectURIs: redirects})
+	for _, fw := range Frameworks {
+		t.Run(fw, func(t *testing.T) {
+			t.Parallel()
+			redirect := "http://" + addrs[fw] + "/oauth/callback"
+			s := start(t, fw, append(slices.Clone(memoryEnv), "OAUTH_ISSUER="+p.Issuer, "OAUTH_CLIENT_ID=authkit-env",
+				"OAUTH_CLIENT_SECRET=env-s3cret-value", "OAUTH_REDIRECT_URL="+redirect), "-dev-fast-hash", "-addr", addrs[fw])
+			b := newOAuthBrowser(t, p)
+			resp, _ := b.get(s.URL + "/oauth/login")
+			u, err := url.Parse(resp.Header.Get("Location"))
+			if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(u.String(), p.Issuer) ||
+				u.Query().Get("client_id") != "authkit-env" || u.Query().Get("redirect_uri") != redirect {
+				t.Errorf("/oauth/login: %d to %q, want 302 to %s for client authkit-env and %s", resp.StatusCode, u, p.Issuer, redirect)
+			}
+			checkSecurityHeaders(t, "/oauth/login", resp.Header)
+			if strings.Contains(s.Logs(), "env-s3cret-value") {
+				t.Error("the client secret reached the log")
 			}
 		})
 	}
