@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +138,65 @@ func hostileScenario(t *testing.T, s *Server) []string {
 // and on Redis, and compares their transcripts.
 func TestHostileRequests(t *testing.T) {
 	onEveryServer(t, func(string, string) []string { return []string{"-dev-fast-hash"} }, hostileScenario)
+}
+
+// crossOriginScenario: an unsafe request that no bearer token
+// authenticates passes the origin check first — signed in by cookie or
+// not at all — and a cross-site one is refused with 403 before it does
+// anything; a bearer token is exempt, as are safe methods and same-origin
+// requests.
+func crossOriginScenario(t *testing.T, s *Server) []string {
+	r := &run{t: t, s: s}
+	r.expect("register", r.do("register", req{method: "POST", path: "/register", body: body("username", "alice", "password", goodPass, "email", "alice@example.com")}), 201)
+	p, c := r.login("login", "alice", "device", "")
+	unsafe := []req{
+		{method: "POST", path: "/logout"},
+		{method: "POST", path: "/logout/all"},
+		{method: "POST", path: "/sessions/revoke", body: body("id_hint", "00000000")},
+		{method: "POST", path: "/mfa/enroll", body: body("password", goodPass)},
+		{method: "POST", path: "/password/change", body: body("current_password", goodPass, "new_password", "Fresh-Staple-Horse-9")},
+		{method: "POST", path: "/email/change", body: body("password", goodPass, "email", "evil@example.com")},
+		{method: "POST", path: "/email/verify/request"},
+	}
+	anonymous := []req{
+		{method: "POST", path: "/register", body: creds("mallory", goodPass)},
+		{method: "POST", path: "/login", body: creds("alice", goodPass)},
+		{method: "POST", path: "/password/forgot", body: body("username", "alice")},
+		{method: "POST", path: "/token/refresh", body: body("refresh_token", p.RefreshToken)},
+	}
+	for _, from := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}, {"Origin", "null"}} {
+		for _, q := range append(slices.Clone(unsafe), anonymous...) {
+			q.header = from
+			if !slices.ContainsFunc(anonymous, func(a req) bool { return a.path == q.path }) {
+				q.cookie = c
+			}
+			a := r.do("cross-origin "+q.path, q)
+			r.expect("cross-origin "+q.path, a, 403)
+			if !strings.Contains(a.Body, `"type":"urn:authkit:problem:cross-origin-request"`) {
+				t.Errorf("%s: cross-origin %s: %s", s.Name, q.path, a.Body)
+			}
+		}
+	}
+	// Nothing happened: the session, the token, the address and the
+	// password are as they were.
+	r.whoami("session after the refusals", req{cookie: c}, "alice", "session")
+	r.meEmail("email after the refusals", req{bearer: p.AccessToken}, "alice@example.com", false)
+	r.expect("refresh after the refusals", r.do("refresh after the refusals", req{method: "POST", path: "/token/refresh", body: body("refresh_token", p.RefreshToken)}), 200)
+	r.login("password after the refusals", "alice", "device", "")
+	r.expect("no mallory", r.do("no mallory", req{method: "POST", path: "/register", body: creds("mallory", goodPass)}), 201)
+
+	// A bearer token is no ambient credential: exempt. So are a safe
+	// method and a same-origin request.
+	r.expect("bearer cross-site", r.do("bearer cross-site", req{method: "POST", path: "/sessions/revoke", bearer: p.AccessToken, body: body("id_hint", "00000000"), header: []string{"Sec-Fetch-Site", "cross-site"}}), 404)
+	r.expect("GET cross-site", r.do("GET cross-site", req{method: "GET", path: "/me", cookie: c, header: []string{"Sec-Fetch-Site", "cross-site"}}), 200)
+	for _, same := range [][]string{{"Sec-Fetch-Site", "same-origin"}, {"Origin", s.URL}} {
+		r.expect("same origin", r.do("same origin", req{method: "POST", path: "/sessions/revoke", cookie: c, body: body("id_hint", "00000000"), header: same}), 404)
+	}
+	return r.lines
+}
+
+// TestCrossOriginContract runs crossOriginScenario on the four servers, on
+// memory and on Redis.
+func TestCrossOriginContract(t *testing.T) {
+	onEveryServer(t, func(string, string) []string { return []string{"-dev-fast-hash"} }, crossOriginScenario)
 }

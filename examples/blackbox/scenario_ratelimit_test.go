@@ -201,3 +201,52 @@ func TestThrottleSharedOnRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountLimitsSharedOnRedis: servers on one Redis under one prefix
+// share the per-account sign-in budget and the MFA factor lock, whichever
+// framework serves each attempt.
+func TestAccountLimitsSharedOnRedis(t *testing.T) {
+	t.Run("sign-in budget", func(t *testing.T) {
+		t.Parallel()
+		env, _ := redisEnv(t)
+		var servers []*Server
+		for _, fw := range Frameworks {
+			servers = append(servers, start(t, fw, env, "-dev-fast-hash", "-rate-login", "2"))
+		}
+		r := &run{t: t, s: servers[0]}
+		r.expect("register", r.do("register", req{method: "POST", path: "/register", body: creds("alice", goodPass)}), 201)
+		for i, want := range []int{401, 401, 429, 429} {
+			r := &run{t: t, s: servers[i]}
+			if a := r.send(req{method: "POST", path: "/login", body: creds("alice", "Wrong-Horse-42")}); a.Status != want {
+				t.Errorf("attempt %d, to %s: %d, want %d (one account budget of 2 for all four)", i+1, servers[i].Name, a.Status, want)
+			}
+		}
+	})
+	t.Run("factor lock", func(t *testing.T) {
+		t.Parallel()
+		env, _ := redisEnv(t)
+		var servers []*Server
+		for _, fw := range Frameworks {
+			servers = append(servers, start(t, fw, env, "-dev-fast-hash"))
+		}
+		r := &run{t: t, s: servers[0]}
+		r.expect("register", r.do("register", req{method: "POST", path: "/register", body: creds("erin", goodPass)}), 201)
+		_, c := r.login("login", "erin", "device", "")
+		code, _, _ := r.enrol("erin", req{cookie: c})
+		signIn := func(extra ...string) string {
+			return body(append([]string{"username", "erin", "password", goodPass}, extra...)...)
+		}
+		wrong := code.wrong()
+		for i := range 5 {
+			r := &run{t: t, s: servers[i%len(servers)]}
+			r.mfaRequiredToken("wrong code", r.do("wrong code", req{method: "POST", path: "/login", body: signIn("otp", wrong)}))
+		}
+		right := code.next()
+		for _, s := range servers {
+			r := &run{t: t, s: s}
+			if a := r.send(req{method: "POST", path: "/login", body: signIn("otp", right)}); a.Status != 429 || a.Header.Get("Retry-After") == "" {
+				t.Errorf("%s: the right code after five wrong ones on the other servers: %d, want 429 with Retry-After (one lock for all four)", s.Name, a.Status)
+			}
+		}
+	})
+}
