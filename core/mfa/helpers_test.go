@@ -21,28 +21,33 @@ import (
 var ctx = context.Background()
 
 // storeKind makes one kind of store for a test; every Manager test runs on
-// each.
+// each. A Redis store decides locks on now (the fixture's clock), or on the
+// server's TIME when now is nil.
 type storeKind struct {
 	name string
-	new  func(t testing.TB) (mfa.Store, rawDump)
+	new  func(t testing.TB, now func() time.Time) (mfa.Store, rawDump)
 }
 
 // rawDump returns every byte a store holds, for the plaintext checks.
 type rawDump func(t testing.TB) []byte
 
 var storeKinds = []storeKind{
-	{"memory", func(testing.TB) (mfa.Store, rawDump) {
+	{"memory", func(testing.TB, func() time.Time) (mfa.Store, rawDump) {
 		s := mfa.NewMemoryStore()
 		return s, func(testing.TB) []byte { return mfa.DumpMemoryStore(s) }
 	}},
-	{"redis", func(t testing.TB) (mfa.Store, rawDump) { return newRedisStore(t, redistest.Client(t)) }},
-	{"cluster", func(t testing.TB) (mfa.Store, rawDump) { return newRedisStore(t, redistest.ClusterClient(t)) }},
+	{"redis", func(t testing.TB, now func() time.Time) (mfa.Store, rawDump) {
+		return newRedisStore(t, redistest.Client(t), now)
+	}},
+	{"cluster", func(t testing.TB, now func() time.Time) (mfa.Store, rawDump) {
+		return newRedisStore(t, redistest.ClusterClient(t), now)
+	}},
 }
 
-func newRedisStore(t testing.TB, c redis.UniversalClient) (mfa.Store, rawDump) {
+func newRedisStore(t testing.TB, c redis.UniversalClient, now func() time.Time) (mfa.Store, rawDump) {
 	t.Helper()
 	prefix := redistest.PrefixFor(t, c)
-	s, err := redisstore.New(c, redisstore.WithPrefix(prefix))
+	s, err := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,13 +145,15 @@ type fixture struct {
 
 func newFixture(t testing.TB, kind storeKind, opts ...mfa.Option) *fixture {
 	t.Helper()
-	store, dump := kind.new(t)
-	return newFixtureOn(t, store, dump, newKeyring(t), opts...)
+	clock := testclock.New()
+	store, dump := kind.new(t, clock.Now)
+	return newFixtureOn(t, store, dump, newKeyring(t), clock, opts...)
 }
 
-func newFixtureOn(t testing.TB, store mfa.Store, dump rawDump, keys *mfa.Keyring, opts ...mfa.Option) *fixture {
+// newFixtureOn is a fixture on store with clock as its Manager's clock.
+func newFixtureOn(t testing.TB, store mfa.Store, dump rawDump, keys *mfa.Keyring, clock *testclock.Clock, opts ...mfa.Option) *fixture {
 	t.Helper()
-	f := &fixture{store: store, dump: dump, clock: testclock.New(), events: &events{}}
+	f := &fixture{store: store, dump: dump, clock: clock, events: &events{}}
 	opts = append([]mfa.Option{mfa.WithClock(f.clock.Now), mfa.WithAudit(f.events)}, opts...)
 	m, err := mfa.New("Example Co", store, keys, opts...)
 	if err != nil {

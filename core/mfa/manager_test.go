@@ -12,6 +12,7 @@ import (
 
 	"github.com/authkit-go/authkit/core/authkit"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/mfa"
 	"github.com/authkit-go/authkit/core/mfa/storetest"
 )
@@ -432,24 +433,24 @@ func TestConcurrentRecoveryCode(t *testing.T) {
 // then needs the old key no more.
 func TestKeyRotation(t *testing.T) {
 	eachStore(t, func(t *testing.T, kind storeKind) {
-		store, dump := kind.new(t)
+		store, dump := kind.new(t, nil)
 		old := mfa.Key{ID: "2025", Secret: bytes.Repeat([]byte{1}, 32)}
 		cur := mfa.Key{ID: "2026", Secret: bytes.Repeat([]byte{2}, 32)}
-		f := newFixtureOn(t, store, dump, newKeyring(t, old))
+		f := newFixtureOn(t, store, dump, newKeyring(t, old), testclock.New())
 		secret, _ := f.enrol(t, "alice")
 
 		clock := f.clock
-		withBoth := newFixtureOn(t, store, dump, newKeyring(t, cur, old))
+		withBoth := newFixtureOn(t, store, dump, newKeyring(t, cur, old), testclock.New())
 		withBoth.clock.Set(clock.Now())
 		if err := withBoth.m.Verify(ctx, "alice", withBoth.code(t, secret, 0)); err != nil {
 			t.Fatalf("verify with the old key still configured: %v", err)
 		}
-		onlyNew := newFixtureOn(t, store, dump, newKeyring(t, cur))
+		onlyNew := newFixtureOn(t, store, dump, newKeyring(t, cur), testclock.New())
 		onlyNew.clock.Set(clock.Now().Add(time.Minute))
 		if err := onlyNew.m.Verify(ctx, "alice", onlyNew.code(t, secret, 0)); err != nil {
 			t.Fatalf("verify after re-sealing, old key gone: %v", err)
 		}
-		stranger := newFixtureOn(t, store, dump, newKeyring(t, mfa.Key{ID: "2026", Secret: bytes.Repeat([]byte{3}, 32)}))
+		stranger := newFixtureOn(t, store, dump, newKeyring(t, mfa.Key{ID: "2026", Secret: bytes.Repeat([]byte{3}, 32)}), testclock.New())
 		stranger.clock.Set(clock.Now().Add(2 * time.Minute))
 		err := stranger.m.Verify(ctx, "alice", stranger.code(t, secret, 0))
 		wantErr(t, "verify under a different key with the same id", err, mfa.ErrUnsealable)
@@ -478,7 +479,7 @@ func TestSealedSecretBoundToUser(t *testing.T) {
 }
 
 func TestMemoryStoreFull(t *testing.T) {
-	f := newFixtureOn(t, mfa.NewMemoryStore(mfa.WithMaxUsers(2)), nil, newKeyring(t))
+	f := newFixtureOn(t, mfa.NewMemoryStore(mfa.WithMaxUsers(2)), nil, newKeyring(t), testclock.New())
 	f.enrol(t, "alice")
 	if _, err := f.m.Enroll(ctx, "bob", "bob"); err != nil {
 		t.Fatal(err)

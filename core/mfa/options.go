@@ -187,7 +187,8 @@ func WithAudit(s audit.Sink) Option {
 
 // WithClock sets the clock codes are checked against and locks and
 // enrolments expire by. Tests pass a fake clock. A nil clock is refused.
-// Default: time.Now.
+// A store may decide locks on a clock of its own: the Redis store uses the
+// server's TIME unless given its own WithClock. Default: time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {

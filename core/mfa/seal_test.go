@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authkit-go/authkit/core/internal/testclock"
 	"github.com/authkit-go/authkit/core/mfa"
 )
 
@@ -38,8 +39,8 @@ func TestOpensSecretsSealedBefore(t *testing.T) {
 	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString([]byte(v.Secret))
 
 	eachStore(t, func(t *testing.T, kind storeKind) {
-		store, dump := kind.new(t)
-		f := newFixtureOn(t, store, dump, newKeyring(t, oldKey))
+		store, dump := kind.new(t, nil)
+		f := newFixtureOn(t, store, dump, newKeyring(t, oldKey), testclock.New())
 		now := f.clock.Now()
 		factor := mfa.Record{ID: "sealed-v1", Sealed: sealed, Params: f.m.Params(), Created: now, Expires: now.Add(time.Minute)}
 		if err := store.SetPending(ctx, v.User, factor, now); err != nil {
@@ -54,12 +55,12 @@ func TestOpensSecretsSealedBefore(t *testing.T) {
 			t.Fatalf("verify against the secret sealed by the old code: %v", err)
 		}
 
-		rotated := newFixtureOn(t, store, dump, newKeyring(t, testKey, oldKey))
+		rotated := newFixtureOn(t, store, dump, newKeyring(t, testKey, oldKey), testclock.New())
 		rotated.clock.Set(f.clock.Now().Add(time.Minute))
 		if err := rotated.m.Verify(ctx, v.User, rotated.code(t, secret, 0)); err != nil {
 			t.Fatalf("verify with a new key first and the old one after it: %v", err)
 		}
-		onlyNew := newFixtureOn(t, store, dump, newKeyring(t, testKey))
+		onlyNew := newFixtureOn(t, store, dump, newKeyring(t, testKey), testclock.New())
 		onlyNew.clock.Set(rotated.clock.Now().Add(time.Minute))
 		if err := onlyNew.m.Verify(ctx, v.User, onlyNew.code(t, secret, 0)); err != nil {
 			t.Fatalf("verify after re-sealing, old key gone: %v", err)

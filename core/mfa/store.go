@@ -13,7 +13,12 @@ import (
 //
 // Secrets reach a Store sealed; a Store never sees a plaintext secret or
 // recovery code. Every time is passed in by the Manager (from its clock), so
-// stores need no clock of their own and tests can move time freely.
+// stores need no clock of their own and tests can move time freely. A
+// store shared by several instances may decide locks on a clock they all
+// share instead of the now passed to Begin and UseRecoveryCode (the Redis
+// store uses the server's TIME), since the instances' own clocks may
+// disagree by more than a lock lasts; its LockedError and LockedUntil are
+// then on that clock.
 //
 // Implementations must be safe for concurrent use. Errors other than the
 // sentinels named below must wrap ErrUnavailable. The storetest package

@@ -11,7 +11,11 @@
 // hashes (set). Every method is one round trip, a Lua script where it
 // checks and writes, so each rule holds across any number of processes.
 //
-// Times come from the Manager's clock, passed with each call; Redis key
-// expiry only collects garbage. A Redis error is mfa.ErrUnavailable (503),
-// never a pass.
+// Locks run on the Redis server's TIME, read inside the scripts, so that
+// instances whose clocks disagree still see each other's locks for as long
+// as they were set (WithClock passes the application's clock instead, for
+// tests). A pending enrolment's expiry comes from the Manager's clock,
+// passed with each call, as codes are checked against it. Redis key expiry
+// only collects garbage. A Redis error is mfa.ErrUnavailable (503), never
+// a pass.
 package redisstore

@@ -25,9 +25,16 @@ const forget = 30 * 24 * time.Hour
 // single server, Sentinel and Cluster all work. Each user's keys share one
 // hash tag and every method is one round trip: a Lua script where it reads
 // and writes.
+//
+// Locks are decided on the Redis server's TIME (read inside the script),
+// not on the time the Manager passes: instances whose clocks disagree by
+// more than a lock's length would otherwise miss each other's locks.
+// WithClock passes the application's clock instead (tests). The Manager's
+// time still checks TOTP codes and a pending enrolment's expiry.
 type Store struct {
 	client redis.UniversalClient
 	prefix string
+	now    func() time.Time // nil: the server's TIME
 }
 
 var _ mfa.Store = (*Store)(nil)
@@ -35,7 +42,10 @@ var _ mfa.Store = (*Store)(nil)
 // Option configures New.
 type Option func(*config)
 
-type config struct{ prefix string }
+type config struct {
+	prefix string
+	now    func() time.Time
+}
 
 // WithPrefix sets the prefix of every key the store writes, so several
 // applications can share one Redis. It must not contain '{' or '}', which
@@ -43,6 +53,14 @@ type config struct{ prefix string }
 // Default: "authkit:mfa:".
 func WithPrefix(prefix string) Option {
 	return func(c *config) { c.prefix = prefix }
+}
+
+// WithClock makes the store decide locks on now instead of the Redis
+// server's TIME. Every instance sharing the keys must then agree on the
+// time; tests pass their fake clock (the Manager's) to reach exact
+// boundaries. Default: the server's TIME.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
 }
 
 // New returns a Store using c, which the caller keeps and closes.
@@ -59,7 +77,7 @@ func New(c redis.UniversalClient, opts ...Option) (*Store, error) {
 	if err := rediskey.CheckPrefix(cfg.prefix); err != nil {
 		return nil, fmt.Errorf("%w: %w", mfa.ErrInvalidConfig, err)
 	}
-	return &Store{client: c, prefix: cfg.prefix}, nil
+	return &Store{client: c, prefix: cfg.prefix, now: cfg.now}, nil
 }
 
 // keys returns userID's keys, all under one hash tag: factor (hash),
@@ -74,10 +92,20 @@ func dms(d time.Duration) string  { return strconv.FormatInt(d.Milliseconds(), 1
 func fromMS(v int64) time.Time    { return time.UnixMilli(v).UTC() }
 func unavailable(err error) error { return rediskey.Unavailable(mfa.ErrUnavailable, err) }
 
-// limitArgs is the lock rule as script arguments: max failures, the
-// counter's lifetime, then every lockout in ms.
-func limitArgs(lim mfa.Limits, args ...any) []any {
-	args = append(args, lim.MaxFailures, forget.Milliseconds())
+// lockClock is the lock's time as a script argument: the store's clock in
+// ms, or "" for the server's TIME.
+func (s *Store) lockClock() string {
+	if s.now == nil {
+		return ""
+	}
+	return ms(s.now())
+}
+
+// limitArgs is the lock rule as script arguments: the lock's clock (see
+// lockClock), max failures, the counter's lifetime, then every lockout in
+// ms.
+func (s *Store) limitArgs(lim mfa.Limits, args ...any) []any {
+	args = append(args, s.lockClock(), lim.MaxFailures, forget.Milliseconds())
 	for _, d := range lim.Lockouts {
 		args = append(args, d.Milliseconds())
 	}
@@ -91,13 +119,20 @@ func limitArgs(lim mfa.Limits, args ...any) []any {
 // Attempts hash: n (failures since the last lock), l (locks since the last
 // success), u (locked until, ms).
 //
-// Times come from the caller (the Manager's clock) so that expiry and locks
-// agree with it; PEXPIRE only collects garbage.
+// A pending enrolment's times come from the caller (the Manager's clock),
+// so that its expiry agrees with it; a lock's come from lockNow, the
+// server's TIME unless WithClock. PEXPIRE only collects garbage.
 
-// chargeLua defines lockedUntil(now) and charge(now, argi): the lock rule
-// of mfa.Store.Begin. ARGV[argi] is the failure limit, ARGV[argi+1] the
-// counter's lifetime and ARGV[argi+2...] the lockouts.
+// chargeLua defines lockNow(argi), lockedUntil(now) and charge(now, argi):
+// the lock rule of mfa.Store.Begin. ARGV[argi] is the lock's clock (ms, or
+// "" for the server's TIME), ARGV[argi+1] the failure limit, ARGV[argi+2]
+// the counter's lifetime and ARGV[argi+3...] the lockouts.
 const chargeLua = `
+local function lockNow(argi)
+  if ARGV[argi] ~= '' then return tonumber(ARGV[argi]) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local function lockedUntil(now)
   local u = tonumber(redis.call('HGET', KEYS[3], 'u') or '0')
   if now < u then return u end
@@ -106,13 +141,13 @@ end
 local function charge(now, argi)
   local n = redis.call('HINCRBY', KEYS[3], 'n', 1)
   local u = 0
-  if n >= tonumber(ARGV[argi]) then
+  if n >= tonumber(ARGV[argi + 1]) then
     local l = redis.call('HINCRBY', KEYS[3], 'l', 1)
-    local lockouts = #ARGV - argi - 1
-    u = now + tonumber(ARGV[argi + 1 + math.min(l, lockouts)])
+    local lockouts = #ARGV - argi - 2
+    u = now + tonumber(ARGV[argi + 2 + math.min(l, lockouts)])
     redis.call('HSET', KEYS[3], 'n', 0, 'u', u)
   end
-  redis.call('PEXPIRE', KEYS[3], math.max(u - now, 0) + tonumber(ARGV[argi + 1]))
+  redis.call('PEXPIRE', KEYS[3], math.max(u - now, 0) + tonumber(ARGV[argi + 2]))
   return u
 end
 `
@@ -126,12 +161,14 @@ redis.call('PEXPIRE', KEYS[2], ARGV[8])
 return 'O'
 `)
 
-// beginScript: ARGV now, target ('f' or 'p'), then the limit arguments.
-// Reply: {'L', until} | 'N' | 'P' | 'E' | {'O', until-or-0, id, s, alg, dig, per, st, c, x}.
+// beginScript: ARGV now (the pending enrolment's expiry), target ('f' or
+// 'p'), then the limit arguments. Reply: {'L', until, lock now} | 'N' | 'P'
+// | 'E' | {'O', until-or-0, id, s, alg, dig, per, st, c, x}.
 var beginScript = redis.NewScript(chargeLua + `
 local now = tonumber(ARGV[1])
-local u = lockedUntil(now)
-if u then return {'L', u} end
+local lnow = lockNow(3)
+local u = lockedUntil(lnow)
+if u then return {'L', u, lnow} end
 local r
 if ARGV[2] == 'f' then
   r = redis.call('HMGET', KEYS[1], 'id', 's', 'alg', 'dig', 'per', 'st', 'c', 'x')
@@ -141,7 +178,7 @@ else
   r = redis.call('HMGET', KEYS[2], 'id', 's', 'alg', 'dig', 'per', 'st', 'c', 'x')
   if not r[1] or tonumber(r[8]) <= now then return 'P' end
 end
-local locks = charge(now, 3)
+local locks = charge(lnow, 3)
 return {'O', locks, r[1], r[2], r[3], r[4], r[5], r[6] or '-1', r[7], r[8] or '0'}
 `)
 
@@ -168,18 +205,18 @@ for i = 9, #ARGV do redis.call('SADD', KEYS[4], ARGV[i]) end
 return 'O'
 `)
 
-// useCodeScript: ARGV now, code hash, then the limit arguments.
-// Reply: {'L', until} | 'N' | {'O', left} | {'W', until-or-0, left}.
+// useCodeScript: ARGV code hash, then the limit arguments.
+// Reply: {'L', until, lock now} | 'N' | {'O', left} | {'W', until-or-0, left}.
 var useCodeScript = redis.NewScript(chargeLua + `
-local now = tonumber(ARGV[1])
+local now = lockNow(2)
 local u = lockedUntil(now)
-if u then return {'L', u} end
+if u then return {'L', u, now} end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'N' end
-if redis.call('SREM', KEYS[4], ARGV[2]) == 1 then
+if redis.call('SREM', KEYS[4], ARGV[1]) == 1 then
   redis.call('DEL', KEYS[3])
   return {'O', redis.call('SCARD', KEYS[4])}
 end
-local locks = charge(now, 3)
+local locks = charge(now, 2)
 return {'W', locks, redis.call('SCARD', KEYS[4])}
 `)
 
@@ -235,13 +272,14 @@ func (s *Store) SetPending(ctx context.Context, userID string, p mfa.Record, now
 	return status(v)
 }
 
-// Begin implements mfa.Store.
+// Begin implements mfa.Store. now decides a pending enrolment's expiry;
+// the lock runs on the lock clock (the server's TIME unless WithClock).
 func (s *Store) Begin(ctx context.Context, userID string, target mfa.Target, lim mfa.Limits, now time.Time) (mfa.Attempt, error) {
 	t := "f"
 	if target == mfa.TargetPending {
 		t = "p"
 	}
-	v, err := beginScript.Run(ctx, s.client, s.keys(userID), limitArgs(lim, now.UnixMilli(), t)...).Result()
+	v, err := beginScript.Run(ctx, s.client, s.keys(userID), s.limitArgs(lim, now.UnixMilli(), t)...).Result()
 	if err != nil {
 		return mfa.Attempt{}, unavailable(err)
 	}
@@ -252,7 +290,7 @@ func (s *Store) Begin(ctx context.Context, userID string, target mfa.Target, lim
 		}
 		return mfa.Attempt{}, fmt.Errorf("%w: unexpected script reply %v", mfa.ErrUnavailable, v)
 	}
-	if locked, err := lockReply(r, now); locked {
+	if locked, err := lockReply(r); locked {
 		return mfa.Attempt{}, err
 	}
 	if len(r) != 10 {
@@ -269,11 +307,13 @@ func (s *Store) Begin(ctx context.Context, userID string, target mfa.Target, lim
 	return att, nil
 }
 
-// lockReply reports whether r is a lock refusal, {'L', until}.
-func lockReply(r []any, now time.Time) (bool, error) {
-	if len(r) == 2 && r[0] == "L" {
+// lockReply reports whether r is a lock refusal, {'L', until, now}, both
+// on the lock's clock.
+func lockReply(r []any) (bool, error) {
+	if len(r) == 3 && r[0] == "L" {
 		u, _ := r[1].(int64)
-		return true, mfa.NewLockedError(fromMS(u), now)
+		now, _ := r[2].(int64)
+		return true, mfa.NewLockedError(fromMS(u), fromMS(now))
 	}
 	return false, nil
 }
@@ -332,9 +372,10 @@ func appendCodes(args []any, codes []mfa.CodeHash) []any {
 	return args
 }
 
-// UseRecoveryCode implements mfa.Store.
-func (s *Store) UseRecoveryCode(ctx context.Context, userID string, code mfa.CodeHash, lim mfa.Limits, now time.Time) (mfa.RecoveryUse, error) {
-	v, err := useCodeScript.Run(ctx, s.client, s.keys(userID), limitArgs(lim, now.UnixMilli(), code[:])...).Result()
+// UseRecoveryCode implements mfa.Store. The lock runs on the lock clock
+// (the server's TIME unless WithClock), not on the time passed.
+func (s *Store) UseRecoveryCode(ctx context.Context, userID string, code mfa.CodeHash, lim mfa.Limits, _ time.Time) (mfa.RecoveryUse, error) {
+	v, err := useCodeScript.Run(ctx, s.client, s.keys(userID), s.limitArgs(lim, code[:])...).Result()
 	if err != nil {
 		return mfa.RecoveryUse{}, unavailable(err)
 	}
@@ -342,7 +383,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID string, code mfa.Cod
 	if !ok {
 		return mfa.RecoveryUse{}, status(v)
 	}
-	if locked, err := lockReply(r, now); locked {
+	if locked, err := lockReply(r); locked {
 		return mfa.RecoveryUse{}, err
 	}
 	switch {

@@ -24,15 +24,95 @@ import (
 )
 
 // TestConformance runs the store suite on a single server and on Cluster.
+// The suite passes every time to the store; the store's lock clock
+// (WithClock) is set to the time of each call, so locks are checked at the
+// suite's exact boundaries.
 func TestConformance(t *testing.T) {
 	redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
 		storetest.Run(t, func(t *testing.T) mfa.Store {
-			s, err := redisstore.New(b.Client, redisstore.WithPrefix(redistest.PrefixFor(t, b.Client)))
+			c := &callerClock{clock: testclock.New()}
+			s, err := redisstore.New(b.Client, redisstore.WithPrefix(redistest.PrefixFor(t, b.Client)), redisstore.WithClock(c.clock.Now))
 			if err != nil {
 				t.Fatal(err)
 			}
-			return s
+			c.Store = s
+			return c
 		})
+	})
+}
+
+// callerClock sets the clock of the store it wraps to the time each call
+// passes, before the call.
+type callerClock struct {
+	mfa.Store
+	clock *testclock.Clock
+}
+
+func (c *callerClock) Begin(ctx context.Context, userID string, target mfa.Target, lim mfa.Limits, now time.Time) (mfa.Attempt, error) {
+	c.clock.Set(now)
+	return c.Store.Begin(ctx, userID, target, lim, now)
+}
+
+func (c *callerClock) UseRecoveryCode(ctx context.Context, userID string, code mfa.CodeHash, lim mfa.Limits, now time.Time) (mfa.RecoveryUse, error) {
+	c.clock.Set(now)
+	return c.Store.UseRecoveryCode(ctx, userID, code, lim, now)
+}
+
+// Without WithClock a lock runs on the Redis server's TIME: two instances
+// whose clocks are 10 minutes apart — more than the lock — still see each
+// other's locks, for as long as the lock was set for. On the instances'
+// own clocks, the one behind would see a lock set by the one ahead last 11
+// minutes, and the one ahead would not see the other's at all. TOTP codes
+// are still checked against each instance's own clock.
+func TestLockOnServerTime(t *testing.T) {
+	redistest.ForEachBackend(t, func(t *testing.T, b redistest.Backend) {
+		behind, ahead := new(testclock.Wall), new(testclock.Wall)
+		ahead.Advance(10 * time.Minute)
+		manager := func(clock *testclock.Wall) *mfa.Manager {
+			s, err := redisstore.New(b.Client, redisstore.WithPrefix(b.Prefix))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := mfa.New("Example", s, testKeys, mfa.WithClock(clock.Now), mfa.WithAudit(audit.Discard), mfa.WithLockout(3, time.Minute, time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		instances := map[string]*mfa.Manager{"behind": manager(behind), "ahead": manager(ahead)}
+		clocks := map[string]*testclock.Wall{"behind": behind, "ahead": ahead}
+		for _, tc := range []struct{ locks, checks string }{{"behind", "ahead"}, {"ahead", "behind"}} {
+			t.Run("locked through the one "+tc.locks, func(t *testing.T) {
+				ctx := context.Background()
+				user := "user-locked-" + tc.locks
+				m, clock := instances[tc.locks], clocks[tc.locks]
+				e, err := m.Enroll(ctx, user, "account")
+				if err != nil {
+					t.Fatal(err)
+				}
+				secret, _ := mfa.ParseSecret(e.Secret)
+				code, _ := m.Params().Code(secret, clock.Now())
+				if _, err := m.Confirm(ctx, user, code); err != nil {
+					t.Fatal(err)
+				}
+				wrong, _ := m.Params().Code(secret, clock.Now().Add(time.Hour))
+				for range 3 {
+					if err := m.Verify(ctx, user, wrong); !errors.Is(err, mfa.ErrInvalidCode) {
+						t.Fatalf("wrong code: %v", err)
+					}
+				}
+				other, otherClock := instances[tc.checks], clocks[tc.checks]
+				right, _ := other.Params().Code(secret, otherClock.Now())
+				err = other.Verify(ctx, user, right)
+				var le *mfa.LockedError
+				if !errors.As(err, &le) {
+					t.Fatalf("the right code through the instance %s: %v, want the lock", tc.checks, err)
+				}
+				if le.RetryAfter > time.Minute || le.RetryAfter < 50*time.Second {
+					t.Fatalf("locked for another %v through the instance %s, want the lock's minute", le.RetryAfter, tc.checks)
+				}
+			})
+		}
 	})
 }
 
@@ -60,14 +140,15 @@ var testKeys = func() *mfa.Keyring {
 	return k
 }()
 
-// newManager returns a Manager on a Redis store over c with a fake clock.
+// newManager returns a Manager on a Redis store over c with a fake clock,
+// which the store's locks run on too.
 func newManager(t *testing.T, c redis.UniversalClient, prefix string) (*mfa.Manager, *testclock.Clock) {
 	t.Helper()
-	s, err := redisstore.New(c, redisstore.WithPrefix(prefix))
+	clk := testclock.New()
+	s, err := redisstore.New(c, redisstore.WithPrefix(prefix), redisstore.WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := testclock.New()
 	m, err := mfa.New("Example", s, testKeys, mfa.WithClock(clk.Now), mfa.WithAudit(audit.Discard))
 	if err != nil {
 		t.Fatal(err)

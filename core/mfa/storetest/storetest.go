@@ -7,7 +7,10 @@
 //	}
 //
 // newStore must return an empty store for each call. Times the suite passes
-// are whole milliseconds, the precision a store must keep.
+// are whole milliseconds, the precision a store must keep. The suite checks
+// locks at the times it passes to Begin and UseRecoveryCode: a store that
+// decides locks on a clock of its own must be given one set to each call's
+// time (the Redis store's test wraps it so).
 package storetest
 
 import (
@@ -23,7 +26,8 @@ import (
 	"github.com/authkit-go/authkit/core/mfa"
 )
 
-// t0 is the suite's "now"; stores take every time from their caller.
+// t0 is the suite's "now"; stores take every time from their caller (see
+// the package doc for a store with a lock clock of its own).
 var t0 = time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
 
 var lim = mfa.Limits{MaxFailures: 3, Lockouts: []time.Duration{time.Minute, 2 * time.Minute}}
