@@ -283,3 +283,81 @@ func TestMailToTheLog(t *testing.T) {
 		})
 	}
 }
+
+// limitedEndpoints are the endpoints REFERENCE-API.md puts under the rate
+// limits, each with a body it can read.
+var limitedEndpoints = []req{
+	{method: "POST", path: "/login", body: creds("nobody", "Wrong-Horse-42")},
+	{method: "POST", path: "/login/mfa", body: body("mfa_token", "x", "otp", "123456")},
+	{method: "POST", path: "/register", body: creds("a b", goodPass)},
+	{method: "POST", path: "/token/refresh", body: body("refresh_token", "x")},
+	{method: "POST", path: "/mfa/confirm", body: body("code", "123456")},
+	{method: "POST", path: "/password/forgot", body: body("username", "nobody")},
+}
+
+// TestEveryLimitedEndpoint: each limited endpoint's answers carry the
+// RateLimit-Policy and RateLimit fields, admitted or not, and once one
+// client IP's bucket is empty each of them answers 429 with Retry-After;
+// an endpoint outside them is not in their bucket.
+func TestEveryLimitedEndpoint(t *testing.T) {
+	for _, fw := range Frameworks {
+		t.Run(fw, func(t *testing.T) {
+			t.Parallel()
+			lifted := &run{t: t, s: start(t, fw, memoryEnv, "-dev-fast-hash")}
+			for _, q := range limitedEndpoints {
+				a := lifted.do("admitted "+q.path, q)
+				if a.Status == 429 || a.Header.Get("RateLimit") == "" || !strings.HasPrefix(a.Header.Get("RateLimit-Policy"), `"ip";q=`) {
+					t.Errorf("admitted %s: %d, RateLimit %q, RateLimit-Policy %q", q.path, a.Status, a.Header.Get("RateLimit"), a.Header.Get("RateLimit-Policy"))
+				}
+			}
+			r := &run{t: t, s: start(t, fw, memoryEnv, "-dev-fast-hash", "-rate-ip", "1")}
+			r.expect("the one request a minute", r.do("the one request a minute", req{method: "POST", path: "/login", body: `{}`}), 400)
+			for _, q := range limitedEndpoints {
+				a := r.do("refused "+q.path, q)
+				r.expect("refused "+q.path, a, 429)
+				if a.Header.Get("Retry-After") == "" || a.Header.Get("RateLimit") == "" || a.Header.Get("RateLimit-Policy") == "" {
+					t.Errorf("refused %s: Retry-After %q, RateLimit %q, RateLimit-Policy %q", q.path, a.Header.Get("Retry-After"), a.Header.Get("RateLimit"), a.Header.Get("RateLimit-Policy"))
+				}
+			}
+			// Outside the six: not in their bucket (it may have one of
+			// its own).
+			a := r.do("not limited with them", req{method: "POST", path: "/password/reset", body: body("token", "x", "password", goodPass)})
+			r.expect("not limited with them", a, 400)
+			if strings.Contains(a.Header.Get("RateLimit-Policy"), `"ip"`) {
+				t.Errorf("/password/reset is in the bucket of the limited endpoints: %q", a.Header.Get("RateLimit-Policy"))
+			}
+		})
+	}
+}
+
+// TestAppKeyKeptOnRedis: without -app-key, servers on one Redis prefix
+// keep one generated application key there, so the MFA secret one of
+// them sealed opens on every other, and the mfa_token one issued
+// signs in on another.
+func TestAppKeyKeptOnRedis(t *testing.T) {
+	env, _ := redisEnv(t)
+	var servers []*Server
+	for _, fw := range Frameworks {
+		servers = append(servers, start(t, fw, env, "-dev-fast-hash"))
+	}
+	r := &run{t: t, s: servers[0]}
+	r.expect("register", r.do("register", req{method: "POST", path: "/register", body: creds("erin", goodPass)}), 201)
+	_, c := r.login("login", "erin", "device", "")
+	code, recovery, _ := r.enrol("erin", req{cookie: c})
+	for i, s := range servers {
+		r := &run{t: t, s: s}
+		tok := r.mfaRequiredToken("login", r.do("login", req{method: "POST", path: "/login", body: body("username", "erin", "password", goodPass)}))
+		next := &run{t: t, s: servers[(i+1)%len(servers)]}
+		// A TOTP code on the server after the enrolling one (the next
+		// step: the confirmation took this one), recovery codes on the
+		// rest.
+		factor := body("mfa_token", tok, "recovery_code", recovery[i])
+		if i == 0 {
+			factor = body("mfa_token", tok, "otp", code.next())
+		}
+		a := next.do("login mfa on the next server", req{method: "POST", path: "/login/mfa", body: factor})
+		if a.Status != 200 {
+			t.Errorf("the mfa_token of %s with a code on %s: %d %s", s.Name, next.s.Name, a.Status, a.Body)
+		}
+	}
+}

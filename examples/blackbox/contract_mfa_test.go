@@ -1,6 +1,7 @@
 package blackbox
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -57,8 +58,17 @@ func mfaContractScenario(t *testing.T, s *Server) []string {
 		r.expect(step, a, 200)
 		var e struct {
 			Secret string `json:"secret"`
+			URI    string `json:"otpauth_uri"`
 		}
 		a.json(t, &e)
+		// The defaults an authenticator app assumes: SHA1, 6 digits, 30 s.
+		u, err := url.Parse(e.URI)
+		q := u.Query()
+		if err != nil || u.Scheme != "otpauth" || u.Host != "totp" || q.Get("secret") != e.Secret ||
+			q.Get("algorithm") != "SHA1" && q.Get("algorithm") != "" || q.Get("digits") != "6" && q.Get("digits") != "" ||
+			q.Get("period") != "30" && q.Get("period") != "" {
+			t.Errorf("%s: %s: otpauth_uri %q, want totp with this secret, SHA1, 6 digits, 30 s", s.Name, step, e.URI)
+		}
 		return e.Secret
 	}
 	first := newTOTP(t, enroll("enroll"))
@@ -86,11 +96,15 @@ func mfaContractScenario(t *testing.T, s *Server) []string {
 	r.expect("login with a scrambled recovery code", a, 200)
 	r.mfaRequiredToken("the same code as issued", r.do("the same code as issued", req{method: "POST", path: "/login", body: signIn("recovery_code", codes[0])}))
 
-	// The mfa_token: 5 minutes.
+	// The mfa_token: 5 minutes; with "refresh_cookie" /login/mfa answers
+	// in cookie mode, as /login does.
 	tok := r.mfaRequiredToken("login for an mfa_token", r.do("login for an mfa_token", req{method: "POST", path: "/login", body: signIn()}))
 	if d := lifetime(t, tok); !about(d, 5*time.Minute) {
 		t.Errorf("%s: the mfa_token lives %v, want 5m", s.Name, d)
 	}
+	a = r.do("login mfa in cookie mode", req{method: "POST", path: "/login/mfa", body: `{"mfa_token":"` + tok + `","recovery_code":"` + codes[3] + `","refresh_cookie":true}`})
+	r.withCookieMode("login mfa in cookie mode", a)
+	r.checkSessionCookie("login mfa in cookie mode", a, secureCookies)
 
 	// New recovery codes: the password and a TOTP code; the old set dies.
 	regen := func(step, pw, code string) reply {

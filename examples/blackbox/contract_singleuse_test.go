@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
 
 // concurrently sends qs all at once and returns the answers in order,
@@ -114,6 +115,9 @@ func singleUseScenario(t *testing.T, s *Server) []string {
 	// A reset token: one new password.
 	r.expect("forgot", r.do("forgot", req{method: "POST", path: "/password/forgot", body: body("username", "dana")}), 202)
 	reset := box.next("dana", "password_reset")
+	if d := lifetime(t, reset.Token); !about(d, 15*time.Minute) {
+		t.Errorf("%s: the reset token lives %v, want 15m", s.Name, d)
+	}
 	newPass := func(i int) string { return "Fresh-Staple-Horse-" + strconv.Itoa(i) }
 	r.exactlyOne("reset", r.concurrently("reset", many(n, req{method: "POST", path: "/password/reset"}, func(i int, q *req) {
 		q.body = body("token", reset.Token, "password", newPass(i))
@@ -138,6 +142,9 @@ func singleUseScenario(t *testing.T, s *Server) []string {
 	c := a.Cookie
 	r.expect("verify request", r.do("verify request", req{method: "POST", path: "/email/verify/request", bearer: p.AccessToken}), 202)
 	verify := box.next("dana", "email_verification")
+	if d := lifetime(t, verify.Token); !about(d, 24*time.Hour) {
+		t.Errorf("%s: the verification token lives %v, want 24h", s.Name, d)
+	}
 	r.exactlyOne("verify", r.concurrently("verify", many(n, req{method: "POST", path: "/email/verify", body: body("token", verify.Token)}, nil)), 204, 400)
 
 	// The second factor's single-use things. The losers are failed

@@ -380,25 +380,42 @@ func TestOAuthUnconfigured(t *testing.T) {
 	}
 }
 
-// TestOAuthFromEnvironment: the four OAuth settings read from
-// OAUTH_ISSUER, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET and
-// OAUTH_REDIRECT_URL, without flags: /oauth/login sends the browser to
-// that provider for that client and redirect URI.
-func TestOAuthFromEnvironment(t *testing.T) {
-	p := oauthtest.Start(t, oauthtest.WithPlainHTTP())
+// oauthClients registers the client id at p with a redirect URI for each
+// framework's server, on an address of its own, and returns the
+// addresses.
+func oauthClients(t *testing.T, p *oauthtest.Provider, id string) map[string]string {
+	t.Helper()
 	addrs := map[string]string{}
 	var redirects []string
 	for _, fw := range Frameworks {
 		addrs[fw] = freeAddr(t)
 		redirects = append(redirects, "http://"+addrs[fw]+"/oauth/callback")
 	}
-	p.AddClient(oauthtest.Client{ID: "authkit-env", Secret: "env-s3cret-value", RedirectURIs: redirects})
+	p.AddClient(oauthtest.Client{ID: id, Secret: id + "-s3cret", RedirectURIs: redirects})
+	return addrs
+}
+
+// startOAuthByEnv starts fw on addr, a client id of p's configured by
+// OAUTH_ISSUER, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET and OAUTH_REDIRECT_URL
+// alone.
+func startOAuthByEnv(t *testing.T, p *oauthtest.Provider, fw, addr, id string) *Server {
+	t.Helper()
+	return start(t, fw, append(slices.Clone(memoryEnv), "OAUTH_ISSUER="+p.Issuer, "OAUTH_CLIENT_ID="+id,
+		"OAUTH_CLIENT_SECRET="+id+"-s3cret", "OAUTH_REDIRECT_URL=http://"+addr+"/oauth/callback"), "-dev-fast-hash", "-addr", addr)
+}
+
+// TestOAuthFromEnvironment: the four OAuth settings read from
+// OAUTH_ISSUER, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET and
+// OAUTH_REDIRECT_URL, without flags: /oauth/login sends the browser to
+// that provider for that client and redirect URI.
+func TestOAuthFromEnvironment(t *testing.T) {
+	p := oauthtest.Start(t, oauthtest.WithPlainHTTP())
+	addrs := oauthClients(t, p, "authkit-env")
 	for _, fw := range Frameworks {
 		t.Run(fw, func(t *testing.T) {
 			t.Parallel()
+			s := startOAuthByEnv(t, p, fw, addrs[fw], "authkit-env")
 			redirect := "http://" + addrs[fw] + "/oauth/callback"
-			s := start(t, fw, append(slices.Clone(memoryEnv), "OAUTH_ISSUER="+p.Issuer, "OAUTH_CLIENT_ID=authkit-env",
-				"OAUTH_CLIENT_SECRET=env-s3cret-value", "OAUTH_REDIRECT_URL="+redirect), "-dev-fast-hash", "-addr", addrs[fw])
 			b := newOAuthBrowser(t, p)
 			resp, _ := b.get(s.URL + "/oauth/login")
 			u, err := url.Parse(resp.Header.Get("Location"))
@@ -407,9 +424,27 @@ func TestOAuthFromEnvironment(t *testing.T) {
 				t.Errorf("/oauth/login: %d to %q, want 302 to %s for client authkit-env and %s", resp.StatusCode, u, p.Issuer, redirect)
 			}
 			checkSecurityHeaders(t, "/oauth/login", resp.Header)
-			if strings.Contains(s.Logs(), "env-s3cret-value") {
+			if strings.Contains(s.Logs(), "authkit-env-s3cret") {
 				t.Error("the client secret reached the log")
 			}
+		})
+	}
+}
+
+// TestOAuthIDTokenInvalid: an ID token signed with a key the provider's
+// JWKS does not hold is refused at the callback: 400 with the code
+// id_token_invalid, and no session.
+func TestOAuthIDTokenInvalid(t *testing.T) {
+	p := oauthtest.Start(t, oauthtest.WithPlainHTTP(), oauthtest.WithForeignJWKS())
+	p.AddUser(oauthtest.User{Subject: "user-1", Email: "alice@example.com", EmailVerified: true})
+	addrs := oauthClients(t, p, "authkit-e2e")
+	for _, fw := range Frameworks {
+		t.Run(fw, func(t *testing.T) {
+			t.Parallel()
+			s := startOAuthByEnv(t, p, fw, addrs[fw], "authkit-e2e")
+			r := &oauthRun{run: &run{t: t, s: s}, p: p}
+			b := newOAuthBrowser(t, p)
+			r.refused("foreign key", b, r.callback("foreign key", b, "/").String(), "id_token_invalid")
 		})
 	}
 }
