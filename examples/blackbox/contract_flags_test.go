@@ -335,15 +335,7 @@ func TestEveryLimitedEndpoint(t *testing.T) {
 // them sealed opens on every other, and the mfa_token one issued
 // signs in on another.
 func TestAppKeyKeptOnRedis(t *testing.T) {
-	env, _ := redisEnv(t)
-	var servers []*Server
-	for _, fw := range Frameworks {
-		servers = append(servers, start(t, fw, env, "-dev-fast-hash"))
-	}
-	r := &run{t: t, s: servers[0]}
-	r.expect("register", r.do("register", req{method: "POST", path: "/register", body: creds("erin", goodPass)}), 201)
-	_, c := r.login("login", "erin", "device", "")
-	code, recovery, _ := r.enrol("erin", req{cookie: c})
+	servers, code, recovery := erinWithMFA(t)
 	for i, s := range servers {
 		r := &run{t: t, s: s}
 		tok := r.mfaRequiredToken("login", r.do("login", req{method: "POST", path: "/login", body: body("username", "erin", "password", goodPass)}))

@@ -208,11 +208,7 @@ func TestThrottleSharedOnRedis(t *testing.T) {
 func TestAccountLimitsSharedOnRedis(t *testing.T) {
 	t.Run("sign-in budget", func(t *testing.T) {
 		t.Parallel()
-		env, _ := redisEnv(t)
-		var servers []*Server
-		for _, fw := range Frameworks {
-			servers = append(servers, start(t, fw, env, "-dev-fast-hash", "-rate-login", "2"))
-		}
+		servers := sharingRedis(t, "-dev-fast-hash", "-rate-login", "2")
 		r := &run{t: t, s: servers[0]}
 		r.expect("register", r.do("register", req{method: "POST", path: "/register", body: creds("alice", goodPass)}), 201)
 		for i, want := range []int{401, 401, 429, 429} {
@@ -224,15 +220,7 @@ func TestAccountLimitsSharedOnRedis(t *testing.T) {
 	})
 	t.Run("factor lock", func(t *testing.T) {
 		t.Parallel()
-		env, _ := redisEnv(t)
-		var servers []*Server
-		for _, fw := range Frameworks {
-			servers = append(servers, start(t, fw, env, "-dev-fast-hash"))
-		}
-		r := &run{t: t, s: servers[0]}
-		r.expect("register", r.do("register", req{method: "POST", path: "/register", body: creds("erin", goodPass)}), 201)
-		_, c := r.login("login", "erin", "device", "")
-		code, _, _ := r.enrol("erin", req{cookie: c})
+		servers, code, _ := erinWithMFA(t)
 		signIn := func(extra ...string) string {
 			return body(append([]string{"username", "erin", "password", goodPass}, extra...)...)
 		}
@@ -249,4 +237,27 @@ func TestAccountLimitsSharedOnRedis(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sharingRedis starts the four servers with flags on one Redis prefix.
+func sharingRedis(t *testing.T, flags ...string) []*Server {
+	t.Helper()
+	env, _ := redisEnv(t)
+	var servers []*Server
+	for _, fw := range Frameworks {
+		servers = append(servers, start(t, fw, env, flags...))
+	}
+	return servers
+}
+
+// erinWithMFA starts the four servers on one Redis prefix and signs erin
+// up on the first, with MFA on: its TOTP generator and recovery codes.
+func erinWithMFA(t *testing.T) ([]*Server, *totp, []string) {
+	t.Helper()
+	servers := sharingRedis(t, "-dev-fast-hash")
+	r := &run{t: t, s: servers[0]}
+	r.expect("register", r.do("register", req{method: "POST", path: "/register", body: creds("erin", goodPass)}), 201)
+	_, c := r.login("login", "erin", "device", "")
+	code, recovery, _ := r.enrol("erin", req{cookie: c})
+	return servers, code, recovery
 }
