@@ -176,19 +176,7 @@ func singleUseScenario(t *testing.T, s *Server) []string {
 	a = r.do("login on another device", req{method: "POST", path: "/login", body: signIn("recovery_code", codes[8]), ua: "other-device"})
 	r.expect("login on another device", a, 200)
 	other := a.Cookie
-	a = r.do("sessions", req{method: "GET", path: "/sessions", cookie: c})
-	r.expect("sessions", a, 200)
-	var list []struct {
-		IDHint    string `json:"id_hint"`
-		UserAgent string `json:"user_agent"`
-	}
-	a.json(t, &list)
-	hint := ""
-	for _, e := range list {
-		if e.UserAgent == "other-device" {
-			hint = e.IDHint
-		}
-	}
+	hint := r.hintOf(req{cookie: c}, "other-device")
 	// Ending a session is idempotent, and the stores do not say which of
 	// the requests that found the session ended it: some 204s, then 404s
 	// (the memory store tends to one 204, Redis to several).

@@ -286,19 +286,7 @@ func accountScenario(t *testing.T, s *Server) []string {
 
 	// Sign out one device.
 	pX, cX := r.login("login device X", "alice", "device-X", "")
-	a = r.do("sessions", req{method: "GET", path: "/sessions", cookie: c1})
-	r.expect("sessions", a, 200)
-	var list []struct {
-		IDHint    string `json:"id_hint"`
-		UserAgent string `json:"user_agent"`
-	}
-	a.json(t, &list)
-	hint := ""
-	for _, e := range list {
-		if e.UserAgent == "device-X" {
-			hint = e.IDHint
-		}
-	}
+	hint := r.hintOf(req{cookie: c1}, "device-X")
 	r.expect("revoke unknown", r.do("revoke unknown", req{method: "POST", path: "/sessions/revoke", cookie: c1, body: body("id_hint", "00000000")}), 404)
 	r.expect("revoke anonymous", r.do("revoke anonymous", req{method: "POST", path: "/sessions/revoke", body: body("id_hint", hint)}), 401)
 	r.expect("revoke device X", r.do("revoke device X", req{method: "POST", path: "/sessions/revoke", cookie: c1, body: body("id_hint", hint)}), 204)
@@ -313,6 +301,27 @@ func accountScenario(t *testing.T, s *Server) []string {
 		}
 	}
 	return r.lines
+}
+
+// hintOf lists the sessions of the user behind q and returns the id_hint
+// of the one signed in from the device ua.
+func (r *run) hintOf(q req, ua string) string {
+	r.t.Helper()
+	q.method, q.path = "GET", "/sessions"
+	a := r.do("sessions", q)
+	r.expect("sessions", a, 200)
+	var list []struct {
+		IDHint    string `json:"id_hint"`
+		UserAgent string `json:"user_agent"`
+	}
+	a.json(r.t, &list)
+	for _, e := range list {
+		if e.UserAgent == ua {
+			return e.IDHint
+		}
+	}
+	r.t.Fatalf("%s: no session of %s in %s", r.s.Name, ua, a.Body)
+	return ""
 }
 
 // wantCodes checks a 400 problem whose "errors" hold exactly codes.
