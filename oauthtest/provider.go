@@ -52,6 +52,10 @@ type User struct {
 	// AMR is what the provider reports (the ID token's amr) when this user
 	// signs in; nil means {"pwd"}.
 	AMR []string
+	// OmitAuthTime leaves auth_time out of this user's ID tokens, as
+	// OpenID Connect allows unless the client asks for it (max_age,
+	// require_auth_time). Default: auth_time is the time of the sign-in.
+	OmitAuthTime bool
 }
 
 // Option configures Start.

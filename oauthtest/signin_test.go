@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
@@ -420,6 +421,46 @@ func TestDiscoveryOfTheRealProvider(t *testing.T) {
 	}
 	if _, err := oauth.Discover(context.Background(), p.Issuer+"/", oauth.WithHTTPClient(p.HTTPClient())); !errors.Is(err, oauth.ErrInvalidConfig) {
 		t.Fatalf("issuer with a trailing slash: %v", err)
+	}
+}
+
+// A provider's second factor counts for a step-up only with its time: with
+// auth_time the principal's MFAAt is that time; without it the sign-in is
+// the callback's and the factor's time is unknown (zero), so MFAWithin
+// wants a fresh step-up (ASVS 6.8.4).
+func TestSignInAuthTime(t *testing.T) {
+	p := oauthtest.Start(t)
+	p.AddUser(oauthtest.User{Subject: "with-time", AMR: []string{"pwd", "mfa"}})
+	p.AddUser(oauthtest.User{Subject: "without-time", AMR: []string{"pwd", "mfa"}, OmitAuthTime: true})
+	clock := newClock()
+	clock.Advance(3 * time.Minute)
+	a := newApp(t, p, appConfig{opts: []oauth.Option{oauth.WithClock(clock.Now)}})
+	for _, tc := range []struct {
+		user     string
+		withTime bool
+	}{{"with-time", true}, {"without-time", false}} {
+		t.Run(tc.user, func(t *testing.T) {
+			p.SignInAs(tc.user)
+			before := time.Now()
+			if resp := a.signIn(t, oauthtest.NewBrowser(p.HTTPClient()), "/"); resp.StatusCode != 200 {
+				t.Fatal(bodyOf(resp))
+			}
+			res := a.result()
+			pr := res.Principal()
+			if !pr.HasMFA() {
+				t.Fatalf("principal %+v: the provider's mfa is gone", pr)
+			}
+			if !tc.withTime {
+				if !res.AuthTime.IsZero() || !res.Claims.AuthTime.IsZero() || !pr.MFAAt.IsZero() ||
+					pr.AuthTime.Before(clock.Now().Add(-time.Minute)) || pr.AuthTime.After(clock.Now()) {
+					t.Fatalf("without auth_time: result %v, principal AuthTime %v MFAAt %v; want the callback's time (on the client's clock) and no MFA time", res.AuthTime, pr.AuthTime, pr.MFAAt)
+				}
+				return
+			}
+			if res.AuthTime.Before(before.Truncate(time.Second)) || !pr.AuthTime.Equal(res.AuthTime) || !pr.MFAAt.Equal(res.AuthTime) {
+				t.Fatalf("with auth_time: result %v, principal AuthTime %v MFAAt %v", res.AuthTime, pr.AuthTime, pr.MFAAt)
+			}
+		})
 	}
 }
 

@@ -174,6 +174,9 @@ func (s *storage) login(id, subject string) error {
 	if u, ok := s.users[subject]; ok && len(u.AMR) > 0 {
 		r.amr = slices.Clone(u.AMR)
 	}
+	if s.users[subject].OmitAuthTime {
+		r.authTime = time.Time{}
+	}
 	return nil
 }
 

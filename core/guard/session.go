@@ -133,8 +133,11 @@ func StartSession(ctx context.Context) (*session.Session, error) {
 // login's token.Pair.Family): with WithTokens(issuer) and WithSessions,
 // destroying the session (SignOut) revokes the family, and revoking the
 // family (logout with a token, refresh-token reuse) destroys the session.
-// A zero p.AuthTime is the time of the call; a zero p.MFAAt is the AuthTime
-// when p.AMR holds a second factor, as for tokens.
+// A zero p.AuthTime is the time of the call, and then a zero p.MFAAt is
+// too when p.AMR holds a second factor: the factor was passed for this
+// sign-in. A caller that gives p.AuthTime gives p.MFAAt as well: zero
+// means the second factor's time is unknown (an OpenID provider's "mfa"
+// without auth_time), which MFAWithin refuses until a fresh step-up.
 func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
 	st := stateFrom(ctx)
 	if st == nil || st.g.sessions == nil {
@@ -159,9 +162,9 @@ func SignIn(ctx context.Context, p Principal) (*session.Session, error) {
 	sp := sessionPrincipal{Roles: p.Roles, Scopes: p.Scopes, AMR: p.AMR, AuthTime: p.AuthTime, MFAAt: p.MFAAt}
 	if sp.AuthTime.IsZero() {
 		sp.AuthTime = time.Now()
-	}
-	if sp.MFAAt.IsZero() && p.HasMFA() {
-		sp.MFAAt = sp.AuthTime
+		if sp.MFAAt.IsZero() && p.HasMFA() {
+			sp.MFAAt = sp.AuthTime
+		}
 	}
 	if err := s.Set(principalKeyInSession, sp); err != nil {
 		return nil, err

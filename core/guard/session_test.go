@@ -106,7 +106,9 @@ func TestBearerRequestLoadsSessionOnlyOnDemand(t *testing.T) {
 }
 
 // SignIn keeps when the user signed in and passed a second factor, so a
-// session-authenticated request can meet MFAWithin.
+// session-authenticated request can meet MFAWithin. A caller that gives
+// the sign-in's time but not the factor's leaves it unknown (an OpenID
+// provider's amr without auth_time): MFAWithin must not take it as fresh.
 func TestSignInKeepsAuthTimes(t *testing.T) {
 	g, mgr := newSessionGuard(t)
 	signedIn := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -134,7 +136,8 @@ func TestSignInKeepsAuthTimes(t *testing.T) {
 		wantAuth  time.Time
 		wantMFAAt time.Time
 	}{
-		{"password and otp", guard.Principal{Subject: "alice", AMR: []string{"pwd", "otp"}, AuthTime: signedIn}, signedIn, signedIn},
+		{"password and otp", guard.Principal{Subject: "alice", AMR: []string{"pwd", "otp"}, AuthTime: signedIn, MFAAt: signedIn}, signedIn, signedIn},
+		{"a second factor of unknown time", guard.Principal{Subject: "alice", AMR: []string{"pwd", "mfa"}, AuthTime: signedIn}, signedIn, time.Time{}},
 		{"a later second factor", guard.Principal{Subject: "alice", AMR: []string{"pwd", "otp"}, AuthTime: signedIn, MFAAt: signedIn.Add(time.Hour)}, signedIn, signedIn.Add(time.Hour)},
 		{"password only", guard.Principal{Subject: "alice", AMR: []string{"pwd"}, AuthTime: signedIn}, signedIn, time.Time{}},
 	} {

@@ -214,6 +214,8 @@ type Result struct {
 	// Next is the validated return path given to Begin ("/" by default):
 	// redirect there at once, so the code leaves the address bar.
 	Next string
+
+	completed time.Time // when the callback finished, on the client's clock
 }
 
 // LogValue makes log/slog print a Result without the provider's tokens.
@@ -310,7 +312,7 @@ func (c *Client) finish(ctx context.Context, a *attempt, code string) (*Result, 
 		return nil, err
 	}
 	next, _ := SafeReturnPath(a.Next)
-	res := &Result{Issuer: c.provider.Issuer, Tokens: tokens, Next: next}
+	res := &Result{Issuer: c.provider.Issuer, Tokens: tokens, Next: next, completed: c.cfg.now()}
 	if c.oidc() {
 		if tokens.IDToken == "" {
 			return nil, fail(CodeIDTokenMissing, nil)

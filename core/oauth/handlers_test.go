@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/audit/audittest"
@@ -208,10 +209,20 @@ func TestErrorRoots(t *testing.T) {
 }
 
 func TestResultPrincipal(t *testing.T) {
+	before := time.Now()
 	r := &oauth.Result{Issuer: "https://accounts.example.com", Subject: "248289761001", AMR: []string{"pwd", "mfa"}}
 	p := r.Principal()
-	if !strings.HasPrefix(p.Subject, oauth.LocalSubjectPrefix) || !strings.HasSuffix(p.Subject, ":248289761001") || !p.HasMFA() || !p.AuthTime.IsZero() {
+	// No auth_time: signed in now, the second factor's time unknown.
+	if !strings.HasPrefix(p.Subject, oauth.LocalSubjectPrefix) || !strings.HasSuffix(p.Subject, ":248289761001") || !p.HasMFA() ||
+		p.AuthTime.Before(before) || p.AuthTime.After(time.Now()) || !p.MFAAt.IsZero() {
 		t.Fatalf("principal %+v", p)
+	}
+	r.AuthTime = before.Add(-time.Hour)
+	if p := r.Principal(); !p.AuthTime.Equal(r.AuthTime) || !p.MFAAt.Equal(r.AuthTime) {
+		t.Fatalf("with auth_time: principal %+v", p)
+	}
+	if p := (&oauth.Result{Issuer: r.Issuer, Subject: r.Subject, AMR: []string{"pwd"}, AuthTime: r.AuthTime}).Principal(); !p.MFAAt.IsZero() {
+		t.Fatalf("without a second factor: MFAAt %v", p.MFAAt)
 	}
 	p.AMR[0] = "changed"
 	if r.AMR[0] != "pwd" {

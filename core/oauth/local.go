@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"time"
 
 	"github.com/authkit-go/authkit/core/port"
 )
@@ -29,9 +30,24 @@ func (r *Result) LocalSubject() string {
 
 // Principal returns whom to sign the user in as (guard.SignIn): Subject
 // LocalSubject, AMR what the provider reported (its amr claim, RFC 8176),
-// AuthTime the provider's auth_time when it gave one (zero makes SignIn
-// use the time of the call). Roles, scopes and a token family are the
-// application's to add.
+// AuthTime the provider's auth_time, or the time of the callback when it
+// gave none. MFAAt is the auth_time when the AMR holds a second factor;
+// without an auth_time it is zero — unknown — whatever the AMR says, so a
+// provider's "mfa" of unknown age meets guard.MFA but not
+// guard.MFAWithin, which then wants a fresh step-up (the weakest reading,
+// ASVS 6.8.4). Roles, scopes and a token family are the application's to
+// add.
 func (r *Result) Principal() port.Principal {
-	return port.Principal{Subject: r.LocalSubject(), AMR: slices.Clone(r.AMR), AuthTime: r.AuthTime}
+	p := port.Principal{Subject: r.LocalSubject(), AMR: slices.Clone(r.AMR), AuthTime: r.AuthTime}
+	switch {
+	case !p.AuthTime.IsZero():
+		if p.HasMFA() {
+			p.MFAAt = p.AuthTime
+		}
+	case !r.completed.IsZero():
+		p.AuthTime = r.completed
+	default: // a Result made by hand
+		p.AuthTime = time.Now()
+	}
+	return p
 }

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
@@ -35,12 +36,16 @@ import (
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
-// routes is what each framework serves: the sign-in through Serve, and
-// GET /me behind Require(Authenticated) answering "sub amr via".
+// routes is what each framework serves: the sign-in through Serve,
+// GET /me behind Require(Authenticated) answering "sub amr via", and
+// GET /recent, the same behind Require(recent): a second factor in the
+// last hour.
 type routes struct {
 	g              *guard.Guard
 	login, callbck guard.Handler
 }
+
+var recent = guard.MFAWithin(time.Hour)
 
 func whoami(ctx context.Context) string {
 	p, _ := guard.PrincipalFrom(ctx)
@@ -53,9 +58,9 @@ var frameworks = map[string]func(t *testing.T, ln net.Listener, r routes){
 		mux := http.NewServeMux()
 		mux.Handle("GET /oauth/login", authhttp.Serve(r.login))
 		mux.Handle("GET /oauth/callback", authhttp.Serve(r.callbck))
-		mux.Handle("GET /me", authhttp.Require(guard.Authenticated())(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			w.Write([]byte(whoami(req.Context())))
-		})))
+		me := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { w.Write([]byte(whoami(req.Context()))) })
+		mux.Handle("GET /me", authhttp.Require(guard.Authenticated())(me))
+		mux.Handle("GET /recent", authhttp.Require(recent)(me))
 		serveHTTP(t, ln, authhttp.FromGuard(r.g)(mux))
 	},
 	"gin": func(t *testing.T, ln net.Listener, r routes) {
@@ -63,7 +68,9 @@ var frameworks = map[string]func(t *testing.T, ln net.Listener, r routes){
 		e.Use(authgin.FromGuard(r.g))
 		e.GET("/oauth/login", authgin.Serve(r.login))
 		e.GET("/oauth/callback", authgin.Serve(r.callbck))
-		e.GET("/me", authgin.Require(guard.Authenticated()), func(c *gin.Context) { c.String(200, "%s", whoami(c.Request.Context())) })
+		me := func(c *gin.Context) { c.String(200, "%s", whoami(c.Request.Context())) }
+		e.GET("/me", authgin.Require(guard.Authenticated()), me)
+		e.GET("/recent", authgin.Require(recent), me)
 		serveHTTP(t, ln, e)
 	},
 	"echo": func(t *testing.T, ln net.Listener, r routes) {
@@ -71,7 +78,9 @@ var frameworks = map[string]func(t *testing.T, ln net.Listener, r routes){
 		e.Use(authecho.FromGuard(r.g))
 		e.GET("/oauth/login", authecho.Serve(r.login))
 		e.GET("/oauth/callback", authecho.Serve(r.callbck))
-		e.GET("/me", func(c echo.Context) error { return c.String(200, whoami(c.Request().Context())) }, authecho.Require(guard.Authenticated()))
+		me := func(c echo.Context) error { return c.String(200, whoami(c.Request().Context())) }
+		e.GET("/me", me, authecho.Require(guard.Authenticated()))
+		e.GET("/recent", me, authecho.Require(recent))
 		serveHTTP(t, ln, e)
 	},
 	"fiber": func(t *testing.T, ln net.Listener, r routes) {
@@ -79,7 +88,9 @@ var frameworks = map[string]func(t *testing.T, ln net.Listener, r routes){
 		app.Use(authfiber.FromGuard(r.g))
 		app.Get("/oauth/login", authfiber.Serve(r.login))
 		app.Get("/oauth/callback", authfiber.Serve(r.callbck))
-		app.Get("/me", authfiber.Require(guard.Authenticated()), func(c *fiber.Ctx) error { return c.SendString(whoami(c.UserContext())) })
+		me := func(c *fiber.Ctx) error { return c.SendString(whoami(c.UserContext())) }
+		app.Get("/me", authfiber.Require(guard.Authenticated()), me)
+		app.Get("/recent", authfiber.Require(recent), me)
 		go app.Listener(ln)
 		t.Cleanup(func() { app.Shutdown() })
 	},
@@ -188,6 +199,39 @@ func TestSignInThroughEveryAdapter(t *testing.T) {
 			}
 			if sess, attempts := s.cookies(t, b); sess == "" || attempts != 0 {
 				t.Errorf("session %q, %d attempt cookies left", sess, attempts)
+			}
+		})
+	}
+}
+
+// A provider's "mfa" meets a step-up rule (MFAWithin) only with the
+// provider's auth_time: without it the factor's age is unknown, and the
+// session has to pass a fresh second factor first (ASVS 6.8.4). Signing in
+// works either way.
+func TestStepUpNeedsAuthTime(t *testing.T) {
+	p := oauthtest.Start(t)
+	p.AddUser(oauthtest.User{Subject: "with-time", AMR: []string{"pwd", "mfa"}})
+	p.AddUser(oauthtest.User{Subject: "without-time", AMR: []string{"pwd", "mfa"}, OmitAuthTime: true})
+	for _, fw := range []string{"gin", "echo", "fiber", "nethttp"} {
+		t.Run(fw, func(t *testing.T) {
+			s := start(t, fw, p)
+			for _, tc := range []struct {
+				user string
+				want int
+			}{{"with-time", http.StatusOK}, {"without-time", http.StatusForbidden}} {
+				p.SignInAs(tc.user)
+				b := oauthtest.NewBrowser(p.HTTPClient())
+				if resp := b.Follow(t, s.URL+"/oauth/login?next=%2Fme", nil); resp.StatusCode != 200 || !strings.HasSuffix(string(resp.Body), ":"+tc.user+" pwd,mfa session") {
+					t.Fatalf("%s: landed with %s %q", tc.user, resp.Status, resp.Body)
+				}
+				resp := b.Follow(t, s.URL+"/recent", nil)
+				var problem struct {
+					Type string `json:"type"`
+				}
+				json.Unmarshal(resp.Body, &problem)
+				if resp.StatusCode != tc.want || tc.want == http.StatusForbidden && problem.Type != guard.TypeStepUpRequired {
+					t.Errorf("%s: /recent answered %s %s, want %d", tc.user, resp.Status, resp.Body, tc.want)
+				}
 			}
 		})
 	}
