@@ -184,67 +184,71 @@ func TestWithForwardedHeaderRejectsUnknown(t *testing.T) {
 
 // TestParseForwardedHostile is the hostile table for the RFC 7239 parser:
 // the hops it yields (address, proto) and whether the line parsed.
+// forwardedCases is the hostile table of Forwarded field lines, for
+// TestParseForwardedHostile and the seeds of FuzzForwarded and
+// FuzzClientIP.
+var forwardedCases = []struct {
+	name   string
+	line   string
+	want   []string // "addr proto" per element; "-" for no address
+	wantOK bool
+}{
+	{"empty", "", nil, true},
+	{"only commas and spaces", " , ,\t,", nil, true},
+	{"RFC example", "for=192.0.2.43, for=198.51.100.17", []string{"192.0.2.43 ", "198.51.100.17 "}, true},
+	{"RFC example with by and proto", "for=192.0.2.60;proto=http;by=203.0.113.43", []string{"192.0.2.60 http"}, true},
+	{"quoted IPv6", `for="[2001:db8:cafe::17]:4711"`, []string{"2001:db8:cafe::17 "}, true},
+	{"quoted IPv6, no port", `for="[2001:db8::1]"`, []string{"2001:db8::1 "}, true},
+	{"IPv4-mapped IPv6 is unmapped", `for="[::ffff:192.0.2.1]"`, []string{"192.0.2.1 "}, true},
+	{"unquoted IPv6 is a syntax error", "for=[2001:db8::1]", nil, false},
+	{"unquoted port is a syntax error", "for=192.0.2.1:80", nil, false},
+	{"bare IPv6 in quotes is no node", `for="2001:db8::1"`, []string{"- "}, true},
+	{"IPv6 without closing bracket", `for="[2001:db8::1"`, []string{"- "}, true},
+	{"IPv4 in brackets", `for="[192.0.2.1]"`, []string{"- "}, true},
+	{"junk after bracket", `for="[2001:db8::1]x"`, []string{"- "}, true},
+	{"zoned IPv6", `for="[fe80::1%25eth0]"`, []string{"- "}, true},
+	{"port too long", `for="192.0.2.1:123456"`, []string{"- "}, true},
+	{"port not digits", `for="192.0.2.1:8o"`, []string{"- "}, true},
+	{"empty port", `for="192.0.2.1:"`, []string{"- "}, true},
+	{"obfuscated port", `for="192.0.2.1:_p0rt"`, []string{"192.0.2.1 "}, true},
+	{"bad obfuscated port", `for="192.0.2.1:_p/rt"`, []string{"- "}, true},
+	{"unknown", "for=unknown", []string{"- "}, true},
+	{"UNKNOWN", "for=UNKNOWN", []string{"- "}, true},
+	{"obfuscated node", "for=_hidden, for=_SEVKISEK", []string{"- ", "- "}, true},
+	{"leading zeros are no IPv4", "for=192.000.2.1", []string{"- "}, true},
+	{"empty quoted value", `for=""`, []string{"- "}, true},
+	{"escaped quote inside", `for="1.2.3.4\"";proto=https`, []string{"- https"}, true},
+	{"escapes are undone", `for="\1\9\2.0.2.1";proto=https`, []string{"192.0.2.1 https"}, true},
+	{"comma inside quotes", `for="1.2.3.4, for=9.9.9.9"`, []string{"- "}, true},
+	{"unterminated quote", `for="1.2.3.4, for=9.9.9.9`, nil, false},
+	{"backslash at the end", `for="1.2.3.4\`, nil, false},
+	{"control character in quotes", "for=\"1.2.3.4\x01\"", nil, false},
+	{"DEL in quotes", "for=\"1.2.3.4\x7f\"", nil, false},
+	{"tab in quotes is allowed", "for=\"\t\"", []string{"- "}, true},
+	{"escaped control character", "for=\"\\\x01\"", nil, false},
+	{"duplicate for", "for=1.2.3.4;for=9.9.9.9", nil, false},
+	{"duplicate proto in any case", "for=1.2.3.4;proto=http;PROTO=https", nil, false},
+	{"duplicate by", "for=1.2.3.4;by=a;by=b", nil, false},
+	{"duplicates in separate elements are fine", "for=1.2.3.4;proto=http, for=9.9.9.9;proto=https", []string{"1.2.3.4 http", "9.9.9.9 https"}, true},
+	{"unknown parameters ignored", "for=1.2.3.4;secret=x;x-y=\"z\"", []string{"1.2.3.4 "}, true},
+	{"empty pairs", ";;for=1.2.3.4;;proto=https;", []string{"1.2.3.4 https"}, true},
+	{"spaces around semicolons tolerated", "for=1.2.3.4 ; proto=https", []string{"1.2.3.4 https"}, true},
+	{"space before equals", "for =1.2.3.4", nil, false},
+	{"space after equals", "for= 1.2.3.4", nil, false},
+	{"missing value", "for=;proto=https", nil, false},
+	{"missing equals", "for", nil, false},
+	{"name with a separator", "f/r=1.2.3.4", nil, false},
+	{"two values", "for=1.2.3.4 9.9.9.9", nil, false},
+	{"junk after a quoted value", `for="1.2.3.4"x`, nil, false},
+	{"element without for", "proto=https", []string{"- https"}, true},
+	{"syntax error after good elements", "for=1.2.3.4, for=9.9.9.9;;=", []string{"1.2.3.4 "}, false},
+	{"NUL", "for=1.2.3.4\x00", nil, false},
+	{"non-ASCII in token", "for=1.2.3.4ä", nil, false},
+	{"non-ASCII in quotes", "for=\"ä\"", []string{"- "}, true},
+}
+
 func TestParseForwardedHostile(t *testing.T) {
-	tests := []struct {
-		name   string
-		line   string
-		want   []string // "addr proto" per element; "-" for no address
-		wantOK bool
-	}{
-		{"empty", "", nil, true},
-		{"only commas and spaces", " , ,\t,", nil, true},
-		{"RFC example", "for=192.0.2.43, for=198.51.100.17", []string{"192.0.2.43 ", "198.51.100.17 "}, true},
-		{"RFC example with by and proto", "for=192.0.2.60;proto=http;by=203.0.113.43", []string{"192.0.2.60 http"}, true},
-		{"quoted IPv6", `for="[2001:db8:cafe::17]:4711"`, []string{"2001:db8:cafe::17 "}, true},
-		{"quoted IPv6, no port", `for="[2001:db8::1]"`, []string{"2001:db8::1 "}, true},
-		{"IPv4-mapped IPv6 is unmapped", `for="[::ffff:192.0.2.1]"`, []string{"192.0.2.1 "}, true},
-		{"unquoted IPv6 is a syntax error", "for=[2001:db8::1]", nil, false},
-		{"unquoted port is a syntax error", "for=192.0.2.1:80", nil, false},
-		{"bare IPv6 in quotes is no node", `for="2001:db8::1"`, []string{"- "}, true},
-		{"IPv6 without closing bracket", `for="[2001:db8::1"`, []string{"- "}, true},
-		{"IPv4 in brackets", `for="[192.0.2.1]"`, []string{"- "}, true},
-		{"junk after bracket", `for="[2001:db8::1]x"`, []string{"- "}, true},
-		{"zoned IPv6", `for="[fe80::1%25eth0]"`, []string{"- "}, true},
-		{"port too long", `for="192.0.2.1:123456"`, []string{"- "}, true},
-		{"port not digits", `for="192.0.2.1:8o"`, []string{"- "}, true},
-		{"empty port", `for="192.0.2.1:"`, []string{"- "}, true},
-		{"obfuscated port", `for="192.0.2.1:_p0rt"`, []string{"192.0.2.1 "}, true},
-		{"bad obfuscated port", `for="192.0.2.1:_p/rt"`, []string{"- "}, true},
-		{"unknown", "for=unknown", []string{"- "}, true},
-		{"UNKNOWN", "for=UNKNOWN", []string{"- "}, true},
-		{"obfuscated node", "for=_hidden, for=_SEVKISEK", []string{"- ", "- "}, true},
-		{"leading zeros are no IPv4", "for=192.000.2.1", []string{"- "}, true},
-		{"empty quoted value", `for=""`, []string{"- "}, true},
-		{"escaped quote inside", `for="1.2.3.4\"";proto=https`, []string{"- https"}, true},
-		{"escapes are undone", `for="\1\9\2.0.2.1";proto=https`, []string{"192.0.2.1 https"}, true},
-		{"comma inside quotes", `for="1.2.3.4, for=9.9.9.9"`, []string{"- "}, true},
-		{"unterminated quote", `for="1.2.3.4, for=9.9.9.9`, nil, false},
-		{"backslash at the end", `for="1.2.3.4\`, nil, false},
-		{"control character in quotes", "for=\"1.2.3.4\x01\"", nil, false},
-		{"DEL in quotes", "for=\"1.2.3.4\x7f\"", nil, false},
-		{"tab in quotes is allowed", "for=\"\t\"", []string{"- "}, true},
-		{"escaped control character", "for=\"\\\x01\"", nil, false},
-		{"duplicate for", "for=1.2.3.4;for=9.9.9.9", nil, false},
-		{"duplicate proto in any case", "for=1.2.3.4;proto=http;PROTO=https", nil, false},
-		{"duplicate by", "for=1.2.3.4;by=a;by=b", nil, false},
-		{"duplicates in separate elements are fine", "for=1.2.3.4;proto=http, for=9.9.9.9;proto=https", []string{"1.2.3.4 http", "9.9.9.9 https"}, true},
-		{"unknown parameters ignored", "for=1.2.3.4;secret=x;x-y=\"z\"", []string{"1.2.3.4 "}, true},
-		{"empty pairs", ";;for=1.2.3.4;;proto=https;", []string{"1.2.3.4 https"}, true},
-		{"spaces around semicolons tolerated", "for=1.2.3.4 ; proto=https", []string{"1.2.3.4 https"}, true},
-		{"space before equals", "for =1.2.3.4", nil, false},
-		{"space after equals", "for= 1.2.3.4", nil, false},
-		{"missing value", "for=;proto=https", nil, false},
-		{"missing equals", "for", nil, false},
-		{"name with a separator", "f/r=1.2.3.4", nil, false},
-		{"two values", "for=1.2.3.4 9.9.9.9", nil, false},
-		{"junk after a quoted value", `for="1.2.3.4"x`, nil, false},
-		{"element without for", "proto=https", []string{"- https"}, true},
-		{"syntax error after good elements", "for=1.2.3.4, for=9.9.9.9;;=", []string{"1.2.3.4 "}, false},
-		{"NUL", "for=1.2.3.4\x00", nil, false},
-		{"non-ASCII in token", "for=1.2.3.4ä", nil, false},
-		{"non-ASCII in quotes", "for=\"ä\"", []string{"- "}, true},
-	}
-	for _, tt := range tests {
+	for _, tt := range forwardedCases {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
 			ok := parseForwarded(tt.line, func(h hop) {
@@ -261,29 +265,32 @@ func TestParseForwardedHostile(t *testing.T) {
 	}
 }
 
-// TestParseXFFHostile is the hostile table for X-Forwarded-For entries.
+// xffCases is the hostile table of X-Forwarded-For field lines, for
+// TestParseXFFHostile and the seeds of FuzzForwarded and FuzzClientIP.
+var xffCases = []struct {
+	line string
+	want []string // one per entry; "-" for no address
+}{
+	{"", nil},
+	{" ,\t, ", nil},
+	{"192.0.2.1", []string{"192.0.2.1"}},
+	{" 192.0.2.1 ,\t2001:db8::1 ", []string{"192.0.2.1", "2001:db8::1"}},
+	{"192.0.2.1:80, [2001:db8::1]:443, [2001:db8::2]", []string{"192.0.2.1", "2001:db8::1", "2001:db8::2"}},
+	{"::ffff:192.0.2.1", []string{"192.0.2.1"}},
+	{"unknown, _hidden, bogus", []string{"-", "-", "-"}},
+	{"192.0.2.1 192.0.2.2", []string{"-"}},
+	{"192.000.2.1", []string{"-"}},
+	{"fe80::1%eth0, [fe80::1%eth0]:80", []string{"-", "-"}},
+	{"[192.0.2.1]", []string{"-"}},
+	{"[2001:db8::1", []string{"-"}},
+	{`"192.0.2.1"`, []string{"-"}},
+	{"192.0.2.1\x00", []string{"-"}},
+	{"for=192.0.2.1", []string{"-"}},
+}
+
+// TestParseXFFHostile parses each X-Forwarded-For line of the hostile table.
 func TestParseXFFHostile(t *testing.T) {
-	tests := []struct {
-		line string
-		want []string // one per entry; "-" for no address
-	}{
-		{"", nil},
-		{" ,\t, ", nil},
-		{"192.0.2.1", []string{"192.0.2.1"}},
-		{" 192.0.2.1 ,\t2001:db8::1 ", []string{"192.0.2.1", "2001:db8::1"}},
-		{"192.0.2.1:80, [2001:db8::1]:443, [2001:db8::2]", []string{"192.0.2.1", "2001:db8::1", "2001:db8::2"}},
-		{"::ffff:192.0.2.1", []string{"192.0.2.1"}},
-		{"unknown, _hidden, bogus", []string{"-", "-", "-"}},
-		{"192.0.2.1 192.0.2.2", []string{"-"}},
-		{"192.000.2.1", []string{"-"}},
-		{"fe80::1%eth0, [fe80::1%eth0]:80", []string{"-", "-"}},
-		{"[192.0.2.1]", []string{"-"}},
-		{"[2001:db8::1", []string{"-"}},
-		{`"192.0.2.1"`, []string{"-"}},
-		{"192.0.2.1\x00", []string{"-"}},
-		{"for=192.0.2.1", []string{"-"}},
-	}
-	for _, tt := range tests {
+	for _, tt := range xffCases {
 		var got []string
 		parseXFF(tt.line, func(h hop) {
 			a := "-"
@@ -310,6 +317,12 @@ func FuzzClientIP(f *testing.F) {
 		{"10.0.0.2:1", `for="[::1]:80";proto=https, for=_x`, `for="1.2.3.4`},
 	} {
 		f.Add(seed[0], seed[1], seed[2])
+	}
+	for _, tt := range forwardedCases {
+		f.Add("10.0.0.2:5000", tt.line, "for=192.0.2.1;proto=https")
+	}
+	for _, tt := range xffCases {
+		f.Add("10.0.0.2:5000", tt.line, "192.0.2.1")
 	}
 	var guards []*Guard
 	for _, h := range []ForwardedHeader{XForwardedFor, Forwarded, XRealIP} {
@@ -347,6 +360,12 @@ func FuzzForwarded(f *testing.F) {
 		"for=1.2.3.4;proto", ";;", ",,", "for=1.2.3.4;x=", "1.2.3.4, bogus", "for=\"\x01\"",
 	} {
 		f.Add(seed)
+	}
+	for _, tt := range forwardedCases {
+		f.Add(tt.line)
+	}
+	for _, tt := range xffCases {
+		f.Add(tt.line)
 	}
 	const proxyAdds = "198.51.100.77"
 	gF := Must(New(WithTrustedProxies("10.0.0.0/8"), WithForwardedHeader(Forwarded)))

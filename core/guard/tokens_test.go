@@ -7,57 +7,61 @@ import (
 	"testing"
 )
 
+// presentedCases is the hostile table of Authorization headers and token
+// cookies, for TestPresentedTokenHostile and the seeds of
+// FuzzPresentedToken.
+var presentedCases = []struct {
+	name       string
+	header     string
+	lines      []string // several Authorization field lines
+	cookie     *string
+	wantRaw    string
+	wantOK     bool
+	wantStatus int // 0: no denial
+}{
+	{name: "no header", wantOK: false},
+	{name: "plain token", header: "Bearer abc.DEF-_~+/.x==", wantRaw: "abc.DEF-_~+/.x==", wantOK: true},
+	{name: "lower-case scheme", header: "bearer a.b.c", wantRaw: "a.b.c", wantOK: true},
+	{name: "several spaces", header: "Bearer   a.b.c", wantRaw: "a.b.c", wantOK: true},
+	{name: "scheme only", header: "Bearer", wantStatus: 400},
+	{name: "scheme and space", header: "Bearer ", wantStatus: 400},
+	{name: "two tokens", header: "Bearer a b", wantStatus: 400},
+	{name: "trailing space", header: "Bearer a ", wantStatus: 400},
+	{name: "comma list", header: "Bearer a,Bearer b", wantStatus: 400},
+	{name: "equals inside", header: "Bearer a=b", wantStatus: 400},
+	{name: "only padding", header: "Bearer ==", wantStatus: 400},
+	{name: "CR LF", header: "Bearer a\r\nX: y", wantStatus: 400},
+	{name: "NUL", header: "Bearer a\x00b", wantStatus: 400},
+	{name: "non-ASCII", header: "Bearer ä.b.c", wantStatus: 400},
+	{name: "quoted", header: `Bearer "a.b.c"`, wantStatus: 400},
+	// RFC 7235 §2.1: only SP separates the scheme from the token.
+	{name: "tab separator", header: "Bearer\ta.b.c", wantStatus: 400},
+	{name: "tab then space", header: "Bearer\t a.b.c", wantStatus: 400},
+	{name: "comma separator", header: "Bearer,a.b.c", wantStatus: 400},
+	{name: "NBSP separator", header: "Bearer\u00a0a.b.c", wantStatus: 400},
+	{name: "NUL separator", header: "Bearer\x00a.b.c", wantStatus: 400},
+	{name: "tab separator with a cookie", header: "Bearer\ta.b.c", cookie: ptr("a.b.c"), wantStatus: 400},
+	{name: "Basic with a tab is not ours", header: "Basic\tYTpi", wantOK: false},
+	{name: "Basic is not ours", header: "Basic YTpi", wantOK: false},
+	{name: "Bearerx is not bearer", header: "Bearerx a", wantOK: false},
+	{name: "huge token passes the shape check", header: "Bearer " + strings.Repeat("a", 100000), wantRaw: strings.Repeat("a", 100000), wantOK: true},
+	{name: "cookie only", cookie: ptr("a.b.c"), wantRaw: "a.b.c", wantOK: true},
+	{name: "empty cookie", cookie: ptr(""), wantOK: false},
+	{name: "header and cookie", header: "Bearer a.b.c", cookie: ptr("a.b.c"), wantStatus: 400},
+	{name: "Basic header leaves the cookie in charge", header: "Basic YTpi", cookie: ptr("a.b.c"), wantRaw: "a.b.c", wantOK: true},
+	// RFC 9110 §11.6.2: Authorization is a singleton field.
+	{name: "two lines, valid first", lines: []string{"Bearer a.b.c", "Bearer x"}, wantStatus: 400},
+	{name: "two lines, valid second", lines: []string{"Bearer x", "Bearer a.b.c"}, wantStatus: 400},
+	{name: "the same line twice", lines: []string{"Bearer a.b.c", "Bearer a.b.c"}, wantStatus: 400},
+	{name: "Basic and Bearer lines", lines: []string{"Basic YTpi", "Bearer a.b.c"}, wantStatus: 400},
+	{name: "two Basic lines", lines: []string{"Basic YTpi", "Basic YTpi"}, wantStatus: 400},
+	{name: "an empty line and a token", lines: []string{"", "Bearer a.b.c"}, wantStatus: 400},
+	{name: "two lines and a cookie", lines: []string{"Basic YTpi", "Basic YTpi"}, cookie: ptr("a.b.c"), wantStatus: 400},
+}
+
 func TestPresentedTokenHostile(t *testing.T) {
 	g := &Guard{tokenCookie: "at"}
-	tests := []struct {
-		name       string
-		header     string
-		lines      []string // several Authorization field lines
-		cookie     *string
-		wantRaw    string
-		wantOK     bool
-		wantStatus int // 0: no denial
-	}{
-		{name: "no header", wantOK: false},
-		{name: "plain token", header: "Bearer abc.DEF-_~+/.x==", wantRaw: "abc.DEF-_~+/.x==", wantOK: true},
-		{name: "lower-case scheme", header: "bearer a.b.c", wantRaw: "a.b.c", wantOK: true},
-		{name: "several spaces", header: "Bearer   a.b.c", wantRaw: "a.b.c", wantOK: true},
-		{name: "scheme only", header: "Bearer", wantStatus: 400},
-		{name: "scheme and space", header: "Bearer ", wantStatus: 400},
-		{name: "two tokens", header: "Bearer a b", wantStatus: 400},
-		{name: "trailing space", header: "Bearer a ", wantStatus: 400},
-		{name: "comma list", header: "Bearer a,Bearer b", wantStatus: 400},
-		{name: "equals inside", header: "Bearer a=b", wantStatus: 400},
-		{name: "only padding", header: "Bearer ==", wantStatus: 400},
-		{name: "CR LF", header: "Bearer a\r\nX: y", wantStatus: 400},
-		{name: "NUL", header: "Bearer a\x00b", wantStatus: 400},
-		{name: "non-ASCII", header: "Bearer ä.b.c", wantStatus: 400},
-		{name: "quoted", header: `Bearer "a.b.c"`, wantStatus: 400},
-		// RFC 7235 §2.1: only SP separates the scheme from the token.
-		{name: "tab separator", header: "Bearer\ta.b.c", wantStatus: 400},
-		{name: "tab then space", header: "Bearer\t a.b.c", wantStatus: 400},
-		{name: "comma separator", header: "Bearer,a.b.c", wantStatus: 400},
-		{name: "NBSP separator", header: "Bearer\u00a0a.b.c", wantStatus: 400},
-		{name: "NUL separator", header: "Bearer\x00a.b.c", wantStatus: 400},
-		{name: "tab separator with a cookie", header: "Bearer\ta.b.c", cookie: ptr("a.b.c"), wantStatus: 400},
-		{name: "Basic with a tab is not ours", header: "Basic\tYTpi", wantOK: false},
-		{name: "Basic is not ours", header: "Basic YTpi", wantOK: false},
-		{name: "Bearerx is not bearer", header: "Bearerx a", wantOK: false},
-		{name: "huge token passes the shape check", header: "Bearer " + strings.Repeat("a", 100000), wantRaw: strings.Repeat("a", 100000), wantOK: true},
-		{name: "cookie only", cookie: ptr("a.b.c"), wantRaw: "a.b.c", wantOK: true},
-		{name: "empty cookie", cookie: ptr(""), wantOK: false},
-		{name: "header and cookie", header: "Bearer a.b.c", cookie: ptr("a.b.c"), wantStatus: 400},
-		{name: "Basic header leaves the cookie in charge", header: "Basic YTpi", cookie: ptr("a.b.c"), wantRaw: "a.b.c", wantOK: true},
-		// RFC 9110 §11.6.2: Authorization is a singleton field.
-		{name: "two lines, valid first", lines: []string{"Bearer a.b.c", "Bearer x"}, wantStatus: 400},
-		{name: "two lines, valid second", lines: []string{"Bearer x", "Bearer a.b.c"}, wantStatus: 400},
-		{name: "the same line twice", lines: []string{"Bearer a.b.c", "Bearer a.b.c"}, wantStatus: 400},
-		{name: "Basic and Bearer lines", lines: []string{"Basic YTpi", "Bearer a.b.c"}, wantStatus: 400},
-		{name: "two Basic lines", lines: []string{"Basic YTpi", "Basic YTpi"}, wantStatus: 400},
-		{name: "an empty line and a token", lines: []string{"", "Bearer a.b.c"}, wantStatus: 400},
-		{name: "two lines and a cookie", lines: []string{"Basic YTpi", "Basic YTpi"}, cookie: ptr("a.b.c"), wantStatus: 400},
-	}
-	for _, tt := range tests {
+	for _, tt := range presentedCases {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/", nil)
 			if tt.header != "" {
@@ -95,6 +99,18 @@ func FuzzPresentedToken(f *testing.F) {
 	for _, seed := range []string{"Bearer a.b.c", "bearer x", "Bearer", "Bearer a b", "Basic x", "Bearer ==", "Bearer a=b=", "", "Bearer\ta.b.c", "Bearer,a", "Bearer\u00a0a"} {
 		f.Add(seed, "")
 		f.Add(seed, "a.b.c")
+	}
+	for _, tt := range presentedCases {
+		header, cookie := tt.header, ""
+		if len(tt.lines) > 0 {
+			header = tt.lines[len(tt.lines)-1]
+		}
+		if tt.cookie != nil {
+			cookie = *tt.cookie
+		}
+		if len(header) < 4096 {
+			f.Add(header, cookie)
+		}
 	}
 	g := &Guard{tokenCookie: "at"}
 	f.Fuzz(func(t *testing.T, header, cookie string) {

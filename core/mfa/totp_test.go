@@ -175,31 +175,34 @@ func TestNormalizeCode(t *testing.T) {
 	}
 }
 
+// secretCases is the table of base32 secrets, hostile ones included, for
+// TestParseSecret and the seeds of FuzzParseSecret.
+var secretCases = []struct {
+	name string
+	in   string
+	size int // 0: refused
+}{
+	{"unpadded 20 bytes", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 20},
+	{"lower case", "gezdgnbvgy3tqojqgezdgnbvgy3tqojq", 20},
+	{"spaces", "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ", 20},
+	{"13 bytes unpadded", "GEZDGNBVGY3TQOJQGEZDG", 13},
+	{"13 bytes padded", "GEZDGNBVGY3TQOJQGEZDG===", 13},
+	{"10 bytes", "JBSWY3DPEHPK3PXP", 10},
+	{"1 byte padded", "GE======", 1},
+	{"empty", "", 0},
+	{"only padding", "========", 0},
+	{"bad padding length", "GEZDG==", 0},
+	{"padding in the middle", "GE==GEZD", 0},
+	{"digit 1", "GEZDGNB1", 0},
+	{"digit 0", "0EZDGNBV", 0},
+	{"impossible length", "GEZ", 0},
+	{"newline", "GEZD\nGNBV", 0},
+	{"non-ASCII", "GEZDGNBVé", 0},
+	{"too long", strings.Repeat("A", 4000), 0},
+}
+
 func TestParseSecret(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		size int // 0: refused
-	}{
-		{"unpadded 20 bytes", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 20},
-		{"lower case", "gezdgnbvgy3tqojqgezdgnbvgy3tqojq", 20},
-		{"spaces", "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ", 20},
-		{"13 bytes unpadded", "GEZDGNBVGY3TQOJQGEZDG", 13},
-		{"13 bytes padded", "GEZDGNBVGY3TQOJQGEZDG===", 13},
-		{"10 bytes", "JBSWY3DPEHPK3PXP", 10},
-		{"1 byte padded", "GE======", 1},
-		{"empty", "", 0},
-		{"only padding", "========", 0},
-		{"bad padding length", "GEZDG==", 0},
-		{"padding in the middle", "GE==GEZD", 0},
-		{"digit 1", "GEZDGNB1", 0},
-		{"digit 0", "0EZDGNBV", 0},
-		{"impossible length", "GEZ", 0},
-		{"newline", "GEZD\nGNBV", 0},
-		{"non-ASCII", "GEZDGNBVé", 0},
-		{"too long", strings.Repeat("A", 4000), 0},
-	}
-	for _, tt := range tests {
+	for _, tt := range secretCases {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := mfa.ParseSecret(tt.in)
 			if tt.size == 0 {
@@ -245,6 +248,9 @@ func FuzzNormalizeCode(f *testing.F) {
 func FuzzParseSecret(f *testing.F) {
 	for _, s := range []string{"GEZDGNBVGY3TQOJQ", "GE======", "gezd gnbv", "GEZ", "====", "\n", "GEZDG==="} {
 		f.Add(s)
+	}
+	for _, tt := range secretCases {
+		f.Add(tt.in)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		b, err := mfa.ParseSecret(in)

@@ -32,7 +32,7 @@ var (
 	}
 )
 
-func newClient(t *testing.T, p oauth.Provider, clientID string, key []byte, opts ...oauth.Option) *oauth.Client {
+func newClient(t testing.TB, p oauth.Provider, clientID string, key []byte, opts ...oauth.Option) *oauth.Client {
 	t.Helper()
 	c, err := oauth.NewClient(&p, clientID, []string{testRedir, testRedir2}, key, opts...)
 	if err != nil {

@@ -244,6 +244,9 @@ func FuzzLoginHandler(f *testing.F) {
 	for _, q := range []string{"", "next=%2Fa", "next=%2F%2Fevil", "next=/a&next=/b", "next=%zz", "next=/a;b", "next=%2F%5Cevil", "next=" + strings.Repeat("%2F", 600), "next=\x00", "a=b&&&next"} {
 		f.Add(q)
 	}
+	for _, p := range hostileNext {
+		f.Add("next=" + url.QueryEscape(p))
+	}
 	c, err := oauth.NewClient(&testProvide, "app", []string{testRedir}, testKey)
 	if err != nil {
 		f.Fatal(err)

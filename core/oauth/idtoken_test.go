@@ -21,11 +21,33 @@ func atHash(h hash.Hash, at string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 
-func TestIDTokenChecks(t *testing.T) {
+// The nonce and access token the ID tokens of idTokenTable are checked
+// against.
+const idNonce, idAccessToken = "n-0123456789", "access-token-value"
+
+// idTokens is the table of ID tokens, those a client accepts and the
+// hostile ones, with what checks them, for TestIDTokenChecks and the seeds
+// of FuzzVerifyIDToken.
+type idTokens struct {
+	c     *oauth.Client
+	keys  token.KeySource
+	clock func() time.Time
+	good  []struct {
+		name   string
+		raw    string
+		accept string // nonce given to the check
+	}
+	bad []struct {
+		name string
+		raw  string
+	}
+}
+
+func idTokenTable(tb testing.TB) *idTokens {
 	now := time.Unix(1_780_000_000, 0)
 	clock := func() time.Time { return now }
-	c := newClient(t, testProvide, "app", testKey)
-	const nonce, at = "n-0123456789", "access-token-value"
+	c := newClient(tb, testProvide, "app", testKey)
+	const nonce, at = idNonce, idAccessToken
 	base := func() map[string]any {
 		return map[string]any{
 			"iss": testIssuer, "sub": "user-1", "aud": "app", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(),
@@ -45,13 +67,13 @@ func TestIDTokenChecks(t *testing.T) {
 	for _, alg := range []token.Algorithm{token.RS256, token.ES256, token.EdDSA} {
 		k, err := token.GenerateKey(alg, "k-"+string(alg))
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		keys[alg] = k
 	}
 	set, err := token.NewVerifyKeySet(keys[token.RS256].Public(), keys[token.ES256].Public(), keys[token.EdDSA].Public())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	stranger, _ := token.GenerateKey(token.ES256, "k-ES256")
 	hmac, _ := token.GenerateKey(token.HS256, "k-HS256")
@@ -59,13 +81,14 @@ func TestIDTokenChecks(t *testing.T) {
 		b, _ := json.Marshal(claims)
 		raw, err := token.Sign(k, "JWT", b)
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		return raw
 	}
 	es := keys[token.ES256]
 
-	good := []struct {
+	x := &idTokens{c: c, keys: set, clock: clock}
+	x.good = []struct {
 		name   string
 		raw    string
 		accept string // nonce given to the check
@@ -85,19 +108,7 @@ func TestIDTokenChecks(t *testing.T) {
 		{"refresh: no nonce asked", sign(es, with("nonce", nil)), ""},
 		{"iat within leeway ahead", sign(es, with("iat", now.Add(20*time.Second).Unix())), nonce},
 	}
-	for _, tc := range good {
-		t.Run("accepts "+tc.name, func(t *testing.T) {
-			claims, err := oauth.VerifyIDTokenWith(c, set, clock, tc.raw, tc.accept, at)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if claims.Subject != "user-1" || len(claims.AMR) != 2 {
-				t.Errorf("claims %+v", claims)
-			}
-		})
-	}
-
-	bad := []struct {
+	x.bad = []struct {
 		name string
 		raw  string
 	}{
@@ -136,13 +147,57 @@ func TestIDTokenChecks(t *testing.T) {
 		{"alg none", "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"user-1"}`)) + "."},
 		{"not a JWT", "not-a-jwt"},
 	}
-	for _, tc := range bad {
+	return x
+}
+
+func TestIDTokenChecks(t *testing.T) {
+	x := idTokenTable(t)
+	for _, tc := range x.good {
+		t.Run("accepts "+tc.name, func(t *testing.T) {
+			claims, err := oauth.VerifyIDTokenWith(x.c, x.keys, x.clock, tc.raw, tc.accept, idAccessToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if claims.Subject != "user-1" || len(claims.AMR) != 2 {
+				t.Errorf("claims %+v", claims)
+			}
+		})
+	}
+
+	for _, tc := range x.bad {
 		t.Run("refuses "+tc.name, func(t *testing.T) {
-			_, err := oauth.VerifyIDTokenWith(c, set, clock, tc.raw, nonce, at)
+			_, err := oauth.VerifyIDTokenWith(x.c, x.keys, x.clock, tc.raw, idNonce, idAccessToken)
 			var oe *oauth.Error
 			if !errors.As(err, &oe) || oe.Code != oauth.CodeIDTokenInvalid {
 				t.Fatalf("err = %v, want id_token_invalid", err)
 			}
 		})
 	}
+}
+
+// FuzzVerifyIDToken sends arbitrary text as the provider's ID token:
+// nothing panics, every refusal is id_token_invalid, and only the good
+// tokens of the table pass.
+func FuzzVerifyIDToken(f *testing.F) {
+	x := idTokenTable(f)
+	accepted := map[string]bool{}
+	for _, tc := range x.good {
+		if tc.accept == idNonce {
+			accepted[tc.raw] = true
+		}
+		f.Add(tc.raw)
+	}
+	for _, tc := range x.bad {
+		f.Add(tc.raw)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		_, err := oauth.VerifyIDTokenWith(x.c, x.keys, x.clock, raw, idNonce, idAccessToken)
+		var oe *oauth.Error
+		switch {
+		case err == nil && !accepted[raw]:
+			t.Fatalf("accepted an ID token the provider never signed: %q", raw)
+		case err != nil && (!errors.As(err, &oe) || oe.Code != oauth.CodeIDTokenInvalid):
+			t.Fatalf("err = %v, want id_token_invalid", err)
+		}
+	})
 }

@@ -188,28 +188,31 @@ func TestNewPwnedCheckerValidation(t *testing.T) {
 
 const testSuffix = "1E4C9B93F3F0682250B6CF8331B7EE68FD8"
 
+// parseRangeCases is the hostile table of range answers, for
+// TestParseRangeHostile and the seeds of FuzzParseRange.
+var parseRangeCases = []struct {
+	name    string
+	body    string
+	want    int
+	wantErr bool
+}{
+	{"empty", "", 0, false},
+	{"match", testSuffix + ":12\r\n", 12, false},
+	{"lower-case match", strings.ToLower(testSuffix) + ":12", 12, false},
+	{"LF only", "00000000000000000000000000000000000:1\n" + testSuffix + ":7\n", 7, false},
+	{"padding ignored", testSuffix + ":0\r\n", 0, false},
+	{"short suffix", "ABC:1\r\n", 0, true},
+	{"non-hex", strings.Repeat("G", 35) + ":1", 0, true},
+	{"no count", testSuffix + ":", 0, true},
+	{"negative count", testSuffix + ":-5", 0, true},
+	{"huge count", testSuffix + ":99999999999999999999", 0, true},
+	{"no colon", testSuffix, 0, true},
+	{"html", "<html></html>", 0, true},
+	{"NUL bytes", "\x00\x00\x00", 0, true},
+}
+
 func TestParseRangeHostile(t *testing.T) {
-	tests := []struct {
-		name    string
-		body    string
-		want    int
-		wantErr bool
-	}{
-		{"empty", "", 0, false},
-		{"match", testSuffix + ":12\r\n", 12, false},
-		{"lower-case match", strings.ToLower(testSuffix) + ":12", 12, false},
-		{"LF only", "00000000000000000000000000000000000:1\n" + testSuffix + ":7\n", 7, false},
-		{"padding ignored", testSuffix + ":0\r\n", 0, false},
-		{"short suffix", "ABC:1\r\n", 0, true},
-		{"non-hex", strings.Repeat("G", 35) + ":1", 0, true},
-		{"no count", testSuffix + ":", 0, true},
-		{"negative count", testSuffix + ":-5", 0, true},
-		{"huge count", testSuffix + ":99999999999999999999", 0, true},
-		{"no colon", testSuffix, 0, true},
-		{"html", "<html></html>", 0, true},
-		{"NUL bytes", "\x00\x00\x00", 0, true},
-	}
-	for _, tt := range tests {
+	for _, tt := range parseRangeCases {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := parseRange([]byte(tt.body), testSuffix)
 			if (err != nil) != tt.wantErr || got != tt.want {
@@ -223,6 +226,9 @@ func TestParseRangeHostile(t *testing.T) {
 }
 
 func FuzzParseRange(f *testing.F) {
+	for _, tt := range parseRangeCases {
+		f.Add([]byte(tt.body))
+	}
 	f.Add([]byte(testSuffix + ":12\r\n00000000000000000000000000000000000:0"))
 	f.Add([]byte("garbage"))
 	f.Fuzz(func(t *testing.T, body []byte) {

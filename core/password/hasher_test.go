@@ -200,17 +200,21 @@ func TestNeedsRehash(t *testing.T) {
 	}
 }
 
-// TestHostileHashes feeds malformed, unsupported and over-limit hashes; each
-// must fail with its sentinel before any key derivation runs.
-func TestHostileHashes(t *testing.T) {
+// hostileHash is a malformed, unsupported or over-limit stored hash and
+// the sentinel it must fail with.
+type hostileHash struct {
+	name    string
+	encoded string
+	want    error
+}
+
+// hostileHashes is the hostile table of stored hashes, for
+// TestHostileHashes and the seeds of FuzzDecode.
+func hostileHashes() []hostileHash {
 	salt := base64.RawStdEncoding.EncodeToString([]byte("somesalt"))
 	key := base64.RawStdEncoding.EncodeToString(make([]byte, 32))
 	ab := ab64.EncodeToString(make([]byte, 32))
-	tests := []struct {
-		name    string
-		encoded string
-		want    error
-	}{
+	return []hostileHash{
 		{"empty", "", ErrMalformedHash},
 		{"garbage", "hello world", ErrMalformedHash},
 		{"unknown scheme", "$1$abc$def", ErrUnsupportedHash},
@@ -262,9 +266,14 @@ func TestHostileHashes(t *testing.T) {
 		{"django md5", "pbkdf2_md5$1000$salt$" + base64.StdEncoding.EncodeToString(make([]byte, 32)), ErrUnsupportedHash},
 		{"1 MB string", strings.Repeat("$", 1<<20), ErrHashLimits},
 	}
+}
+
+// TestHostileHashes feeds malformed, unsupported and over-limit hashes; each
+// must fail with its sentinel before any key derivation runs.
+func TestHostileHashes(t *testing.T) {
 	h := newTestHasher(t)
 	ctx := context.Background()
-	for _, tt := range tests {
+	for _, tt := range hostileHashes() {
 		t.Run(tt.name, func(t *testing.T) {
 			before := h.computations.Load()
 			_, err := h.Verify(ctx, "password", tt.encoded)
@@ -467,6 +476,11 @@ func FuzzDecode(f *testing.F) {
 		"", "$", "$$$$$", "pbkdf2_", "$2", "$argon2id$",
 	} {
 		f.Add(s)
+	}
+	for _, tt := range hostileHashes() {
+		if len(tt.encoded) < 4096 {
+			f.Add(tt.encoded)
+		}
 	}
 	// Small maxima keep every accepted hash cheap to verify.
 	h := newTestHasher(f, WithMaxArgon2id(Argon2idParams{Memory: 256, Time: 2, Threads: 2}),

@@ -2,12 +2,17 @@ package token
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/internal/testclock"
 )
 
@@ -95,4 +100,81 @@ func FuzzParseJWK(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzIssuerInput sends arbitrary text wherever the Issuer takes a token
+// from outside: a refresh token (the body's refresh_token, the refresh
+// cookie) to Refresh and Revoke, a reset or verification token to
+// VerifyPurpose and ConsumePurpose, an access token to Authenticate.
+// Seeded with the hostile table and the issuer's own tokens, whole and
+// tampered with. Nothing panics, every refusal wraps ErrInvalid, and what
+// is accepted was signed with the issuer's key, in the one canonical
+// encoding (checked here with crypto/ecdsa, apart from the package's
+// parser). The fuzzing workers build issuers of their own with the same
+// key, so a seed issued by another process is a genuine token too.
+func FuzzIssuerInput(f *testing.F) {
+	seedTokens(f)
+	key := testKey(f, ES256)
+	pub := key.pub.(*ecdsa.PublicKey)
+	keys, err := NewKeySet(key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	iss, err := NewIssuer(keys, WithAudit(audit.Discard))
+	if err != nil {
+		f.Fatal(err)
+	}
+	ctx := context.Background()
+	pair, err := iss.IssuePair(ctx, Subject{ID: "alice"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	reset, err := iss.IssuePurpose(ctx, "alice", PurposePasswordReset)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, raw := range []string{pair.AccessToken, pair.RefreshToken, reset} {
+		f.Add(raw)
+		f.Add(raw[:len(raw)-2] + "AA")
+		f.Add(strings.Replace(raw, ".", "..", 1))
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		check := func(what string, err error) {
+			switch {
+			case err == nil && !signedBy(pub, raw):
+				t.Fatalf("%s accepted a token not signed with the key in canonical form: %q", what, raw)
+			case err != nil && !errors.Is(err, ErrInvalid):
+				t.Fatalf("%s: error %v does not wrap ErrInvalid", what, err)
+			}
+		}
+		_, err := iss.Authenticate(ctx, raw)
+		check("Authenticate", err)
+		_, err = iss.VerifyPurpose(ctx, raw, PurposePasswordReset)
+		check("VerifyPurpose", err)
+		_, err = iss.ConsumePurpose(ctx, raw, PurposeEmailVerification)
+		check("ConsumePurpose", err)
+		_, err = iss.Refresh(ctx, raw)
+		check("Refresh", err)
+		check("Revoke", iss.Revoke(ctx, raw))
+	})
+}
+
+// signedBy reports whether raw is a compact JWS in canonical base64url
+// (unpadded, no stray bits) whose ES256 signature pub verifies.
+func signedBy(pub *ecdsa.PublicKey, raw string) bool {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if b, err := base64.RawURLEncoding.Strict().DecodeString(p); err != nil || base64.RawURLEncoding.EncodeToString(b) != p {
+			return false
+		}
+	}
+	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+	if len(sig) != 64 {
+		return false
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	return ecdsa.Verify(pub, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
 }

@@ -6,42 +6,81 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 )
 
+var (
+	appKey32 = bytes.Repeat([]byte{0xfb}, 32)
+	numbers  = regexp.MustCompile(`[0-9]+`)
+)
+
+// appKeyCases is the table of -app-key and AUTHKIT_APP_KEY values, for
+// TestParseAppKey and the seeds of FuzzParseAppKey.
+var appKeyCases = []struct {
+	name, in string
+	ok       bool
+}{
+	{"std padded", base64.StdEncoding.EncodeToString(appKey32), true},
+	{"std raw", base64.RawStdEncoding.EncodeToString(appKey32), true},
+	{"url padded", base64.URLEncoding.EncodeToString(appKey32), true},
+	{"url raw", base64.RawURLEncoding.EncodeToString(appKey32), true},
+	{"file with newline", base64.StdEncoding.EncodeToString(appKey32) + "\n", true},
+	{"64 bytes", base64.StdEncoding.EncodeToString(append(appKey32, appKey32...)), true},
+	{"31 bytes", base64.StdEncoding.EncodeToString(appKey32[:31]), false},
+	{"empty", "", false},
+	{"not base64", "this is not a key, it is a sentence of forty-four bytes", false},
+	{"bad character", strings.Repeat("A", 43) + "!", false},
+	{"white space inside", base64.StdEncoding.EncodeToString(appKey32)[:20] + " " + base64.StdEncoding.EncodeToString(appKey32)[20:], false},
+	{"two encodings mixed", strings.Repeat("A", 21) + "-+" + strings.Repeat("A", 20), false},
+	{"NUL", base64.StdEncoding.EncodeToString(appKey32) + "\x00", false},
+}
+
 func TestParseAppKey(t *testing.T) {
-	key32 := bytes.Repeat([]byte{0xfb}, 32)
-	for _, tc := range []struct {
-		name, in string
-		ok       bool
-	}{
-		{"std padded", base64.StdEncoding.EncodeToString(key32), true},
-		{"std raw", base64.RawStdEncoding.EncodeToString(key32), true},
-		{"url padded", base64.URLEncoding.EncodeToString(key32), true},
-		{"url raw", base64.RawURLEncoding.EncodeToString(key32), true},
-		{"file with newline", base64.StdEncoding.EncodeToString(key32) + "\n", true},
-		{"64 bytes", base64.StdEncoding.EncodeToString(append(key32, key32...)), true},
-		{"31 bytes", base64.StdEncoding.EncodeToString(key32[:31]), false},
-		{"empty", "", false},
-		{"not base64", "this is not a key, it is a sentence of forty-four bytes", false},
-		{"bad character", strings.Repeat("A", 43) + "!", false},
-	} {
+	for _, tc := range appKeyCases {
 		t.Run(tc.name, func(t *testing.T) {
 			k, err := ParseAppKey(tc.in)
 			if (err == nil) != tc.ok {
 				t.Fatalf("ParseAppKey = %v, want ok=%v", err, tc.ok)
 			}
-			if err != nil && tc.in != "" && strings.Contains(err.Error(), strings.TrimSpace(tc.in)) {
-				t.Fatalf("the error repeats the key: %v", err)
-			}
-			if err == nil && len(k.secret) < MinAppKeyBytes {
-				t.Fatalf("accepted %d bytes", len(k.secret))
-			}
+			checkAppKey(t, k, err)
 		})
 	}
+}
+
+// checkAppKey holds for every input: an error is one of ParseAppKey's two
+// messages, so it never repeats the input (a secret), and an accepted key
+// has at least MinAppKeyBytes and reads back from its String.
+func checkAppKey(t *testing.T, k AppKey, err error) {
+	t.Helper()
+	if err != nil {
+		if msg := numbers.ReplaceAllString(err.Error(), "N"); msg != "the application key is not baseN" && msg != "the application key has N bytes; it needs at least N random bytes" {
+			t.Fatalf("error %q is not one of ParseAppKey's messages", err)
+		}
+		return
+	}
+	if len(k.secret) < MinAppKeyBytes {
+		t.Fatalf("accepted %d bytes", len(k.secret))
+	}
+	if again, err := ParseAppKey(k.String()); err != nil || !bytes.Equal(again.secret, k.secret) {
+		t.Fatalf("the key does not read back from its String (%v)", err)
+	}
+}
+
+// FuzzParseAppKey: whatever -app-key's file or AUTHKIT_APP_KEY holds,
+// ParseAppKey never panics, never quotes it in an error and accepts only
+// 32 bytes or more.
+func FuzzParseAppKey(f *testing.F) {
+	for _, tc := range appKeyCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		k, err := ParseAppKey(in)
+		checkAppKey(t, k, err)
+	})
 }
 
 func TestAppKeyDerivesIndependentKeys(t *testing.T) {
