@@ -78,7 +78,9 @@ SOAK_DURATION ?= 2m
 soak:
 	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout 1h -run '^TestSoak$$' ./examples/soak
 
-## fuzz: a short run ($(FUZZTIME)) of every fuzz target.
+## fuzz: every fuzz target for $(FUZZTIME) each (scripts/fuzz.sh: one instrumented
+## test binary per package; FUZZ_MATCH=regexp picks targets, FUZZ_PARALLEL workers).
+## CI runs it with FUZZTIME=2s. A failing input lands in the package's testdata/fuzz.
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
