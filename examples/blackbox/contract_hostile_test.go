@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,17 +120,32 @@ func hostileScenario(t *testing.T, s *Server) []string {
 	}
 	r.expect("identity coding", r.do("identity coding", req{method: "POST", path: "/register", body: registration, header: []string{"Content-Encoding", "identity"}}), 201)
 
-	// Requests the server cannot parse, which net/http answers before any
-	// handler (app.OwnAnswers rewrites those) and fasthttp hands to the
-	// fiber server's error handler: a 400 problem with the security
-	// headers on every server.
+	// Requests net/http refuses before any handler (app.OwnAnswers
+	// rewrites its answers) and fasthttp hands to the fiber server's error
+	// handler or takes (app.Refusal refuses those): the same problem, with
+	// the security headers, on every server.
 	host := "Host: " + strings.TrimPrefix(s.URL, "http://") + "\r\n"
-	for _, tc := range []struct{ name, request string }{
-		{"a header name with a space", "GET /healthz HTTP/1.1\r\n" + host + "Bad Header: x\r\nConnection: close\r\n\r\n"},
-		{"a Content-Length that is no number", "POST /login HTTP/1.1\r\n" + host + "Content-Type: application/json\r\nContent-Length: two\r\nConnection: close\r\n\r\n{}"},
-		{"a TLS handshake", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n"},
+	login := creds("alice", goodPass)
+	for _, tc := range []struct {
+		name, request string
+		status        int
+	}{
+		{"a header name with a space", "GET /healthz HTTP/1.1\r\n" + host + "Bad Header: x\r\nConnection: close\r\n\r\n", 400},
+		{"a Content-Length that is no number", "POST /login HTTP/1.1\r\n" + host + "Content-Type: application/json\r\nContent-Length: two\r\nConnection: close\r\n\r\n{}", 400},
+		{"a TLS handshake", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n", 400},
+		// RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host.
+		{"HTTP/1.1 without Host", "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
+		{"two Host fields", "GET /healthz HTTP/1.1\r\n" + host + host + "Connection: close\r\n\r\n", 400},
+		{"a space in the target", "GET /heal thz HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n", 400},
+		{"HTTP/9.9", "GET /healthz HTTP/9.9\r\n" + host + "Connection: close\r\n\r\n", 505},
+		{"a transfer coding", "POST /login HTTP/1.1\r\n" + host + "Content-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n0\r\n\r\n", 501},
+		{"Expect other than 100-continue", "POST /login HTTP/1.1\r\n" + host + "Content-Type: application/json\r\nExpect: 200-ok\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", 417},
+		// A body's Content-Type sent twice is no application/json, on
+		// every server (fasthttp keeps the last one, net/http the first).
+		{"two Content-Type fields", "POST /login HTTP/1.1\r\n" + host + "Content-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: " + strconv.Itoa(len(login)) + "\r\nConnection: close\r\n\r\n" + login, 415},
+		{"HTTP/1.0 without Host", "GET /healthz HTTP/1.0\r\n\r\n", 200},
 	} {
-		r.expect("unparsable: "+tc.name, r.rawBytes("unparsable: "+tc.name, "RAW", "-", tc.request), 400)
+		r.expect("wire: "+tc.name, r.rawBytes("wire: "+tc.name, "RAW", "-", tc.request), tc.status)
 	}
 	return r.lines
 }

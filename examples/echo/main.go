@@ -64,7 +64,7 @@ func handle(a *app.App, h app.Handler) echo.HandlerFunc {
 		return write(c, h(app.Request{
 			Ctx:      r.Context(),
 			Body:     app.ReadBody(r.Body),
-			Header:   r.Header.Get,
+			Header:   app.HeaderOf(r.Header),
 			ClientIP: authecho.ClientIP(a.Guard(), c),
 		}))
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
@@ -69,7 +70,7 @@ func main() {
 		f.Server().HeaderReceived = func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 			return fasthttp.RequestConfig{ReadTimeout: app.ReadTimeout}
 		}
-		f.Use(recover.New(), authfiber.FromGuard(a.Guard()))
+		f.Use(recover.New(), authfiber.FromGuard(a.Guard()), refuseAsNetHTTP)
 		for _, rt := range a.Routes() {
 			h := handle(a, rt.Handle)
 			if rt.Serve != nil { // a port handler: the OAuth sign-in
@@ -77,7 +78,7 @@ func main() {
 			}
 			f.Add(rt.Method, rt.Path, authfiber.Require(rt.Rules...), h)
 		}
-		routeUnknownMethods(f)
+		prelude(f)
 		return app.ServeUntilSignal(func() error { return f.Listener(app.CloseGently(ln)) }, f.ShutdownWithContext)
 	}))
 }
@@ -89,16 +90,37 @@ func main() {
 // instead, which answers 405 with Allow, or 404, as the other servers do.
 const unrouted = "X-AUTHKIT-UNROUTED"
 
-// routeUnknownMethods makes f's server hand every request whose method is
-// not one of fiber's to f under the method unrouted.
-func routeUnknownMethods(f *fiber.App) {
+// refusalKey is the user value under which prelude leaves the status of a
+// request net/http would refuse before any handler.
+type refusalKey struct{}
+
+// prelude makes f's server hand every request whose method is not one of
+// fiber's to f under the method unrouted, and mark the requests net/http
+// refuses before any handler and fasthttp takes (app.Refusal: a malformed
+// or unsupported version, not one Host, a transfer coding other than
+// chunked, an Expect other than 100-continue) for refuseAsNetHTTP.
+func prelude(f *fiber.App) {
 	serve := f.Server().Handler
 	f.Server().Handler = func(ctx *fasthttp.RequestCtx) {
 		if m := ctx.Method(); !slices.ContainsFunc(fiber.DefaultMethods, func(k string) bool { return string(m) == k }) {
 			ctx.Request.Header.SetMethod(unrouted)
 		}
+		h := &ctx.Request.Header
+		if status := app.Refusal(string(h.RequestURI()), string(h.Protocol()), h.RawHeaders()); status != 0 {
+			ctx.SetUserValue(refusalKey{}, status)
+		}
 		serve(ctx)
 	}
+}
+
+// refuseAsNetHTTP answers a request prelude marked as the other servers
+// do: app.OwnAnswer, after the guard has set the security headers.
+func refuseAsNetHTTP(c *fiber.Ctx) error {
+	if status, ok := c.Context().UserValue(refusalKey{}).(int); ok {
+		c.Set(fiber.HeaderConnection, "close")
+		return write(c, app.OwnAnswer(status))
+	}
+	return c.Next()
 }
 
 func handle(a *app.App, h app.Handler) fiber.Handler {
@@ -108,9 +130,13 @@ func handle(a *app.App, h app.Handler) fiber.Handler {
 		// body, without a limit, where net/http hands over the bytes; app
 		// refuses a body in a content coding (415) on every server.
 		return write(c, h(app.Request{
-			Ctx:      c.UserContext(),
-			Body:     append([]byte(nil), c.Request().Body()...),
-			Header:   func(name string) string { return string([]byte(c.Get(name))) },
+			Ctx:  c.UserContext(),
+			Body: append([]byte(nil), c.Request().Body()...),
+			// Every field line of name, as app.HeaderOf reads them on the
+			// others (fasthttp keeps one Content-Type: the last).
+			Header: func(name string) string {
+				return strings.Join(app.HeaderFields(c.Request().Header.RawHeaders(), name), ", ")
+			},
 			ClientIP: authfiber.ClientIP(a.Guard(), c),
 		}))
 	}

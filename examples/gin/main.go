@@ -38,7 +38,7 @@ func handle(a *app.App, h app.Handler) gin.HandlerFunc {
 		write(c, h(app.Request{
 			Ctx:      c.Request.Context(),
 			Body:     app.ReadBody(c.Request.Body),
-			Header:   c.GetHeader,
+			Header:   app.HeaderOf(c.Request.Header),
 			ClientIP: authgin.ClientIP(a.Guard(), c),
 		}))
 	}

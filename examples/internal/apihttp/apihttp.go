@@ -31,7 +31,7 @@ func Handle(a *app.App, h app.Handler) http.Handler {
 		app.WriteHTTP(w, h(app.Request{
 			Ctx:      r.Context(),
 			Body:     app.ReadBody(r.Body),
-			Header:   r.Header.Get,
+			Header:   app.HeaderOf(r.Header),
 			ClientIP: authhttp.ClientIP(a.Guard(), r),
 		}))
 	})

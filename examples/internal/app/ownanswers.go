@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,6 +16,7 @@ const (
 	TypeNotImplemented          = "urn:authkit:problem:not-implemented"
 	TypeHTTPVersionNotSupported = "urn:authkit:problem:http-version-not-supported"
 	TypeRequestRefused          = "urn:authkit:problem:request-refused"
+	TypeExpectationFailed       = "urn:authkit:problem:expectation-failed"
 )
 
 // ownAnswerPath is the path of the request OwnAnswers sends through the
@@ -81,9 +83,17 @@ func (c *ownConn) Write(p []byte) (int, error) {
 // net/http's server.go), after their status line.
 var ownAnswerHeader = []byte("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n")
 
+// expectationFailed ends the status line of the 417 net/http sends to an
+// Expect field other than 100-continue (through its response writer, so
+// with Date, as HTTP/1.1 or HTTP/1.0; no handler here ever answers 417).
+var expectationFailed = []byte(" 417 Expectation Failed\r\n")
+
 // netHTTPOwnAnswer reports whether p is an answer net/http wrote itself,
 // and its status.
 func netHTTPOwnAnswer(p []byte) (int, bool) {
+	if (bytes.HasPrefix(p, []byte("HTTP/1.1")) || bytes.HasPrefix(p, []byte("HTTP/1.0"))) && bytes.HasPrefix(p[len("HTTP/1.1"):], expectationFailed) {
+		return http.StatusExpectationFailed, true
+	}
 	rest, ok := bytes.CutPrefix(p, []byte("HTTP/1.1 "))
 	if !ok || len(rest) < 4 || rest[3] != ' ' {
 		return 0, false
@@ -102,8 +112,10 @@ func netHTTPOwnAnswer(p []byte) (int, bool) {
 	return status, true
 }
 
-// ownAnswer is the problem that stands for net/http's own answer status.
-func ownAnswer(status int) Response {
+// OwnAnswer is the problem that stands for net/http's own answer status:
+// what OwnAnswers writes instead of it, and what the fiber server answers
+// to a request Refusal refuses.
+func OwnAnswer(status int) Response {
 	switch status {
 	case http.StatusBadRequest:
 		return Malformed()
@@ -113,6 +125,8 @@ func ownAnswer(status int) Response {
 		return problem(status, TypeNotImplemented, "the request's transfer coding is not supported")
 	case http.StatusHTTPVersionNotSupported:
 		return problem(status, TypeHTTPVersionNotSupported, "the request's HTTP version is not supported")
+	case http.StatusExpectationFailed:
+		return problem(status, TypeExpectationFailed, "the request's Expect field can only be 100-continue")
 	}
 	return problem(status, TypeRequestRefused, "the request was refused")
 }
@@ -129,7 +143,7 @@ func (c *ownConn) answer(status int) []byte {
 	rec := &headerRecorder{header: http.Header{}}
 	c.h.ServeHTTP(rec, r)
 	header := rec.header
-	status, fields, body := Encode(ownAnswer(status))
+	status, fields, body := Encode(OwnAnswer(status))
 	for k, v := range fields {
 		header.Set(k, v)
 	}
@@ -156,3 +170,91 @@ type headerRecorder struct {
 func (w *headerRecorder) Header() http.Header         { return w.header }
 func (w *headerRecorder) Write(p []byte) (int, error) { return len(p), nil }
 func (w *headerRecorder) WriteHeader(int)             {}
+
+// HeaderFields returns the values of every field line named name (compared
+// case-insensitively) in raw, a request's header block as sent
+// ("Name: value" lines ending in CRLF), each trimmed: a field sent twice
+// reads as sent, on a server whose framework keeps one value only
+// (fasthttp's Content-Type).
+func HeaderFields(raw []byte, name string) []string {
+	var vs []string
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if ok && equalFold(bytes.TrimSpace(k), name) {
+			vs = append(vs, string(bytes.TrimSpace(v)))
+		}
+	}
+	return vs
+}
+
+// equalFold reports whether the field name b is name, ASCII case ignored.
+func equalFold(b []byte, name string) bool {
+	if len(b) != len(name) {
+		return false
+	}
+	for i := range b {
+		x, y := b[i], name[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// HeaderOf reads a request header as the flows do (Request.Header): every
+// field line of name joined with ", " (RFC 9110 §5.3), so that a field sent
+// twice reads as sent — two Content-Type values are no application/json —
+// on every server alike. "" when there is none.
+func HeaderOf(h http.Header) func(string) string {
+	return func(name string) string {
+		vs := h.Values(name)
+		if len(vs) == 1 {
+			return vs[0]
+		}
+		return strings.Join(vs, ", ")
+	}
+}
+
+// Refusal is the status net/http answers by itself, before any handler, to
+// a request for target of protocol proto with the header block raw, for
+// the refusals fasthttp does not make: 400 for a target with a space (net/http
+// reads the rest as the version) or a version that is not "HTTP/d.d", a
+// request with more than one Host field, an HTTP/1.1 one without; 505 for
+// a major version other than 1; 501 for an HTTP/1.1 request whose
+// Transfer-Encoding is not exactly one "chunked"; 417 for an Expect field
+// other than 100-continue. 0 when net/http would hand the request to its
+// handler. The fiber server answers those requests with
+// OwnAnswer(Refusal(...)), as the others do.
+func Refusal(target, proto string, raw []byte) int {
+	if strings.Contains(target, " ") || len(proto) != len("HTTP/1.1") || !strings.HasPrefix(proto, "HTTP/") || proto[6] != '.' ||
+		proto[5] < '0' || proto[5] > '9' || proto[7] < '0' || proto[7] > '9' {
+		return http.StatusBadRequest
+	}
+	if proto[5] != '1' {
+		return http.StatusHTTPVersionNotSupported
+	}
+	hosts := len(HeaderFields(raw, "Host"))
+	switch {
+	case hosts > 1, hosts == 0 && proto != "HTTP/1.0":
+		return http.StatusBadRequest
+	}
+	if te := HeaderFields(raw, "Transfer-Encoding"); proto != "HTTP/1.0" && len(te) > 0 && (len(te) != 1 || !strings.EqualFold(te[0], "chunked")) {
+		return http.StatusNotImplemented
+	}
+	if ex := HeaderFields(raw, "Expect"); len(ex) > 0 && !strings.EqualFold(ex[0], "100-continue") {
+		return http.StatusExpectationFailed
+	}
+	return 0
+}

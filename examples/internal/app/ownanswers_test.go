@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,8 @@ func TestOwnAnswers(t *testing.T) {
 		{"no Host", "GET /x HTTP/1.1\r\n\r\n", "urn:authkit:problem:invalid-request", 400},
 		{"unknown transfer coding", "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", TypeNotImplemented, 501},
 		{"HTTP version", "GET /x HTTP/9.9\r\nHost: x\r\n\r\n", TypeHTTPVersionNotSupported, 505},
+		{"Expect other than 100-continue", "POST /x HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Length: 0\r\n\r\n", TypeExpectationFailed, 417},
+		{"Expect, HTTP/1.0", "GET /x HTTP/1.0\r\nExpect: foo\r\n\r\n", TypeExpectationFailed, 417},
 		{"header over the limit", "GET /x HTTP/1.1\r\nHost: x\r\nCookie: " + strings.Repeat("c", MaxHeaderBytes+HeaderSlack) + "\r\n\r\n", TypeHeaderTooLarge, 431},
 	} {
 		resp, body := rawAnswer(t, addr, tc.request)
@@ -103,10 +106,76 @@ func TestNetHTTPOwnAnswer(t *testing.T) {
 		{"HTTP/1.1 4x0 Bad\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n", 0},
 		{`{"detail":"HTTP/1.1 400 Bad Request"}`, 0},
 		{"HTTP/1.1 40", 0},
+		{"HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nContent-Length: 0\r\nDate: x\r\n\r\n", 417},
+		{"HTTP/1.0 417 Expectation Failed\r\nConnection: close\r\n\r\n", 417},
+		{"HTTP/1.0 417", 0},
 	} {
 		status, ok := netHTTPOwnAnswer([]byte(tc.p))
 		if status != tc.status || ok != (tc.status != 0) {
 			t.Errorf("netHTTPOwnAnswer(%.50q) = %d, %v; want %d", tc.p, status, ok, tc.status)
 		}
+	}
+}
+
+// Refusal says what net/http does: each request goes to a net/http server
+// and through Refusal, and the two must agree (a handler's 200 is
+// Refusal's 0).
+func TestRefusalIsNetHTTPs(t *testing.T) {
+	addr := serveOwn(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, request := range []string{
+		"GET /x HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /x HTTP/1.1\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+		"GET /x HTTP/1.1\r\nhost: x\r\n\r\n",
+		"GET /x HTTP/1.0\r\n\r\n",
+		"GET /x HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\n",
+		"GET /x HTTP/1.5\r\nHost: x\r\n\r\n",
+		"GET /x HTTP/9.9\r\nHost: x\r\n\r\n",
+		"GET /x HTTP/2.0\r\nHost: x\r\n\r\n",
+		"GET /x HTTP/1.10\r\nHost: x\r\n\r\n",
+		"GET /x HTTPS/1.1\r\nHost: x\r\n\r\n",
+		"GET /x http/1.1\r\nHost: x\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: CHUNKED\r\n\r\n0\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		"POST /x HTTP/1.0\r\nTransfer-Encoding: gzip\r\nContent-Length: 0\r\n\r\n",
+		"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 0\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Length: 0\r\n\r\n",
+		"GET /x HTTP/1.0\r\nExpect: foo\r\n\r\n",
+	} {
+		line, rest, _ := strings.Cut(request, "\r\n")
+		_, target, _ := strings.Cut(line, " ")
+		target, proto, _ := strings.Cut(target, " ") // net/http's reading: "/a b HTTP/1.1" is "/a" of "b HTTP/1.1"
+		header, _, _ := strings.Cut(rest, "\r\n\r\n")
+		want := Refusal(target, proto, []byte(header+"\r\n"))
+		resp, _ := rawAnswer(t, addr, request)
+		if got := resp.StatusCode; got != want && !(got == 200 && want == 0) {
+			t.Errorf("%q: net/http answers %d, Refusal says %d", line+" "+header, got, want)
+		}
+	}
+}
+
+func TestHeaderFields(t *testing.T) {
+	raw := []byte("Host: x\r\nContent-Type: application/json\r\ncontent-type:  text/plain \r\nX-Empty:\r\n\r\n")
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{
+		{"Content-Type", []string{"application/json", "text/plain"}},
+		{"HOST", []string{"x"}},
+		{"X-Empty", []string{""}},
+		{"Cookie", nil},
+	} {
+		if got := HeaderFields(raw, tc.name); !slices.Equal(got, tc.want) {
+			t.Errorf("HeaderFields(%s) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	h := http.Header{"Content-Type": {"application/json", "text/plain"}, "Accept": {"a"}}
+	if got := HeaderOf(h)("Content-Type"); got != "application/json, text/plain" || HeaderOf(h)("Accept") != "a" || HeaderOf(h)("Cookie") != "" {
+		t.Errorf("HeaderOf: %q", got)
 	}
 }
