@@ -3,6 +3,7 @@ package guard
 import (
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -139,4 +140,24 @@ func FuzzPresentedToken(f *testing.F) {
 			t.Fatal("accepted an empty token")
 		}
 	})
+}
+
+// isB64Token is RFC 6750's b64token, checked against the grammar written
+// as a regular expression: every byte alone, after a token character, and
+// as padding.
+func TestIsB64Token(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z0-9\-._~+/]+=*$`)
+	for c := range 256 {
+		b := string([]byte{byte(c)})
+		for _, s := range []string{b, "a" + b, "a=" + b, b + "=="} {
+			if got, want := isB64Token(s), re.MatchString(s); got != want {
+				t.Errorf("isB64Token(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "=", "a==", "a.b.c", "a=b", "ab~+/-._==", "a b"} {
+		if got, want := isB64Token(s), re.MatchString(s); got != want {
+			t.Errorf("isB64Token(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
