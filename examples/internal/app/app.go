@@ -463,7 +463,7 @@ func WriteHTTP(w http.ResponseWriter, r Response) {
 // ReadBody reads at most MaxBodyBytes+1 bytes of body, enough for a flow
 // to tell an oversized body from one that fits.
 func ReadBody(body io.Reader) []byte {
-	if body == nil {
+	if body == nil || body == http.NoBody { // a GET, mostly: no 512-byte buffer for nothing
 		return nil
 	}
 	b, _ := io.ReadAll(io.LimitReader(body, MaxBodyBytes+1))

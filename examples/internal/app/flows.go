@@ -467,17 +467,24 @@ func (a *App) me(r Request) Response {
 		slog.WarnContext(r.Ctx, "reading the MFA state failed", "error", err)
 		return unavailable()
 	}
-	body := map[string]any{
-		"sub":         p.Subject,
-		"roles":       orEmpty(p.Roles),
-		"amr":         orEmpty(p.AMR),
-		"via":         p.Via,
-		"mfa_enabled": mfaOn,
-	}
+	body := &meAnswer{Sub: p.Subject, Roles: orEmpty(p.Roles), AMR: orEmpty(p.AMR), Via: p.Via, MFAEnabled: mfaOn}
 	if bad := a.addEmail(r, p.Subject, body); bad != nil {
 		return *bad
 	}
 	return Response{Status: http.StatusOK, Body: body}
+}
+
+// meAnswer is the answer of GET /me: a struct, which encodes without the
+// reflection and key sorting of a map, with its members in the sorted
+// order a map gave them, so the bytes are the same.
+type meAnswer struct {
+	AMR           []string `json:"amr"`
+	Email         string   `json:"email,omitempty"`
+	EmailVerified *bool    `json:"email_verified,omitempty"` // with Email only
+	MFAEnabled    bool     `json:"mfa_enabled"`
+	Roles         []string `json:"roles"`
+	Sub           string   `json:"sub"`
+	Via           string   `json:"via"`
 }
 
 // SessionInfo is one entry of GET /sessions.

@@ -314,7 +314,7 @@ func (a *App) mailVerification(ctx context.Context, u User) error {
 // addEmail adds "email" and "email_verified" to a /me body for an account
 // that has an address. A subject without an account here (an OAuth
 // sign-in) gets neither.
-func (a *App) addEmail(r Request, sub string, body map[string]any) *Response {
+func (a *App) addEmail(r Request, sub string, body *meAnswer) *Response {
 	u, err := a.users.Get(r.Ctx, sub)
 	switch {
 	case errors.Is(err, ErrNoUser):
@@ -325,7 +325,7 @@ func (a *App) addEmail(r Request, sub string, body map[string]any) *Response {
 		return &resp
 	}
 	if u.Email != "" {
-		body["email"], body["email_verified"] = u.Email, u.EmailVerified
+		body.Email, body.EmailVerified = u.Email, &u.EmailVerified
 	}
 	return nil
 }

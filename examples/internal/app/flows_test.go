@@ -350,3 +350,30 @@ func TestAdminFlag(t *testing.T) {
 		t.Errorf("a warning although the account exists:\n%s", logs.String())
 	}
 }
+
+// GET /me's body is a struct that encodes to the bytes its map did (the
+// members sorted), with and without an address.
+func TestMeAnswerEncodesAsItsMap(t *testing.T) {
+	verified := true
+	for _, tc := range []struct {
+		answer meAnswer
+		asMap  map[string]any
+	}{
+		{meAnswer{AMR: []string{"pwd"}, Roles: []string{}, Sub: "alice", Via: "token"},
+			map[string]any{"amr": []string{"pwd"}, "roles": []string{}, "sub": "alice", "via": "token", "mfa_enabled": false}},
+		{meAnswer{AMR: []string{"pwd", "otp"}, Email: "a@example.com", EmailVerified: &verified, MFAEnabled: true, Roles: []string{"admin"}, Sub: "alice", Via: "session"},
+			map[string]any{"amr": []string{"pwd", "otp"}, "email": "a@example.com", "email_verified": true, "mfa_enabled": true, "roles": []string{"admin"}, "sub": "alice", "via": "session"}},
+	} {
+		got, err := json.Marshal(&tc.answer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(tc.asMap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("struct %s\nmap    %s", got, want)
+		}
+	}
+}
