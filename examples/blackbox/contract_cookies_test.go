@@ -129,6 +129,14 @@ func withCookie(q req, n cookieNames, value string) req {
 func cookieScenario(t *testing.T, s *Server, n cookieNames) []string {
 	r := &run{t: t, s: s}
 	r.expect("register", r.do("register", req{method: "POST", path: "/register", body: creds("alice", goodPass)}), 201)
+	// The endpoints that want a sign-in: 401 with a challenge without one.
+	for _, q := range []req{{method: "POST", path: "/logout"}, {method: "POST", path: "/logout/all"}, {method: "GET", path: "/sessions"}, {method: "GET", path: "/me"}} {
+		a := r.do("anonymous "+q.path, q)
+		r.expect("anonymous "+q.path, a, 401)
+		if a.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: anonymous %s: 401 without WWW-Authenticate", s.Name, q.path)
+		}
+	}
 
 	a := r.do("login", req{method: "POST", path: "/login", body: creds("alice", goodPass)})
 	r.expect("login", a, 200)
