@@ -120,6 +120,22 @@ func hostileScenario(t *testing.T, s *Server) []string {
 	}
 	r.expect("identity coding", r.do("identity coding", req{method: "POST", path: "/register", body: registration, header: []string{"Content-Encoding", "identity"}}), 201)
 
+	// Bodies at the edges: exactly the 64 KiB a body may have (padded
+	// with whitespace) is read, one byte more is 413; nesting beyond the
+	// parser's depth, NUL and lone surrogates, names outside the username
+	// rule (unicode letters, a fullwidth look-alike) are 400s that name
+	// the problem; signing in with such a name is the usual 401.
+	fits := creds("edge", goodPass)
+	fits += strings.Repeat(" ", 64<<10-len(fits))
+	r.expect("a body of 64 KiB", r.do("a body of 64 KiB", req{method: "POST", path: "/register", body: fits}), 201)
+	r.expect("a byte more", r.do("a byte more", req{method: "POST", path: "/register", body: fits + " "}), 413)
+	r.expect("nested deep", r.do("nested deep", req{method: "POST", path: "/register", body: strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)}), 400)
+	for _, name := range []string{"ålice", "ａｌｉｃｅ", `al\u0000ice`, `al\ud800ice`, "\u0430lice"} {
+		a := r.do("register "+name, req{method: "POST", path: "/register", body: `{"username":"` + name + `","password":"` + goodPass + `"}`})
+		r.wantCodes("register "+name, a, "invalid_username")
+		r.expect("login "+name, r.do("login "+name, req{method: "POST", path: "/login", body: `{"username":"` + name + `","password":"` + goodPass + `"}`}), 401)
+	}
+
 	// Requests net/http refuses before any handler (app.OwnAnswers
 	// rewrites its answers) and fasthttp hands to the fiber server's error
 	// handler or takes (app.Refusal refuses those): the same problem, with
