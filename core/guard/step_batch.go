@@ -62,18 +62,34 @@ func (s batchStep) before(x Exchange, st state) (state, *Denial) {
 			l.PrepareLimit(st.ctx, x, client, set)
 		}
 	}
+	var sessRaw, tokRaw string
+	hasSess, hasTok := false, false
 	if s.sessions && !st.bearer { // a bearer request loads its session only when a flow asks
-		if raw, ok := st.sessionCookie(s.g, x); ok {
-			s.g.sessions.PrepareLoad(raw, set)
-		}
+		sessRaw, hasSess = st.sessionCookie(s.g, x)
 	}
 	if s.tokens != nil {
-		if raw, ok, bad := st.presentedToken(s.g, x); ok && bad == nil {
-			s.tokens.PrepareAuth(st.ctx, raw, set)
-		}
+		var bad *Problem
+		tokRaw, hasTok, bad = st.presentedToken(s.g, x)
+		hasTok = hasTok && bad == nil
+	}
+	if set.Len()+btoi(hasSess)+btoi(hasTok) < 2 {
+		return st, nil // one call at most: it goes alone, as it would anyway
+	}
+	if hasSess {
+		s.g.sessions.PrepareLoad(sessRaw, set)
+	}
+	if hasTok {
+		s.tokens.PrepareAuth(st.ctx, tokRaw, set)
 	}
 	if set.Send(st.ctx) {
 		st.ctx, st.batch = set, set
 	}
 	return st, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

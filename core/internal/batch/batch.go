@@ -101,6 +101,9 @@ func (s *Set) Add(op Op) {
 	}
 }
 
+// Len reports how many ops s holds.
+func (s *Set) Len() int { return len(s.ops) }
+
 // Send sends the ops, one Send per Sender, in the order of each Sender's
 // first op, and drops every op whose Sender has no other: sending it alone
 // would cost its store call's round trip all the same, so the call makes
