@@ -114,7 +114,7 @@ func rootProblem(err error) *Problem {
 }
 
 func internalProblem() *Problem {
-	return port.NewProblem(http.StatusInternalServerError, port.TypeInternal, "")
+	return port.NewProblem(http.StatusInternalServerError, port.TypeInternal, port.InternalDetail)
 }
 
 func invalidTokenProblem() *Problem {

@@ -36,8 +36,8 @@ func TestServe(t *testing.T) {
 			return guard.Reply{}, fmt.Errorf("store: %w", authkit.ErrUnavailable)
 		}), 503, `{"detail":"a backing store is unavailable; try again later","status":503,"title":"Service Unavailable","type":"urn:authkit:problem:unavailable"}`, nil},
 		{"unknown error", guard.HandlerFunc(func(guard.Exchange) (guard.Reply, error) { return guard.Reply{}, errors.New("boom") }),
-			500, `{"status":500,"title":"Internal Server Error","type":"urn:authkit:problem:internal"}`, nil},
-		{"nil handler", nil, 500, `{"status":500,"title":"Internal Server Error","type":"urn:authkit:problem:internal"}`, nil},
+			500, `{"detail":"the server could not complete the request","status":500,"title":"Internal Server Error","type":"urn:authkit:problem:internal"}`, nil},
+		{"nil handler", nil, 500, `{"detail":"the server could not complete the request","status":500,"title":"Internal Server Error","type":"urn:authkit:problem:internal"}`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()

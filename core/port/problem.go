@@ -49,6 +49,10 @@ const (
 	TypeInternal           = "urn:authkit:problem:internal"
 )
 
+// InternalDetail is the detail of every 500 problem: it says that the
+// fault is the server's and nothing of what went wrong.
+const InternalDetail = "the server could not complete the request"
+
 // NewProblem returns a Problem with the given status, type and detail; the
 // title is the status text.
 func NewProblem(status int, typ, detail string) *Problem {
@@ -121,7 +125,7 @@ func Deny(x Exchange, p *Problem) *Denial {
 	x.SetHeader("Cache-Control", "no-store")
 	body, err := json.Marshal(p)
 	if err != nil { // only an unencodable extension value can get here
-		body = []byte(`{"type":"` + TypeInternal + `","title":"Internal Server Error","status":500}`)
+		body = []byte(`{"type":"` + TypeInternal + `","title":"Internal Server Error","status":500,"detail":"` + InternalDetail + `"}`)
 		return &Denial{Status: http.StatusInternalServerError, Body: body}
 	}
 	return &Denial{Status: p.Status, Header: p.Header, Body: body}

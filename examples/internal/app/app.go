@@ -27,6 +27,7 @@ import (
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/mfa"
 	"github.com/authkit-go/authkit/core/password"
+	"github.com/authkit-go/authkit/core/port"
 	"github.com/authkit-go/authkit/core/session"
 	sessionredis "github.com/authkit-go/authkit/core/session/redisstore"
 	"github.com/authkit-go/authkit/core/token"
@@ -406,7 +407,7 @@ func UnsupportedEncoding() Response {
 // Internal is the answer when a handler failed unexpectedly (a panic
 // recovered by the framework). It says nothing about the failure.
 func Internal() Response {
-	return problem(http.StatusInternalServerError, guard.TypeInternal, "")
+	return problem(http.StatusInternalServerError, guard.TypeInternal, port.InternalDetail)
 }
 
 // Fallback answers a request no route matched: 405 when another method is
@@ -429,7 +430,7 @@ func Encode(r Response) (status int, header map[string]string, body []byte) {
 		body, err = json.Marshal(r.Body)
 		if err != nil {
 			slog.Error("encoding a response failed", "error", err)
-			body, _ = json.Marshal(guard.NewProblem(http.StatusInternalServerError, guard.TypeInternal, ""))
+			body, _ = json.Marshal(guard.NewProblem(http.StatusInternalServerError, guard.TypeInternal, port.InternalDetail))
 			header["Content-Type"] = guard.ProblemContentType
 			return http.StatusInternalServerError, header, body
 		}
