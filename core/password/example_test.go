@@ -97,6 +97,20 @@ func ExamplePolicy_Check() {
 	// {"errors":[{"code":"too_short","message":"must be at least 10 characters long"},{"code":"missing_upper","message":"must contain an upper-case letter"},{"code":"contains_user","message":"must not contain your user name or email address"},{"code":"common","message":"is too common; choose a less predictable password"}]}
 }
 
+func ExampleWithContextWords() {
+	// The words an attacker tries first against this site.
+	p, err := password.NewPolicy(password.WithContextWords("Example Co", "examplecorp"))
+	if err != nil {
+		panic(err)
+	}
+	err = p.Check(context.Background(), "ExampleCorp-2026", password.User{Name: "alice"})
+	var pe *password.PolicyError
+	if errors.As(err, &pe) {
+		fmt.Println(pe.Violations[0].Code)
+	}
+	// Output: context_word
+}
+
 func ExamplePolicy_Check_errorChecking() {
 	p, _ := password.NewPolicy()
 	err := p.Check(context.Background(), "Password123", password.User{})

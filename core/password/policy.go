@@ -18,6 +18,7 @@ const (
 	CodeMissingLower = "missing_lower"
 	CodeMissingDigit = "missing_digit"
 	CodeContainsUser = "contains_user"
+	CodeContextWord  = "context_word"
 	CodeCommon       = "common"
 	CodeBreached     = "breached"
 )
@@ -59,6 +60,7 @@ type policyConfig struct {
 	minLen, maxBytes    int
 	upper, lower, digit bool
 	common, breach      BreachChecker
+	words               []string // context words, NFKC and lower-cased
 }
 
 // PolicyOption configures a Policy.
@@ -98,6 +100,19 @@ func WithCommonList(c BreachChecker) PolicyOption {
 // Default: the common-password rule is on.
 func WithoutCommonList() PolicyOption { return func(c *policyConfig) { c.common = nil } }
 
+// WithContextWords refuses passwords that contain any of words, compared
+// after NFKC normalisation and without regard to case: the service's name,
+// its company, its domain — the words an attacker tries first against this
+// site (ASVS 5.0 6.2.11). The violation's code is CodeContextWord. Each word
+// must have at least 3 characters; repeated calls add words.
+func WithContextWords(words ...string) PolicyOption {
+	return func(c *policyConfig) {
+		for _, w := range words {
+			c.words = append(c.words, strings.ToLower(norm.NFKC.String(strings.TrimSpace(w))))
+		}
+	}
+}
+
 // WithBreachChecker adds a breach check, typically a *PwnedChecker
 // (violation code "breached"). Its error, if any, is returned by Check.
 // Default: none (the offline common list still applies).
@@ -124,6 +139,11 @@ func NewPolicy(opts ...PolicyOption) (*Policy, error) {
 		return nil, fmt.Errorf("%w: min length %d < 1", ErrInvalidConfig, cfg.minLen)
 	case cfg.maxBytes > 1024 || cfg.maxBytes < cfg.minLen:
 		return nil, fmt.Errorf("%w: max length %d outside %d..1024", ErrInvalidConfig, cfg.maxBytes, cfg.minLen)
+	}
+	for _, w := range cfg.words {
+		if utf8.RuneCountInString(w) < minUserPart {
+			return nil, fmt.Errorf("%w: context word %q shorter than %d characters", ErrInvalidConfig, w, minUserPart)
+		}
 	}
 	return &Policy{cfg: cfg}, nil
 }
@@ -166,6 +186,9 @@ func (p *Policy) Check(ctx context.Context, password string, u User) error {
 	if containsUser(pw, u) {
 		add(CodeContainsUser, "must not contain your user name or email address")
 	}
+	if containsAny(pw, c.words) {
+		add(CodeContextWord, "must not contain the name of this service or a word close to it")
+	}
 	if len(pw) <= 1024 {
 		if c.common != nil {
 			hit, err := c.common.Breached(ctx, pw)
@@ -190,6 +213,21 @@ func (p *Policy) Check(ctx context.Context, password string, u User) error {
 		return &PolicyError{Violations: v}
 	}
 	return nil
+}
+
+// containsAny reports whether pw contains one of words (lower-cased),
+// without regard to case.
+func containsAny(pw string, words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
+	lpw := strings.ToLower(pw)
+	for _, w := range words {
+		if strings.Contains(lpw, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func containsUser(pw string, u User) bool {

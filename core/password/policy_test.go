@@ -54,6 +54,11 @@ func TestPolicyCheck(t *testing.T) {
 		{"common list off", []PolicyOption{WithoutCommonList()}, "Password123", User{}, nil},
 		{"min length 16", []PolicyOption{WithMinLength(16)}, "Vq7-lantern-Orb", User{}, []string{CodeTooShort}},
 		{"breach checker", []PolicyOption{WithBreachChecker(fixedChecker{hit: true})}, "Vq7-lantern-Orbit", User{}, []string{CodeBreached}},
+		{"context word", []PolicyOption{WithContextWords("Example Co", "examplecorp")}, "my-EXAMPLECORP-pw7Q", User{}, []string{CodeContextWord}},
+		{"context word with spaces, fullwidth", []PolicyOption{WithContextWords(" Lantern ")}, "Vq7-ｌａｎｔｅｒｎ-Orbit", User{}, []string{CodeContextWord}},
+		{"context words added by two options", []PolicyOption{WithContextWords("acme"), WithContextWords("orbit")}, "Vq7-lantern-Orbit", User{}, []string{CodeContextWord}},
+		{"no context word in it", []PolicyOption{WithContextWords("acme")}, "Vq7-lantern-Orbit", User{}, nil},
+		{"context word and user", []PolicyOption{WithContextWords("orbit")}, "alice-Orbit-77", alice, []string{CodeContainsUser, CodeContextWord}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +80,14 @@ func TestPolicyCheck(t *testing.T) {
 				t.Fatalf("codes = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestContextWordsTooShort(t *testing.T) {
+	for _, w := range []string{"", "  ", "ab", " x "} {
+		if _, err := NewPolicy(WithContextWords("acme", w)); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("WithContextWords(%q): %v, want ErrInvalidConfig", w, err)
+		}
 	}
 }
 
