@@ -76,7 +76,7 @@ func mfaContractScenario(t *testing.T, s *Server) []string {
 	now := mfa.DefaultParams.Step(time.Now())
 	r.expect("confirm the replaced secret", r.do("confirm the replaced secret", req{method: "POST", path: "/mfa/confirm", cookie: c, body: body("code", first.at(now))}), 400)
 	// The step before the server's is accepted (±1).
-	now = mfa.DefaultParams.Step(time.Now())
+	now = second.settled()
 	second.last = now - 1
 	a := r.do("confirm with the previous step's code", req{method: "POST", path: "/mfa/confirm", cookie: c, body: body("code", second.at(now-1))})
 	codes := r.recoveryCodes("confirm with the previous step's code", a)
@@ -85,7 +85,7 @@ func mfaContractScenario(t *testing.T, s *Server) []string {
 	r.expect("confirm again", a, 400) // nothing is pending: MFA is on
 
 	// Two steps off is a wrong code.
-	now = mfa.DefaultParams.Step(time.Now())
+	now = second.settled()
 	for _, off := range []int64{2, -2} {
 		r.mfaRequiredToken("login two steps off", r.do("login two steps off", req{method: "POST", path: "/login", body: signIn("otp", second.at(now+off))}))
 	}

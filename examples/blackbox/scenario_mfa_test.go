@@ -62,6 +62,24 @@ func (c *totp) next() string {
 	return c.at(step)
 }
 
+// stepMargin is how much of the current step settled wants left: more
+// than a check's few requests take on a loaded machine.
+const stepMargin = 5 * time.Second
+
+// settled returns the current step once at least stepMargin of it is
+// left, waiting for the next step to begin when less is, so that a check
+// naming steps relative to the client's (the one before, two off) names
+// the same steps at the server when its requests arrive.
+func (c *totp) settled() int64 {
+	p := mfa.DefaultParams
+	step := p.Step(time.Now())
+	if end := time.Unix((step+1)*int64(p.Period/time.Second), 0); time.Until(end) < stepMargin {
+		time.Sleep(time.Until(end)) // the clock's step, not a wait for the code under test
+		step = p.Step(time.Now())
+	}
+	return step
+}
+
 // wrong returns a code that no step near now has.
 func (c *totp) wrong() string {
 	now := mfa.DefaultParams.Step(time.Now())
