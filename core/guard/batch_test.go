@@ -3,6 +3,7 @@ package guard_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/authkit-go/authkit/core/authtest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/port"
 	"github.com/authkit-go/authkit/core/ratelimit"
 	ratelimitredis "github.com/authkit-go/authkit/core/ratelimit/redisstore"
 	"github.com/authkit-go/authkit/core/session"
@@ -67,5 +69,54 @@ func TestBatchLoadsScriptsOnAFreshServer(t *testing.T) {
 		if got := rt.Count(); got != want {
 			t.Errorf("request %d: %d round trips, want %d", i+1, got, want)
 		}
+	}
+}
+
+// A request with neither a session cookie nor a token has one store call,
+// the rate limit's: the batch step prepares nothing for it (no Set, no
+// plan of the limit's script call to drop), so the limit's KeyFunc runs
+// once, at the rate-limit step, as without the batch step.
+func TestBatchPreparesNothingForOneCall(t *testing.T) {
+	c := redistest.NewClient(t)
+	prefix := redistest.PrefixFor(t, c)
+	ss, err := sessionredis.New(c, sessionredis.WithPrefix(prefix+"s:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ratelimitredis.New(c, ratelimitredis.WithPrefix(prefix+"rl:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim, err := ratelimit.New("ip", ratelimit.PerMinute(1000), rs, ratelimit.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyed := 0
+	byIP := ratelimit.ByIP()
+	perIP, err := ratelimit.NewRequestLimit(lim, func(x port.Exchange, client netip.Addr, p port.Principal, authed bool) (ratelimit.Key, bool) {
+		keyed++
+		return byIP(x, client, p, authed)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := session.New(session.WithStore(ss), session.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := guard.New(guard.WithSessions(mgr), guard.WithRateLimit(perIP), guard.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := redistest.CountRoundTrips(c)
+	for range 2 { // the first loads the script a fresh Redis lacks
+		keyed = 0
+		rt.Reset()
+		if w := before(g, httptest.NewRequest("GET", "https://app.example/", nil)); w.Code != http.StatusOK {
+			t.Fatalf("%d %s, want 200", w.Code, w.Body)
+		}
+	}
+	if keyed != 1 || rt.Count() != 1 {
+		t.Errorf("KeyFunc ran %d times in %d round trips, want once in 1", keyed, rt.Count())
 	}
 }

@@ -55,13 +55,6 @@ func newBatchStep(g *Guard, c *config) (step, error) {
 }
 
 func (s batchStep) before(x Exchange, st state) (state, *Denial) {
-	set := batch.NewSet(st.ctx)
-	if len(s.limiters) > 0 {
-		client := s.g.clientAddr(x)
-		for _, l := range s.limiters {
-			l.PrepareLimit(st.ctx, x, client, set)
-		}
-	}
 	var sessRaw, tokRaw string
 	hasSess, hasTok := false, false
 	if s.sessions && !st.bearer { // a bearer request loads its session only when a flow asks
@@ -71,6 +64,16 @@ func (s batchStep) before(x Exchange, st state) (state, *Denial) {
 		var bad *Problem
 		tokRaw, hasTok, bad = st.presentedToken(s.g, x)
 		hasTok = hasTok && bad == nil
+	}
+	if len(s.limiters)+btoi(hasSess)+btoi(hasTok) < 2 {
+		return st, nil // one call at most (an anonymous request's rate limit): nothing to prepare
+	}
+	set := batch.NewSet(st.ctx)
+	if len(s.limiters) > 0 {
+		client := s.g.clientAddr(x)
+		for _, l := range s.limiters {
+			l.PrepareLimit(st.ctx, x, client, set)
+		}
 	}
 	if set.Len()+btoi(hasSess)+btoi(hasTok) < 2 {
 		return st, nil // one call at most: it goes alone, as it would anyway
