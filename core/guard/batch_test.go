@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authtest"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
@@ -77,6 +79,58 @@ func TestBatchLoadsScriptsOnAFreshServer(t *testing.T) {
 // plan of the limit's script call to drop), so the limit's KeyFunc runs
 // once, at the rate-limit step, as without the batch step.
 func TestBatchPreparesNothingForOneCall(t *testing.T) {
+	keyed := 0
+	byIP := ratelimit.ByIP()
+	g, _, c := limitedSessions(t, func(x port.Exchange, client netip.Addr, p port.Principal, authed bool) (ratelimit.Key, bool) {
+		keyed++
+		return byIP(x, client, p, authed)
+	})
+	rt := redistest.CountRoundTrips(c)
+	for range 2 { // the first loads the script a fresh Redis lacks
+		keyed = 0
+		rt.Reset()
+		if w := before(g, httptest.NewRequest("GET", "https://app.example/", nil)); w.Code != http.StatusOK {
+			t.Fatalf("%d %s, want 200", w.Code, w.Body)
+		}
+	}
+	if keyed != 1 || rt.Count() != 1 {
+		t.Errorf("KeyFunc ran %d times in %d round trips, want once in 1", keyed, rt.Count())
+	}
+}
+
+// forwardedReads counts how often the guard reads X-Forwarded-For.
+type forwardedReads struct {
+	guard.HTTPExchange
+	n int
+}
+
+func (x *forwardedReads) HeaderValues(name string) []string {
+	if name == "X-Forwarded-For" {
+		x.n++
+	}
+	return x.HTTPExchange.HeaderValues(name)
+}
+
+// The batch step and the rate-limit step after it need the client address
+// of one request: the proxy's X-Forwarded-For is parsed once for both.
+func TestBatchReadsTheClientOnce(t *testing.T) {
+	g, mgr, _ := limitedSessions(t, ratelimit.ByIP(), guard.WithTrustedProxies("192.0.2.0/24"))
+	r := httptest.NewRequest("GET", "https://app.example/", nil)
+	r.RemoteAddr = "192.0.2.1:1234"
+	r.Header.Set("X-Forwarded-For", "198.51.100.7")
+	r.AddCookie(&http.Cookie{Name: mgr.CookieName(), Value: "not-a-live-session"})
+	x := &forwardedReads{HTTPExchange: guard.HTTPExchange{W: httptest.NewRecorder(), R: r}}
+	if _, d := g.Before(x); d != nil {
+		t.Fatalf("%d %s, want no denial", d.Status, d.Body)
+	}
+	if x.n != 1 {
+		t.Errorf("X-Forwarded-For read %d times, want once", x.n)
+	}
+}
+
+// limitedSessions returns a guard with sessions and a rate limit keyed by
+// key, both on the returned Redis client, and its session manager.
+func limitedSessions(t *testing.T, key ratelimit.KeyFunc, opts ...guard.Option) (*guard.Guard, *session.Manager, *redis.Client) {
 	c := redistest.NewClient(t)
 	prefix := redistest.PrefixFor(t, c)
 	ss, err := sessionredis.New(c, sessionredis.WithPrefix(prefix+"s:"))
@@ -91,12 +145,7 @@ func TestBatchPreparesNothingForOneCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyed := 0
-	byIP := ratelimit.ByIP()
-	perIP, err := ratelimit.NewRequestLimit(lim, func(x port.Exchange, client netip.Addr, p port.Principal, authed bool) (ratelimit.Key, bool) {
-		keyed++
-		return byIP(x, client, p, authed)
-	})
+	limit, err := ratelimit.NewRequestLimit(lim, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,19 +153,10 @@ func TestBatchPreparesNothingForOneCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := guard.New(guard.WithSessions(mgr), guard.WithRateLimit(perIP), guard.WithAudit(audit.Discard))
+	opts = append([]guard.Option{guard.WithSessions(mgr), guard.WithRateLimit(limit), guard.WithAudit(audit.Discard)}, opts...)
+	g, err := guard.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := redistest.CountRoundTrips(c)
-	for range 2 { // the first loads the script a fresh Redis lacks
-		keyed = 0
-		rt.Reset()
-		if w := before(g, httptest.NewRequest("GET", "https://app.example/", nil)); w.Code != http.StatusOK {
-			t.Fatalf("%d %s, want 200", w.Code, w.Body)
-		}
-	}
-	if keyed != 1 || rt.Count() != 1 {
-		t.Errorf("KeyFunc ran %d times in %d round trips, want once in 1", keyed, rt.Count())
-	}
+	return g, mgr, c
 }

@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"net/netip"
 
 	"github.com/authkit-go/authkit/core/internal/batch"
 )
@@ -39,10 +40,12 @@ type state struct {
 	read requestRead
 }
 
-// requestRead is the session cookie and the bearer token of a request,
-// once read.
+// requestRead is the client address, the session cookie and the bearer
+// token of a request, once read.
 type requestRead struct {
-	session, token bool // read already
+	client, session, token bool // read already
+
+	clientAddr netip.Addr
 
 	sessionRaw string
 	sessionOK  bool
@@ -50,6 +53,16 @@ type requestRead struct {
 	tokenRaw string
 	tokenOK  bool
 	tokenBad *Problem
+}
+
+// clientAddr returns the request's client address, as Guard.clientAddr
+// does.
+func (st *state) clientAddr(g *Guard, x Exchange) netip.Addr {
+	if !st.read.client {
+		st.read.client = true
+		st.read.clientAddr = g.clientAddr(x)
+	}
+	return st.read.clientAddr
 }
 
 // sessionCookie returns the session cookie's value, as x.Cookie does.

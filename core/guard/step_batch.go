@@ -70,7 +70,7 @@ func (s batchStep) before(x Exchange, st state) (state, *Denial) {
 	}
 	set := batch.NewSet(st.ctx)
 	if len(s.limiters) > 0 {
-		client := s.g.clientAddr(x)
+		client := st.clientAddr(s.g, x)
 		for _, l := range s.limiters {
 			l.PrepareLimit(st.ctx, x, client, set)
 		}

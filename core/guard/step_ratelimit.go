@@ -49,7 +49,7 @@ func newRateLimitStep(g *Guard, c *config) (step, error) {
 }
 
 func (s rateLimitStep) before(x Exchange, st state) (state, *Denial) {
-	client := s.g.clientAddr(x)
+	client := st.clientAddr(s.g, x)
 	for _, l := range s.limiters {
 		ctx, err := l.LimitRequest(st.ctx, x, client, Principal{}, false)
 		if err != nil {
