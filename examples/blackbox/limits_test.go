@@ -21,7 +21,7 @@ import (
 // the last check can see the guard's choice.
 //
 // All four servers run at once and each runs its checks at once, so the
-// test takes about one header timeout (5 s).
+// test takes about one read timeout (15 s: the stalled body).
 func TestServerLimits(t *testing.T) {
 	var mu sync.Mutex
 	bodies := map[string]map[string]string{} // check -> server -> answer
