@@ -1,6 +1,8 @@
 package redistest
 
 import (
+	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -39,7 +41,9 @@ type Proxy struct {
 	conns   map[net.Conn]struct{}
 	wg      sync.WaitGroup
 	closed  bool
-	sent    atomic.Int64 // chunks read from clients
+	sent    atomic.Int64  // chunks read from clients
+	replies atomic.Int64  // chunks read from the server
+	once    time.Duration // DelayNext's hold, for the next client chunk
 }
 
 // NewProxy starts a proxy on a free loopback port forwarding to target
@@ -89,6 +93,32 @@ func (p *Proxy) Reset() {
 		_ = c.Close()
 	}
 }
+
+// DelayNext holds the next chunk any client sends (the next command)
+// back by d before the fault in force applies to it; the chunks after it
+// pass at once. With d longer than the client's read timeout, the reply
+// times out and a client with retries sends the command again, on another
+// connection, while the first sending still reaches Redis, late: Redis
+// runs it twice, the second sending first. Replies tells when both ran.
+func (p *Proxy) DelayNext(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.once = d
+}
+
+func (p *Proxy) takeOnce() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d := p.once
+	p.once = 0
+	return d
+}
+
+// Replies returns how many chunks the proxy has read from Redis so far (a
+// reply, or a pipeline's, is one chunk or a few), whether the client still
+// waits for them or not: once Replies has grown as much as Requests, Redis
+// has run every command sent since.
+func (p *Proxy) Replies() int64 { return p.replies.Load() }
 
 // Requests returns how many chunks the proxy has read from its clients so
 // far (a command, or a pipeline, is one chunk or a few), whether it has
@@ -158,22 +188,34 @@ func (p *Proxy) accept() {
 		}
 		p.wg.Add(2)
 		go p.pipe(server, client, &p.sent)
-		go p.pipe(client, server, nil)
+		go p.pipe(client, server, &p.replies)
 	}
 }
 
 // pipe copies from src to dst chunk by chunk, applying the fault in force
-// when each chunk arrives, and counts the chunks in count (when not nil).
-// A frozen chunk waits until the proxy heals or closes.
+// when each chunk arrives, and counts the chunks in count.
+// A frozen chunk waits until the proxy heals or closes. An end of stream
+// from src is passed on as one (a half close), so that Redis still answers
+// what a client sent before it hung up and Replies counts the answer; the
+// other direction then closes both.
 func (p *Proxy) pipe(dst, src net.Conn, count *atomic.Int64) {
 	defer p.wg.Done()
-	defer func() { _ = dst.Close(); _ = src.Close() }()
+	half := false
+	defer func() {
+		if !half {
+			_ = dst.Close()
+			_ = src.Close()
+		}
+	}()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			if count != nil {
-				count.Add(1)
+			count.Add(1)
+			if count == &p.sent {
+				if d := p.takeOnce(); d > 0 {
+					time.Sleep(d)
+				}
 			}
 			for {
 				f, d, closed := p.state()
@@ -193,7 +235,11 @@ func (p *Proxy) pipe(dst, src net.Conn, count *atomic.Int64) {
 			}
 		}
 		if err != nil {
-			return // EOF, a reset, or Close: either way this direction is done
+			// EOF, a reset, or Close: either way this direction is done.
+			if tc, ok := dst.(*net.TCPConn); ok && errors.Is(err, io.EOF) {
+				half = tc.CloseWrite() == nil
+			}
+			return
 		}
 	}
 }
@@ -230,4 +276,42 @@ func Poll(deadline time.Duration, fn func() error) (time.Duration, error) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// SendTwice runs call, a store call of one command on a client through p
+// that re-sends a command whose reply is late (ResendingClient), holding
+// the command back by late (DelayNext) so that its reply times out and the
+// client sends it again. It returns call's error once Redis has run both
+// sendings, and fails tb if the command was not sent again.
+func (p *Proxy) SendTwice(tb testing.TB, late time.Duration, call func() error) error {
+	tb.Helper()
+	req, rep := p.Requests(), p.Replies()
+	p.DelayNext(late)
+	err := call()
+	if _, werr := Poll(5*time.Second, func() error {
+		if p.Replies()-rep < p.Requests()-req {
+			return errors.New("a sending is not answered yet")
+		}
+		return nil
+	}); werr != nil {
+		tb.Fatal(werr)
+	}
+	if n := p.Requests() - req; n < 2 {
+		tb.Fatalf("the command was sent %d times, want a second sending after its reply timed out", n)
+	}
+	return err
+}
+
+// ResendingClient returns a client through p (with opts' database and
+// credentials, from NewTestProxy) that sends a command again when its
+// reply takes longer than readTimeout, as go-redis does by default
+// (MaxRetries 3; here 1). It is closed when the test ends.
+func (p *Proxy) ResendingClient(tb testing.TB, opts *redis.Options, readTimeout time.Duration) *redis.Client {
+	tb.Helper()
+	c := redis.NewClient(&redis.Options{
+		Addr: p.Addr(), DB: opts.DB, Username: opts.Username, Password: opts.Password,
+		ReadTimeout: readTimeout, MaxRetries: 1,
+	})
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
 }

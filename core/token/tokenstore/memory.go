@@ -273,7 +273,7 @@ func (m *MemoryStore) RotateFamily(_ context.Context, r Rotation) error {
 		return err
 	}
 	now := unixNano(m.now())
-	usedKey := digest(kindFamJTI, r.Used, "")
+	usedKey, nextKey := digest(kindFamJTI, r.Used, ""), digest(kindFamJTI, r.Next, "")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
@@ -281,7 +281,9 @@ func (m *MemoryStore) RotateFamily(_ context.Context, r Rotation) error {
 	switch {
 	case e == nil:
 		return ErrFamilyUnknown
-	case e.cur != usedKey:
+	case e.cur != usedKey && e.cur != nextKey:
+		// Neither current nor r's own successor (r sent again after it
+		// ran, which succeeds again: see Store.RotateFamily): a reuse.
 		e.revoked = true
 		e.reuses++
 		return &ReuseError{Count: e.reuses}
@@ -293,7 +295,7 @@ func (m *MemoryStore) RotateFamily(_ context.Context, r Rotation) error {
 		e.revoked = true
 		return ErrFamilyRevoked
 	}
-	e.cur = digest(kindFamJTI, r.Next, "")
+	e.cur = nextKey
 	end := unixNano(r.Exp)
 	m.extend(e, end)
 	if s != nil {

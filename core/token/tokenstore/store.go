@@ -68,7 +68,10 @@ type Store interface {
 	// subject's (the later of the token's and the family's own), gives
 	// ErrFamilyRevoked; an absent or expired family gives
 	// ErrFamilyUnknown. Of N simultaneous calls with the same r.Used
-	// exactly one succeeds.
+	// exactly one succeeds. The same r again after it succeeded (r.Next is
+	// already current: a client re-sending a call whose answer it never
+	// got) succeeds again and changes nothing; r.Next must therefore be
+	// fresh for each rotation, as an Issuer's jti is.
 	RotateFamily(ctx context.Context, r Rotation) error
 
 	// RevokeFamily revokes the family of sub: its refresh tokens and every

@@ -153,14 +153,18 @@ const (
 // Reuse is checked before revocation so that a replayed token is reported
 // as reuse even once the family is revoked; a family of an earlier
 // generation (the later of the token's and the family's own) is revoked on
-// the spot.
+// the spot. A family whose current jti is already ARGV[2] is this call's
+// own first run, sent again by the client after its reply timed out (the
+// next jti is fresh for each call, so no other call carries it): it is run
+// again as if the used jti were current, which rewrites the same value and
+// answers as the first run did, where a reuse would have ended the family.
 var rotateScript = redis.NewScript(famLua + `
 local v = redis.call('GET', KEYS[1])
 if not v then return {1, 0} end
 local fg, n = famfields(v)
 if not fg then return redis.error_reply('malformed family') end
 local cur = string.sub(v, 2, 44)
-if cur ~= ARGV[1] then
+if cur ~= ARGV[1] and cur ~= ARGV[2] then
   n = n + 1
   redis.call('SET', KEYS[1], 'r' .. cur .. ':' .. fg .. ':' .. n, 'KEEPTTL')
   return {3, n}

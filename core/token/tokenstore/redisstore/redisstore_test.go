@@ -435,3 +435,26 @@ func newTestStore(t testing.TB, clk interface{ Now() time.Time }) *Store {
 }
 
 var t0 = check.T0
+
+// TestRedisRotationSentTwice: a client that re-sends a command whose reply
+// timed out (go-redis's default, and every ClusterClient under
+// MaxRedirects) runs the rotation twice, though Redis may have run the
+// first sending. The second run must recognise its own first — the family
+// already names this call's next jti as current — and succeed, not read it
+// as a reuse that ends the family and signs the user out.
+func TestRedisRotationSentTwice(t *testing.T) {
+	p, opts := redistest.NewTestProxy(t)
+	const readTimeout = 200 * time.Millisecond
+	clk := testclock.At(t0)
+	r := mustNew(t, p.ResendingClient(t, opts, readTimeout), redistest.Prefix(t), clk.Now)
+	exp := clk.Now().Add(time.Hour)
+	check.Err(t, "start", check.Start(r, "f1", "alice", "a", exp), nil)
+	check.Err(t, "a→b", check.Rotate(r, "f1", "a", "b", exp), nil) // the script is loaded
+	err := p.SendTwice(t, readTimeout+400*time.Millisecond, func() error { return check.Rotate(r, "f1", "b", "c", exp) })
+	check.Err(t, "b→c sent twice", err, nil)
+	if check.FamilyRevoked(t, r, "alice", "f1") {
+		t.Fatal("the rotation sent twice ended the family")
+	}
+	check.Err(t, "c→d", check.Rotate(r, "f1", "c", "d", exp), nil)
+	check.Err(t, "b→x (a real second use)", check.Rotate(r, "f1", "b", "x", exp), tokenstore.ErrReused)
+}

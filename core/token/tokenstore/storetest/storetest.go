@@ -129,6 +129,24 @@ var behaviour = []struct {
 		check.Err(t, "c→d (after reuse)", check.Rotate(s, "f1", "c", "d", exp), tokenstore.ErrFamilyRevoked)
 		check.Err(t, "b→y (replay after revocation)", check.Rotate(s, "f1", "b", "y", exp), tokenstore.ErrReused)
 	}},
+	{"the same rotation twice succeeds both times with the same result; a different successor is reuse", func(t *testing.T, s tokenstore.Store, clk *testclock.Clock) {
+		// A client that re-sends a call whose answer it never got (go-redis
+		// after a read timeout) must not sign its user out.
+		exp := clk.Now().Add(time.Hour)
+		check.Err(t, "start", check.Start(s, "f1", "alice", "a", exp), nil)
+		check.Err(t, "a→b", check.Rotate(s, "f1", "a", "b", exp), nil)
+		check.Err(t, "a→b again", check.Rotate(s, "f1", "a", "b", exp), nil)
+		if check.FamilyRevoked(t, s, "alice", "f1") {
+			t.Fatal("the rotation sent again revoked the family")
+		}
+		check.Err(t, "b→c", check.Rotate(s, "f1", "b", "c", exp), nil)
+		check.Err(t, "a→b once b was rotated away", check.Rotate(s, "f1", "a", "b", exp), tokenstore.ErrReused)
+		check.Err(t, "start f2", check.Start(s, "f2", "alice", "p", exp), nil)
+		check.Err(t, "p→q", check.Rotate(s, "f2", "p", "q", exp), nil)
+		check.Err(t, "p→r (a second use)", check.Rotate(s, "f2", "p", "r", exp), tokenstore.ErrReused)
+		check.Err(t, "p→q after the reuse", check.Rotate(s, "f2", "p", "q", exp), tokenstore.ErrFamilyRevoked)
+		check.Err(t, "q→s", check.Rotate(s, "f2", "q", "s", exp), tokenstore.ErrFamilyRevoked)
+	}},
 	{"replays are counted", func(t *testing.T, s tokenstore.Store, clk *testclock.Clock) {
 		exp := clk.Now().Add(time.Hour)
 		check.Err(t, "start", check.Start(s, "f1", "alice", "a", exp), nil)
