@@ -360,9 +360,10 @@ func TestAppKeyKeptOnRedis(t *testing.T) {
 // tell which names exist. One warm-up sign-in each (the first argon2id
 // call faults in its 64 MiB), then the two kinds alternate, so that both
 // see the same load from whatever else the machine runs; medians of seven
-// each. The bound (half the other's) holds on a loaded machine and fails
-// when the unknown user's verification is skipped (then it takes no time
-// at all).
+// each. The bound (a third of the other's) holds on a loaded machine (up
+// to 1.6× was measured with every other package's tests running beside it
+// under -race) and fails when the unknown user's verification is skipped:
+// then it takes about 1 ms against about 90 ms.
 func TestLoginTimingAlike(t *testing.T) {
 	for _, fw := range Frameworks {
 		t.Run(fw, func(t *testing.T) {
@@ -383,7 +384,7 @@ func TestLoginTimingAlike(t *testing.T) {
 			}
 			median := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
 			wrong, unknown := median(wrongs), median(unknowns)
-			if unknown < wrong/2 || wrong < unknown/2 {
+			if unknown < wrong/3 || wrong < unknown/3 {
 				t.Errorf("median sign-in time: wrong password %v, unknown user %v; want them alike", wrong, unknown)
 			}
 			t.Logf("median sign-in time: wrong password %v, unknown user %v", wrong, unknown)
