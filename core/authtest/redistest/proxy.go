@@ -43,7 +43,7 @@ type Proxy struct {
 	closed  bool
 	sent    atomic.Int64  // chunks read from clients
 	replies atomic.Int64  // chunks read from the server
-	once    time.Duration // DelayNext's hold, for the next client chunk
+	once    time.Duration // DelayNext's hold, for the next reply chunk
 }
 
 // NewProxy starts a proxy on a free loopback port forwarding to target
@@ -94,12 +94,11 @@ func (p *Proxy) Reset() {
 	}
 }
 
-// DelayNext holds the next chunk any client sends (the next command)
-// back by d before the fault in force applies to it; the chunks after it
-// pass at once. With d longer than the client's read timeout, the reply
-// times out and a client with retries sends the command again, on another
-// connection, while the first sending still reaches Redis, late: Redis
-// runs it twice, the second sending first. Replies tells when both ran.
+// DelayNext holds the next chunk Redis sends (the next reply) back by d
+// before the fault in force applies to it; the chunks after it pass at
+// once. With d longer than the client's read timeout, Redis has run the
+// command but its reply times out, and a client with retries sends the
+// command again, on another connection: Redis runs it twice.
 func (p *Proxy) DelayNext(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -212,7 +211,7 @@ func (p *Proxy) pipe(dst, src net.Conn, count *atomic.Int64) {
 		n, err := src.Read(buf)
 		if n > 0 {
 			count.Add(1)
-			if count == &p.sent {
+			if count == &p.replies {
 				if d := p.takeOnce(); d > 0 {
 					time.Sleep(d)
 				}
@@ -280,8 +279,8 @@ func Poll(deadline time.Duration, fn func() error) (time.Duration, error) {
 
 // SendTwice runs call, a store call of one command on a client through p
 // that re-sends a command whose reply is late (ResendingClient), holding
-// the command back by late (DelayNext) so that its reply times out and the
-// client sends it again. It returns call's error once Redis has run both
+// the reply back by late (DelayNext) so that it times out and the client
+// sends the command again. It returns call's error once Redis has run both
 // sendings, and fails tb if the command was not sent again.
 func (p *Proxy) SendTwice(tb testing.TB, late time.Duration, call func() error) error {
 	tb.Helper()

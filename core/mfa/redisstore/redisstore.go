@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -115,7 +117,9 @@ func (s *Store) limitArgs(lim mfa.Limits, args ...any) []any {
 // Key layout (KEYS): 1 factor, 2 pending, 3 attempts, 4 recovery codes.
 //
 // Factor and pending hashes: id, s (sealed secret), alg, dig, per (period,
-// s), st (last step; factor), c (created, ms), x (expires, ms; pending).
+// s), st (last step; factor), c (created, ms), x (expires, ms; pending),
+// n (factor: the nonce of the last Activate, CommitStep or spent recovery
+// code; see callNonce).
 // Attempts hash: n (failures since the last lock), l (locks since the last
 // success), u (locked until, ms).
 //
@@ -182,41 +186,51 @@ local locks = charge(lnow, 3)
 return {'O', locks, r[1], r[2], r[3], r[4], r[5], r[6] or '-1', r[7], r[8] or '0'}
 `)
 
-// commitScript: ARGV factor id, step, resealed (empty for none).
+// commitScript: ARGV factor id, step, resealed (empty for none), nonce.
 var commitScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'id', 'st')
+local f = redis.call('HMGET', KEYS[1], 'id', 'st', 'n')
 if f[1] ~= ARGV[1] then return 'N' end
-if tonumber(f[2]) >= tonumber(ARGV[2]) then return 'R' end
-redis.call('HSET', KEYS[1], 'st', ARGV[2])
+if tonumber(f[2]) >= tonumber(ARGV[2]) then
+  if f[2] == ARGV[2] and f[3] == ARGV[4] then return 'O' end
+  return 'R'
+end
+redis.call('HSET', KEYS[1], 'st', ARGV[2], 'n', ARGV[4])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 's', ARGV[3]) end
 redis.call('DEL', KEYS[3])
 return 'O'
 `)
 
-// activateScript: ARGV now, id, sealed, alg, dig, per, step, created, then
-// the recovery-code hashes.
+// activateScript: ARGV now, id, sealed, alg, dig, per, step, created,
+// nonce, then the recovery-code hashes.
 var activateScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'E' end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'n') == ARGV[9] then return 'O' end
+  return 'E'
+end
 local p = redis.call('HMGET', KEYS[2], 'id', 'x')
 if p[1] ~= ARGV[2] or tonumber(p[2]) <= tonumber(ARGV[1]) then return 'P' end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
-redis.call('HSET', KEYS[1], 'id', ARGV[2], 's', ARGV[3], 'alg', ARGV[4], 'dig', ARGV[5], 'per', ARGV[6], 'st', ARGV[7], 'c', ARGV[8])
-for i = 9, #ARGV do redis.call('SADD', KEYS[4], ARGV[i]) end
+redis.call('HSET', KEYS[1], 'id', ARGV[2], 's', ARGV[3], 'alg', ARGV[4], 'dig', ARGV[5], 'per', ARGV[6], 'st', ARGV[7], 'c', ARGV[8], 'n', ARGV[9])
+for i = 10, #ARGV do redis.call('SADD', KEYS[4], ARGV[i]) end
 return 'O'
 `)
 
-// useCodeScript: ARGV code hash, then the limit arguments.
+// useCodeScript: ARGV code hash, nonce, then the limit arguments.
 // Reply: {'L', until, lock now} | 'N' | {'O', left} | {'W', until-or-0, left}.
 var useCodeScript = redis.NewScript(chargeLua + `
-local now = lockNow(2)
+if redis.call('HGET', KEYS[1], 'n') == ARGV[2] then
+  return {'O', redis.call('SCARD', KEYS[4])}
+end
+local now = lockNow(3)
 local u = lockedUntil(now)
 if u then return {'L', u, now} end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'N' end
 if redis.call('SREM', KEYS[4], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'n', ARGV[2])
   redis.call('DEL', KEYS[3])
   return {'O', redis.call('SCARD', KEYS[4])}
 end
-local locks = charge(now, 2)
+local locks = charge(now, 3)
 return {'W', locks, redis.call('SCARD', KEYS[4])}
 `)
 
@@ -345,7 +359,11 @@ func parseRecord(f []any) (mfa.Record, error) {
 
 // CommitStep implements mfa.Store.
 func (s *Store) CommitStep(ctx context.Context, userID, factorID string, step int64, resealed []byte) error {
-	v, err := commitScript.Run(ctx, s.client, s.keys(userID), factorID, step, resealed).Result()
+	n, err := callNonce()
+	if err != nil {
+		return err
+	}
+	v, err := commitScript.Run(ctx, s.client, s.keys(userID), factorID, step, resealed, n).Result()
 	if err != nil {
 		return unavailable(err)
 	}
@@ -354,15 +372,34 @@ func (s *Store) CommitStep(ctx context.Context, userID, factorID string, step in
 
 // Activate implements mfa.Store.
 func (s *Store) Activate(ctx context.Context, userID string, f mfa.Record, codes []mfa.CodeHash, now time.Time) error {
-	args := make([]any, 0, 8+len(codes))
+	n, err := callNonce()
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 9+len(codes))
 	args = append(args, now.UnixMilli(), f.ID, f.Sealed, string(f.Params.Algorithm), f.Params.Digits,
-		int64(f.Params.Period/time.Second), f.LastStep, ms(f.Created))
+		int64(f.Params.Period/time.Second), f.LastStep, ms(f.Created), n)
 	args = appendCodes(args, codes)
 	v, err := activateScript.Run(ctx, s.client, s.keys(userID), args...).Result()
 	if err != nil {
 		return unavailable(err)
 	}
 	return status(v)
+}
+
+// callNonce returns a fresh random nonce for one call that spends
+// something (Activate, CommitStep, UseRecoveryCode). The script records it
+// with what it spent, so that the same call sent again — a client re-sends
+// a command whose reply timed out (go-redis's MaxRetries, a ClusterClient's
+// MaxRedirects), though Redis may have run it — answers as its first run
+// did rather than refuse the user's own code as replayed or spent. Another
+// call carries another nonce and is refused as before.
+func callNonce() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", unavailable(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
 func appendCodes(args []any, codes []mfa.CodeHash) []any {
@@ -375,7 +412,11 @@ func appendCodes(args []any, codes []mfa.CodeHash) []any {
 // UseRecoveryCode implements mfa.Store. The lock runs on the lock clock
 // (the server's TIME unless WithClock), not on the time passed.
 func (s *Store) UseRecoveryCode(ctx context.Context, userID string, code mfa.CodeHash, lim mfa.Limits, _ time.Time) (mfa.RecoveryUse, error) {
-	v, err := useCodeScript.Run(ctx, s.client, s.keys(userID), s.limitArgs(lim, code[:])...).Result()
+	n, err := callNonce()
+	if err != nil {
+		return mfa.RecoveryUse{}, err
+	}
+	v, err := useCodeScript.Run(ctx, s.client, s.keys(userID), s.limitArgs(lim, code[:], n)...).Result()
 	if err != nil {
 		return mfa.RecoveryUse{}, unavailable(err)
 	}

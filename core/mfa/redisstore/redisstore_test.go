@@ -334,3 +334,75 @@ func closedAddr(t *testing.T) string {
 	l.Close()
 	return addr
 }
+
+// TestSentTwice: a client that re-sends a command whose reply timed out
+// (go-redis's default, and every ClusterClient under MaxRedirects) runs a
+// spending call twice, though Redis may have run the first sending. The
+// second run must answer as the first did: the user's correct TOTP code is
+// not ErrReplayed, their recovery code not ErrInvalidCode (nor a charged
+// failure), their confirmed enrolment not ErrAlreadyEnrolled. A real
+// second call is still refused.
+func TestSentTwice(t *testing.T) {
+	p, opts := redistest.NewTestProxy(t)
+	const readTimeout = 200 * time.Millisecond
+	late := readTimeout + 400*time.Millisecond
+	s, err := redisstore.New(p.ResendingClient(t, opts, readTimeout), redisstore.WithPrefix(redistest.Prefix(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now()
+	lim := mfa.Limits{MaxFailures: 3, Lockouts: []time.Duration{time.Minute}}
+	rec := mfa.Record{ID: "f1", Sealed: []byte("sealed"), Params: mfa.Params{Algorithm: mfa.SHA1, Digits: 6, Period: 30 * time.Second},
+		LastStep: -1, Created: now, Expires: now.Add(10 * time.Minute)}
+	var codeA, codeB mfa.CodeHash
+	copy(codeA[:], "code A")
+	copy(codeB[:], "code B")
+	// Load every script first, so that each call below is one command.
+	if err := s.SetPending(ctx, "warm", rec, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Activate(ctx, "warm", rec, []mfa.CodeHash{codeA}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitStep(ctx, "warm", "f1", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UseRecoveryCode(ctx, "warm", codeA, lim, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPending(ctx, "alice", rec, now); err != nil {
+		t.Fatal(err)
+	}
+
+	err = p.SendTwice(t, late, func() error { return s.Activate(ctx, "alice", rec, []mfa.CodeHash{codeA, codeB}, now) })
+	if err != nil {
+		t.Fatalf("Activate sent twice: %v, want nil", err)
+	}
+	if err := s.Activate(ctx, "alice", rec, nil, now); !errors.Is(err, mfa.ErrAlreadyEnrolled) {
+		t.Fatalf("Activate again: %v, want ErrAlreadyEnrolled", err)
+	}
+
+	err = p.SendTwice(t, late, func() error { return s.CommitStep(ctx, "alice", "f1", 7, nil) })
+	if err != nil {
+		t.Fatalf("CommitStep sent twice: %v, want nil", err)
+	}
+	if err := s.CommitStep(ctx, "alice", "f1", 7, nil); !errors.Is(err, mfa.ErrReplayed) {
+		t.Fatalf("CommitStep of the same step again: %v, want ErrReplayed", err)
+	}
+
+	var use mfa.RecoveryUse
+	err = p.SendTwice(t, late, func() (err error) { use, err = s.UseRecoveryCode(ctx, "alice", codeA, lim, now); return err })
+	if err != nil || use.Left != 1 {
+		t.Fatalf("UseRecoveryCode sent twice: %+v, %v; want 1 left, nil", use, err)
+	}
+	if use, err := s.UseRecoveryCode(ctx, "alice", codeA, lim, now); !errors.Is(err, mfa.ErrInvalidCode) || use.Left != 1 {
+		t.Fatalf("the spent code again: %+v, %v; want ErrInvalidCode, 1 left", use, err)
+	}
+	// The failure just charged is the only one: two more lock, not one.
+	for i := range 2 {
+		if use, _ := s.UseRecoveryCode(ctx, "alice", mfa.CodeHash{}, lim, now); use.Locks != (i == 1) {
+			t.Fatalf("failure %d: Locks = %v", i+2, use.Locks)
+		}
+	}
+}
