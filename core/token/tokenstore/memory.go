@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -40,8 +41,8 @@ type MemoryStore struct {
 	perSubject int
 
 	mu    sync.RWMutex
-	items map[[sha256.Size]byte]*entry
-	byExp expiryHeap // every item, soonest expiry first
+	items [numKinds]map[ids]*entry // by key: kind, then ids
+	byExp expiryHeap               // every item, soonest expiry first
 }
 
 type entryKind uint8
@@ -50,15 +51,16 @@ const (
 	jtiEntry entryKind = iota
 	subjectEntry
 	familyEntry
+	numKinds
 )
 
-// entry is one revoked jti, subject record or family. Keys are hashes, so
-// an entry's size does not depend on the ids it stands for.
+// entry is one revoked jti, subject record or family. Its key holds at
+// most maxRawIDs bytes of ids (see idsOf) and cur a hash, so an entry's
+// size is bounded whatever the ids it stands for.
 type entry struct {
-	key  [sha256.Size]byte
-	exp  int64 // unix ns; the entry is dead once now >= exp
-	idx  int   // position in byExp
-	kind entryKind
+	key key
+	exp int64 // unix ns; the entry is dead once now >= exp
+	idx int   // position in byExp
 
 	// subject: its generation; family: the generation it lives in (the
 	// subject's when it started, raised by RevokeSubjectExcept for the
@@ -80,10 +82,14 @@ type entry struct {
 // NewMemoryStore returns an empty in-memory Store.
 func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
 	c := newMemoryConfig(opts)
-	return &MemoryStore{
+	m := &MemoryStore{
 		now: c.now, max: c.maxEntries, families: c.maxEntries - (c.maxEntries+9)/10,
-		perSubject: c.maxPerSubject, items: make(map[[sha256.Size]byte]*entry),
+		perSubject: c.maxPerSubject,
 	}
+	for k := range m.items {
+		m.items[k] = make(map[ids]*entry)
+	}
+	return m
 }
 
 // Memory is the former name of MemoryStore.
@@ -101,11 +107,24 @@ func NewMemory(opts ...MemoryOption) *MemoryStore { return NewMemoryStore(opts..
 func (m *MemoryStore) Len() int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return len(m.items)
+	return m.len()
 }
 
-func subjectKey(sub string) [sha256.Size]byte        { return digest(kindGen, sub, "") }
-func familyKey(sub, family string) [sha256.Size]byte { return digest(kindFamily, sub, family) }
+func (m *MemoryStore) len() int {
+	return len(m.items[jtiEntry]) + len(m.items[subjectEntry]) + len(m.items[familyEntry])
+}
+
+func jtiKey(sub, jti string) key {
+	return key{jtiEntry, idsOf(kindJTI, sub, jti)}
+}
+
+func subjectKey(sub string) key {
+	return key{subjectEntry, idsOf(kindGen, sub, "")}
+}
+
+func familyKey(sub, family string) key {
+	return key{familyEntry, idsOf(kindFamily, sub, family)}
+}
 
 // RevokeToken implements Store.
 func (m *MemoryStore) RevokeToken(_ context.Context, sub, jti string, exp time.Time) error {
@@ -117,7 +136,7 @@ func (m *MemoryStore) RevokeToken(_ context.Context, sub, jti string, exp time.T
 	if end <= now {
 		return nil
 	}
-	key := digest(kindJTI, sub, jti)
+	key := jtiKey(sub, jti)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
@@ -128,7 +147,7 @@ func (m *MemoryStore) RevokeToken(_ context.Context, sub, jti string, exp time.T
 	if !m.room(1, m.max, now) {
 		return ErrFull
 	}
-	m.add(&entry{key: key, exp: end, kind: jtiEntry})
+	m.add(&entry{key: key, exp: end})
 	return nil
 }
 
@@ -156,7 +175,7 @@ func (m *MemoryStore) RevokeSubjectExcept(_ context.Context, sub, keep string, t
 		if !m.room(1, m.max, now) {
 			return ErrFull
 		}
-		m.add(&entry{key: key, exp: end, kind: subjectEntry, gen: 1})
+		m.add(&entry{key: key, exp: end, gen: 1})
 		if keep != "" {
 			return ErrFamilyUnknown
 		}
@@ -200,17 +219,17 @@ func (m *MemoryStore) Revoked(_ context.Context, sub, jti, family string, gen ui
 	now := unixNano(m.now())
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if e := m.items[digest(kindJTI, sub, jti)]; e != nil && now < e.exp {
+	if e := m.get(jtiKey(sub, jti)); e != nil && now < e.exp {
 		return true, nil
 	}
 	if family != "" {
-		f := m.items[familyKey(sub, family)]
+		f := m.get(familyKey(sub, family))
 		if f == nil || now >= f.exp || f.revoked {
 			return true, nil
 		}
 		gen = max(gen, f.gen) // a family kept by RevokeSubjectExcept lives in a later one
 	}
-	if s := m.items[subjectKey(sub)]; s != nil && now < s.exp && s.gen > gen {
+	if s := m.get(subjectKey(sub)); s != nil && now < s.exp && s.gen > gen {
 		return true, nil
 	}
 	return false, nil
@@ -253,10 +272,10 @@ func (m *MemoryStore) StartFamily(_ context.Context, f Family) (uint64, error) {
 		m.remove(oldest) // the subject's own oldest sign-in (or purpose token) ends
 	}
 	if s == nil {
-		s = &entry{key: skey, exp: end, kind: subjectEntry}
+		s = &entry{key: skey, exp: end}
 		m.add(s)
 	}
-	e := &entry{key: fkey, exp: end, kind: familyEntry, gen: gen, cur: digest(kindFamJTI, f.JTI, ""), purpose: f.Purpose, owner: s}
+	e := &entry{key: fkey, exp: end, gen: gen, cur: digest(kindFamJTI, f.JTI, ""), purpose: f.Purpose, owner: s}
 	m.add(e)
 	if f.Purpose {
 		s.purposes = append(s.purposes, e)
@@ -327,10 +346,13 @@ func (s *entry) list(purpose bool) []*entry {
 	return s.signIns
 }
 
-// live returns the unexpired entry under key, removing an expired one.
+// get returns the entry under k, expired or not. m.mu must be held.
+func (m *MemoryStore) get(k key) *entry { return m.items[k.kind][k.ids] }
+
+// live returns the unexpired entry under k, removing an expired one.
 // m.mu must be held for writing.
-func (m *MemoryStore) live(key [sha256.Size]byte, now int64) *entry {
-	e := m.items[key]
+func (m *MemoryStore) live(k key, now int64) *entry {
+	e := m.get(k)
 	if e == nil {
 		return nil
 	}
@@ -354,20 +376,23 @@ func (m *MemoryStore) sweep(now int64) {
 // dropping a revocation would re-allow a revoked token (fail open), and
 // dropping another subject's family would sign that subject out.
 func (m *MemoryStore) room(n, limit int, now int64) bool {
-	for len(m.items)+n > limit && len(m.byExp) > 0 && now >= m.byExp[0].exp {
+	for m.len()+n > limit && len(m.byExp) > 0 && now >= m.byExp[0].exp {
 		m.remove(m.byExp[0])
 	}
-	return len(m.items)+n <= limit
+	return m.len()+n <= limit
 }
 
+// add inserts e, first giving its key its own copy of the ids, so that an
+// entry never pins the buffer an id was sliced from (a request's, say).
 func (m *MemoryStore) add(e *entry) {
-	m.items[e.key] = e
+	e.key.ids = e.key.ids.owned()
+	m.items[e.key.kind][e.key.ids] = e
 	heap.Push(&m.byExp, e)
 }
 
 func (m *MemoryStore) remove(e *entry) {
 	heap.Remove(&m.byExp, e.idx)
-	delete(m.items, e.key)
+	delete(m.items[e.key.kind], e.key.ids)
 	if s := e.owner; s != nil {
 		del := func(l []*entry) []*entry {
 			if i := slices.Index(l, e); i >= 0 {
@@ -418,6 +443,51 @@ func (h *expiryHeap) Pop() any {
 }
 
 var _ Store = (*MemoryStore)(nil)
+
+// key is where an entry lives: the map of its kind, under its ids.
+type key struct {
+	kind entryKind
+	ids  ids
+}
+
+// ids are an entry's ids as its map holds them: the subject and the jti or
+// family id ("" for a subject record), verbatim while they are at most
+// maxRawIDs bytes together. Go's map hashes them with its own seeded hash
+// and compares both in full, so a lookup needs neither SHA-256 nor an
+// allocation, and ids a byte apart, prefixes of one another or split
+// differently between sub and id never share an entry. (Two strings and
+// nothing else: with a third field Go hashes the key about three times
+// slower, 35 ns rather than 11, so the kind picks a map instead.)
+type ids struct{ sub, id string }
+
+// maxRawIDs bounds the bytes of ids an entry holds verbatim; an email
+// address as subject and a family id fit. Longer ids are hashed, so no
+// caller's ids can make an entry large.
+const maxRawIDs = 512
+
+// hashedID marks hashed ids: {SHA-256 of the ids, hashedID} is longer than
+// maxRawIDs, so no verbatim ids equal it.
+var hashedID = strings.Repeat("#", maxRawIDs)
+
+// idsOf is the ids of the entry of kind for sub and id. Verbatim ids alias
+// sub and id; add copies them. Only ids over maxRawIDs cost a SHA-256 and
+// an allocation per lookup.
+func idsOf(kind byte, sub, id string) ids {
+	if len(sub)+len(id) <= maxRawIDs {
+		return ids{sub, id}
+	}
+	d := digest(kind, sub, id)
+	return ids{string(d[:]), hashedID}
+}
+
+// owned is k with its own copy of verbatim ids (hashed ones are fresh
+// already, and hashedID is shared).
+func (k ids) owned() ids {
+	if len(k.sub)+len(k.id) > maxRawIDs {
+		return k
+	}
+	return ids{strings.Clone(k.sub), strings.Clone(k.id)}
+}
 
 // Domain separators keep hashes of different kinds of id apart.
 const (

@@ -43,10 +43,12 @@ func WithClock(now func() time.Time) MemoryOption {
 
 // WithMaxEntries bounds the number of entries (families, subject records
 // and revoked-jti markers together) a Memory store holds; each costs
-// roughly 250 bytes. Families may fill nine tenths of it; the last tenth is
-// kept for revocations, so that logging out and logging out everywhere
-// never fail for lack of room (they mostly change existing entries and need
-// none). Only expired entries are ever evicted: when the store is full, a
+// roughly 300 bytes plus its ids (the subject and the jti or family id, up
+// to 512 bytes together; longer ids are held as a 32-byte hash), so at
+// most about 800 bytes. Families may fill nine tenths of it; the last
+// tenth is kept for revocations, so that logging out and logging out
+// everywhere never fail for lack of room (they mostly change existing
+// entries and need none). Only expired entries are ever evicted: when the store is full, a
 // new sign-in fails with ErrFull (which matches ErrUnavailable, so the
 // Issuer answers 503) while logouts keep working. Size it for the sign-ins
 // you expect within one refresh lifetime, with headroom. THE MEMORY STORE IS

@@ -11,9 +11,11 @@ import (
 // core/token/tokenstore/redisstore; both are safe for concurrent use, and
 // storetest.Run checks any implementation against the contract below.
 //
-// Subject ids, family ids and jtis are opaque strings of any byte content;
-// the stores hash them, so their length and bytes never reach a key or a map
-// unhashed. An empty id is rejected with ErrInvalid.
+// Subject ids, family ids and jtis are opaque strings of any byte content
+// and length: the Redis store hashes them into its keys, the memory store
+// keys its maps by the ids themselves up to 512 bytes and by their hash
+// beyond, so no id can break a key or make an entry large. An empty id is
+// rejected with ErrInvalid.
 //
 // "Log out everywhere" is a per-subject generation, not a time: every token
 // carries the generation its subject had when its family started, and
