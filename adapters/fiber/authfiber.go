@@ -11,14 +11,17 @@
 package authfiber
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"net/netip"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/authkit-go/authkit/core/guard"
 	"github.com/authkit-go/authkit/core/headers"
+	"github.com/authkit-go/authkit/core/port"
 	"github.com/authkit-go/authkit/core/session"
 )
 
@@ -134,12 +137,34 @@ func (x exchange) RawQuery() string          { return string(x.c.Request().URI()
 func (x exchange) Host() string              { return string(x.c.Request().Host()) }
 func (x exchange) Header(name string) string { return x.c.Get(name) }
 func (x exchange) RemoteAddr() string        { return x.c.Context().RemoteAddr().String() }
-func (x exchange) TLS() bool                 { return x.c.Context().IsTLS() }
-func (x exchange) Context() context.Context  { return x.c.UserContext() }
-func (x exchange) SetHeader(name, v string)  { x.c.Set(name, v) }
+func (x exchange) RemoteAddrPort() (netip.AddrPort, bool) {
+	return port.TCPAddrPort(x.c.Context().RemoteAddr()) // no string to format and parse back
+}
+func (x exchange) TLS() bool                { return x.c.Context().IsTLS() }
+func (x exchange) Context() context.Context { return x.c.UserContext() }
+func (x exchange) SetHeader(name, v string) { x.c.Set(name, v) }
 func (x exchange) ResponseHeaderValue(name string) string {
 	return utils.UnsafeString(x.c.Response().Header.Peek(name)) // read at once, never kept
 }
+
+// SetHeaderBytes sets the guard's fields from the bytes it prepared once:
+// SetCanonical copies them without the copy and normalization of the name
+// that Set does, when the name is as fasthttp normalizes it (then Set
+// would store it unchanged, normalizing or not); otherwise SetBytesKV
+// does what Set does. Set also turns CR and LF in the value into spaces;
+// the guard's values hold none (headers.WithHeader refuses them), and a
+// value that did would go through Set.
+func (x exchange) SetHeaderBytes(name, value []byte) {
+	switch {
+	case bytes.IndexByte(value, '\r') >= 0 || bytes.IndexByte(value, '\n') >= 0:
+		x.c.Set(string(name), string(value))
+	case normalized(name):
+		x.c.Response().Header.SetCanonical(name, value)
+	default:
+		x.c.Response().Header.SetBytesKV(name, value)
+	}
+}
+
 func (x exchange) SetCookie(ck *http.Cookie) { x.c.Response().Header.Add("Set-Cookie", ck.String()) }
 
 func (x exchange) HeaderValues(name string) []string {
@@ -160,4 +185,26 @@ func (x exchange) Cookie(name string) (string, bool) {
 		return "", false
 	}
 	return string(v), true
+}
+
+// normalized reports whether fasthttp's header name normalization leaves
+// name unchanged: upper case first and after each "-" (the byte after a
+// "-" is never itself taken as one), lower case elsewhere, only ASCII
+// letters changed. Most canonical names are; "A--B" is not ("A--b").
+func normalized(name []byte) bool {
+	if len(name) > 0 && 'a' <= name[0] && name[0] <= 'z' {
+		return false
+	}
+	for i := 1; i < len(name); i++ {
+		if name[i] == '-' {
+			if i++; i < len(name) && 'a' <= name[i] && name[i] <= 'z' {
+				return false
+			}
+			continue
+		}
+		if 'A' <= name[i] && name[i] <= 'Z' {
+			return false
+		}
+	}
+	return true
 }

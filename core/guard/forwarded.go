@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/authkit-go/authkit/core/port"
 )
 
 // ForwardedHeader names the one request header from which the guard reads
@@ -100,7 +102,7 @@ func (g *Guard) ClientIP(x Exchange) string {
 // clientAddr is ClientIP as an address, invalid when the peer address
 // cannot be parsed.
 func (g *Guard) clientAddr(x Exchange) netip.Addr {
-	peer, ok := parseHost(x.RemoteAddr())
+	peer, ok := peerAddr(x)
 	if !ok || !g.trusted(peer) {
 		return peer
 	}
@@ -119,7 +121,7 @@ func (g *Guard) Secure(x Exchange) bool {
 		return false
 	}
 	if g.forwardedHeader == Forwarded {
-		peer, _ := parseHost(x.RemoteAddr())
+		peer, _ := peerAddr(x)
 		return strings.EqualFold(g.forwarded(x, peer).proto, "https")
 	}
 	return strings.EqualFold(lastListValue(x.HeaderValues("X-Forwarded-Proto")), "https")
@@ -458,7 +460,7 @@ func (g *Guard) fromTrustedProxy(x Exchange) bool {
 	if len(g.trustedProxies) == 0 {
 		return false
 	}
-	a, ok := parseHost(x.RemoteAddr())
+	a, ok := peerAddr(x)
 	return ok && g.trusted(a)
 }
 
@@ -469,6 +471,27 @@ func (g *Guard) trusted(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// peerAddr returns the connection's peer address, as parseHost reads
+// x.RemoteAddr(); from RemoteAddrPort, without the string, when x has it.
+func peerAddr(x Exchange) (netip.Addr, bool) {
+	if ax, ok := x.(port.AddrPortExchange); ok {
+		if ap, ok := ax.RemoteAddrPort(); ok {
+			return hostOf(ap)
+		}
+	}
+	return parseHost(x.RemoteAddr())
+}
+
+// hostOf is parseHost for an address already parsed: unmapped, and
+// invalid (false) when ap holds none.
+func hostOf(ap netip.AddrPort) (netip.Addr, bool) {
+	a := ap.Addr()
+	if !a.IsValid() {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
 }
 
 func parseHost(remote string) (netip.Addr, bool) {

@@ -43,6 +43,8 @@ func (s headersStep) before(x Exchange, st state) (state, *Denial) {
 	var err error
 	if hx, ok := x.(headerMap); ok {
 		st.ctx, err = s.g.headers.ApplyHeader(st.ctx, hx.ResponseHeader(), s.g.Secure(x))
+	} else if bx, ok := x.(port.HeaderBytesExchange); ok {
+		st.ctx, err = s.g.headers.ApplyBytes(st.ctx, bx.SetHeaderBytes, s.g.Secure(x))
 	} else {
 		st.ctx, err = s.g.headers.Apply(st.ctx, x.SetHeader, s.g.Secure(x))
 	}

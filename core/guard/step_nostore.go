@@ -15,9 +15,9 @@ func WithoutNoStore() Option {
 	return func(c *config) error { c.noNoStore = true; return nil }
 }
 
-// noStore is the one-element value of the Cache-Control field the guard
-// sets; shared by every answer, never written to (see addField).
-var noStore = []string{"no-store"}
+// noStore is the Cache-Control field the guard sets; shared by every
+// answer, never written to (see field).
+var noStore = newField("Cache-Control", "no-store")
 
 // noStoreStep marks an authenticated answer "Cache-Control: no-store"
 // (OWASP session management: content for one user must not be cached
@@ -36,7 +36,7 @@ func newNoStoreStep(g *Guard, _ *config) (step, error) {
 
 func (noStoreStep) before(x Exchange, st state) (state, *Denial) {
 	if st.auth != nil {
-		setField(x, "Cache-Control", noStore)
+		setField(x, noStore)
 	}
 	return st, nil
 }
@@ -54,7 +54,7 @@ func (g *Guard) noStoreCookie(x Exchange) {
 	if strings.Contains(cc, "no-store") || strings.Contains(cc, "private") {
 		return
 	}
-	setField(x, "Cache-Control", noStore)
+	setField(x, noStore)
 }
 
 // restoreCacheFields puts Vary and an authenticated answer's no-store back
@@ -64,6 +64,6 @@ func (g *Guard) restoreCacheFields(ctx context.Context, x Exchange) {
 		x.SetHeader("Vary", g.vary)
 	}
 	if _, ok := PrincipalFrom(ctx); ok && g.noStore && x.ResponseHeaderValue("Cache-Control") == "" {
-		x.SetHeader("Cache-Control", noStore[0])
+		setField(x, noStore)
 	}
 }

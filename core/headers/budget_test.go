@@ -10,7 +10,7 @@ import (
 )
 
 // TestAllocationBudgets pins what setting the headers allocates on a
-// net/http header map: nothing (the values are computed once per Policy);
+// net/http header map, and as bytes (ApplyBytes): nothing (the values are computed once per Policy);
 // with nonces, the string holding the nonce and its CSP, the value that
 // carries both, and the context.
 func TestAllocationBudgets(t *testing.T) {
@@ -22,6 +22,11 @@ func TestAllocationBudgets(t *testing.T) {
 	h := make(http.Header, 16)
 	authtest.AllocBudget(t, "ApplyHeader", 0, func() {
 		if _, err := p.ApplyHeader(ctx, h, true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	authtest.AllocBudget(t, "ApplyBytes", 0, func() {
+		if _, err := p.ApplyBytes(ctx, func(_, _ []byte) {}, true); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -53,7 +53,14 @@ type Policy struct {
 	// one-element slice with no room to grow, shared by every response.
 	staticValues [][]string
 	hstsValue    []string
+
+	// The same fields as bytes, for frameworks that copy header fields
+	// from bytes (fasthttp); shared by every response, never written to.
+	staticBytes []fieldBytes
+	hstsBytes   fieldBytes
 }
+
+type fieldBytes struct{ name, value []byte }
 
 type field struct{ name, value string }
 
@@ -171,6 +178,11 @@ func New(opts ...Option) (*Policy, error) {
 		p.staticValues[i] = headerValue(f.value)
 	}
 	p.hstsValue = headerValue(p.hsts)
+	p.staticBytes = make([]fieldBytes, len(p.static))
+	for i, f := range p.static {
+		p.staticBytes[i] = fieldBytes{[]byte(f.name), []byte(f.value)}
+	}
+	p.hstsBytes = fieldBytes{[]byte(HSTS), []byte(p.hsts)}
 	if p.nonceCSP != nil {
 		p.nonceLen = len(csp) - (len(p.nonceCSP)-1)*(len(NoncePlaceholder)-nonceLen)
 	}
@@ -229,6 +241,29 @@ func (p *Policy) ApplyHeader(ctx context.Context, h http.Header, secure bool) (c
 		return ctx, err
 	}
 	h[ContentSecurityPolicy] = n.csp[:1:1]
+	return context.WithValue(ctx, nonceKey{}, n), nil
+}
+
+// ApplyBytes is Apply for a framework that copies header fields from bytes
+// (fasthttp's SetCanonical): names (canonical) and values are converted
+// once per Policy and shared by every response, so set must copy them and
+// never write to them. With nonces, the CSP that carries the nonce is
+// converted per request (one allocation more than Apply).
+func (p *Policy) ApplyBytes(ctx context.Context, set func(name, value []byte), secure bool) (context.Context, error) {
+	for _, f := range p.staticBytes {
+		set(f.name, f.value)
+	}
+	if p.hsts != "" && (secure || !p.hstsTLSOnly) {
+		set(p.hstsBytes.name, p.hstsBytes.value)
+	}
+	if p.nonceCSP == nil {
+		return ctx, nil
+	}
+	n, err := p.newNonce()
+	if err != nil {
+		return ctx, err
+	}
+	set([]byte(ContentSecurityPolicy), []byte(n.csp[0]))
 	return context.WithValue(ctx, nonceKey{}, n), nil
 }
 

@@ -185,3 +185,41 @@ func TestRestore(t *testing.T) {
 		t.Errorf("restored CSP without a request nonce = %q, want one with a fresh nonce", got)
 	}
 }
+
+// ApplyBytes sets what Apply sets, for every kind of policy, and the
+// bytes it hands out are the same on every call (prepared once).
+func TestApplyBytesMatchesApply(t *testing.T) {
+	policies := map[string][]headers.Option{
+		"defaults":     nil,
+		"HSTS on TLS":  {headers.WithHSTSOnlyOverTLS()},
+		"without HSTS": {headers.WithoutHSTS(), headers.Without(headers.FrameOptions)},
+		"custom":       {headers.WithHeader("x-extra", "1"), headers.WithHeader(headers.ReferrerPolicy, "no-referrer")},
+		"nonce":        {headers.WithNonce()},
+	}
+	for name, opts := range policies {
+		p, err := headers.New(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secure := range []bool{false, true} {
+			want, wctx := apply(t, p, secure)
+			got := map[string]string{}
+			ctx, err := p.ApplyBytes(context.Background(), func(k, v []byte) { got[string(k)] = string(v) }, secure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, ok := headers.NonceFrom(ctx); ok {
+				wn, _ := headers.NonceFrom(wctx)
+				want[headers.ContentSecurityPolicy] = strings.ReplaceAll(want[headers.ContentSecurityPolicy], wn, n)
+			}
+			if len(got) != len(want) {
+				t.Errorf("%s, secure %v: ApplyBytes set %v, Apply %v", name, secure, got, want)
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s, secure %v: %s = %q, Apply sets %q", name, secure, k, got[k], v)
+				}
+			}
+		}
+	}
+}
