@@ -425,7 +425,10 @@ func (a *App) Fallback(path string) Response {
 // tokens and account data.
 func Encode(r Response) (status int, header map[string]string, body []byte) {
 	header = map[string]string{"Cache-Control": "no-store"}
-	if r.Body != nil {
+	if ja, ok := r.Body.(jsonAppender); ok {
+		header["Content-Type"] = "application/json"
+		body = ja.appendJSON(make([]byte, 0, 128))
+	} else if r.Body != nil {
 		var err error
 		body, err = json.Marshal(r.Body)
 		if err != nil {

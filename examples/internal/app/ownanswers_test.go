@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authkit-go/authkit/core/authtest"
 )
 
 // serveOwn serves h as ServeHTTP does (HTTPServer, OwnAnswers) on a
@@ -178,4 +180,15 @@ func TestHeaderFields(t *testing.T) {
 	if got := HeaderOf(h)("Content-Type"); got != "application/json, text/plain" || HeaderOf(h)("Accept") != "a" || HeaderOf(h)("Cookie") != "" {
 		t.Errorf("HeaderOf: %q", got)
 	}
+}
+
+// Refusal runs on every request the fiber server takes: it allocates
+// nothing, whichever of the fields it reads are there.
+func TestRefusalAllocations(t *testing.T) {
+	raw := []byte("Host: x\r\nAuthorization: Bearer t\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\nAccept: */*\r\n")
+	authtest.AllocBudget(t, "Refusal", 0, func() {
+		if Refusal("/me", "HTTP/1.1", raw) != 0 {
+			t.Fatal("refused")
+		}
+	})
 }
