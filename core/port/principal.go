@@ -51,3 +51,26 @@ func (p Principal) HasScope(scope string) bool { return slices.Contains(p.Scopes
 func (p Principal) HasMFA() bool {
 	return slices.ContainsFunc(p.AMR, func(m string) bool { return m == "mfa" || m == "otp" || m == "hwk" })
 }
+
+// Clone returns p with slices of its own (one allocation for all three), so
+// that changing them cannot change what p's holder — a cache — hands out
+// next. Each is capped: appending to one reallocates rather than
+// overwriting the next. Nil slices stay nil.
+func (p Principal) Clone() Principal {
+	buf := make([]string, 0, len(p.Roles)+len(p.Scopes)+len(p.AMR)) // none for 0
+	buf, p.Roles = appendCapped(buf, p.Roles)
+	buf, p.Scopes = appendCapped(buf, p.Scopes)
+	_, p.AMR = appendCapped(buf, p.AMR)
+	return p
+}
+
+// appendCapped appends ss to buf and returns buf and the appended part,
+// capped at its length; nil stays nil.
+func appendCapped(buf, ss []string) ([]string, []string) {
+	if ss == nil {
+		return buf, nil
+	}
+	n := len(buf)
+	buf = append(buf, ss...)
+	return buf, buf[n:len(buf):len(buf)]
+}

@@ -225,18 +225,7 @@ func stringsSize(ss []string) int {
 
 // principalCopy is the entry's principal with slices of its own, so that a
 // handler changing them cannot change the cache: one allocation.
-func (e *cacheEntry) principalCopy() port.Principal {
-	p := e.principal
-	n := len(p.Roles) + len(p.Scopes) + len(p.AMR)
-	if n == 0 {
-		return p
-	}
-	buf := make([]string, 0, n)
-	buf, p.Roles = appendCapped(buf, p.Roles)
-	buf, p.Scopes = appendCapped(buf, p.Scopes)
-	_, p.AMR = appendCapped(buf, p.AMR)
-	return p
-}
+func (e *cacheEntry) principalCopy() port.Principal { return e.principal.Clone() }
 
 // claimsCopy is the entry's claims with slices and JSON of their own.
 func (e *cacheEntry) claimsCopy() *Claims {
