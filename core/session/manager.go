@@ -160,7 +160,7 @@ func (m *Manager) Create(ctx context.Context, meta Meta) (*Session, error) {
 		UserAgent: audit.Clip(meta.UserAgent, maxUserAgent),
 	}
 	id := newID()
-	s := &Session{id: id, hash: id.Hash(), rec: rec, storedUser: rec.UserID, fresh: true}
+	s := &Session{id: id, hash: id.Hash(), rec: rec, storedUser: rec.UserID, owned: true, fresh: true}
 	if err := m.cfg.store.Create(ctx, s.hash, rec, p); err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 	if err := m.cfg.store.Save(ctx, s.hash, rec, p); err != nil {
 		return err
 	}
-	s.rec.LastSeen = p.Now
+	s.writable().LastSeen = p.Now
 	s.dirty = false
 	return nil
 }
@@ -277,7 +277,7 @@ func (m *Manager) Rotate(ctx context.Context, s *Session) error {
 	if err := m.cfg.store.Rotate(ctx, s.hash, h, s.storedUser, rec, p); err != nil {
 		return err
 	}
-	s.id, s.hash, s.rec, s.storedUser = id, h, rec, rec.UserID
+	s.id, s.hash, s.rec, s.storedUser, s.owned = id, h, rec, rec.UserID, true
 	s.rotated, s.dirty = true, false
 	m.emit(ctx, audit.SessionRotated, s, "")
 	return nil

@@ -27,6 +27,8 @@ type MemoryStore struct {
 }
 
 type memEntry struct {
+	// rec is never changed once stored, nor its Values map: Load hands it
+	// out as it is, and a write replaces it with a copy of the caller's.
 	rec *Record
 	// expires is the exact end of the entry's life: the last use plus the
 	// idle timeout, cut short by the absolute lifetime.
@@ -105,8 +107,16 @@ func (m *MemoryStore) Create(_ context.Context, h Hash, r *Record, p Policy) err
 	if _, ok := m.entries[h]; ok {
 		return fmt.Errorf("%w: id collision", ErrUnavailable) // 2^-256: a broken RNG
 	}
-	m.putLocked(h, r.clone(), p)
+	m.putLocked(h, storedCopy(r), p)
 	return nil
+}
+
+// storedCopy is the record the store keeps for r: a copy the caller cannot
+// change, with Touched, which is not stored, cleared.
+func storedCopy(r *Record) *Record {
+	c := r.clone()
+	c.Touched = false
+	return c
 }
 
 // Load implements Store.
@@ -121,14 +131,18 @@ func (m *MemoryStore) Load(_ context.Context, h Hash, p Policy) (*Record, error)
 		m.deleteLocked(h)
 		return nil, ErrExpired
 	}
-	touched := p.Now.Sub(e.rec.LastSeen) >= p.TouchEvery
-	if touched {
-		e.rec.LastSeen = p.Now
-	}
 	e.expires = p.Now.Add(p.TTL(e.rec.CreatedAt))
-	rec := e.rec.clone()
-	rec.Touched = touched
-	return rec, nil
+	if p.Now.Sub(e.rec.LastSeen) < p.TouchEvery {
+		return e.rec, nil // shared: a stored record is never changed (see memEntry)
+	}
+	// Once per touch interval: a new stored record, and the caller's copy
+	// that says Touched. Both share the Values map, which no one changes.
+	rec := *e.rec
+	rec.LastSeen = p.Now
+	e.rec = &rec
+	touched := rec
+	touched.Touched = true
+	return &touched, nil
 }
 
 // Save implements Store.
@@ -140,7 +154,7 @@ func (m *MemoryStore) Save(_ context.Context, h Hash, r *Record, p Policy) error
 		return ErrNotFound
 	}
 	old := e.rec.UserID
-	e.rec = r.clone()
+	e.rec = storedCopy(r)
 	if old != r.UserID { // not reached through Manager; keep the index right anyway
 		m.unindexLocked(old, h)
 		m.indexLocked(r.UserID, h)
@@ -157,7 +171,7 @@ func (m *MemoryStore) Rotate(_ context.Context, old, new Hash, _ string, r *Reco
 		return ErrNotFound
 	}
 	m.deleteLocked(old)
-	m.putLocked(new, r.clone(), p)
+	m.putLocked(new, storedCopy(r), p)
 	return nil
 }
 

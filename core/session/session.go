@@ -14,6 +14,7 @@ type Session struct {
 	hash       Hash
 	rec        *Record
 	storedUser string // the user whose index holds this session in the store
+	owned      bool   // rec is this Session's own; else it may be the store's (see Store.Load)
 	fresh      bool
 	dirty      bool
 	rotated    bool
@@ -68,7 +69,7 @@ func (s *Session) Destroyed() bool { return s.destroyed }
 // SetUser binds the session to a user, as at login, or unbinds it with "".
 // The next Manager.Save rotates the id (Rotate can be called directly too),
 // so an id known before login is never logged in: session fixation fails.
-func (s *Session) SetUser(userID string) { s.rec.UserID = userID }
+func (s *Session) SetUser(userID string) { s.writable().UserID = userID }
 
 // Link returns the refresh-token family the session is linked to, or "".
 func (s *Session) Link() string { return s.rec.Link }
@@ -76,7 +77,17 @@ func (s *Session) Link() string { return s.rec.Link }
 // SetLink links the session to the refresh-token family of the same
 // sign-in (token.Pair.Family), or unlinks it with "". Saved with the next
 // Manager.Save or Rotate. From then on destroying either ends both.
-func (s *Session) SetLink(family string) { s.rec.Link, s.dirty = family, true }
+func (s *Session) SetLink(family string) { s.writable().Link, s.dirty = family, true }
+
+// writable returns s's record for a change, copying it first when it may be
+// the store's own: a loaded record is shared, so that a read-only request
+// copies nothing.
+func (s *Session) writable() *Record {
+	if !s.owned {
+		s.rec, s.owned = s.rec.clone(), true
+	}
+	return s.rec
+}
 
 // Set stores v under key, JSON-encoded.
 func (s *Session) Set(key string, v any) error {
@@ -87,10 +98,11 @@ func (s *Session) Set(key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q: %w", ErrInvalidValue, key, err)
 	}
-	if s.rec.Values == nil {
-		s.rec.Values = make(map[string]json.RawMessage)
+	rec := s.writable()
+	if rec.Values == nil {
+		rec.Values = make(map[string]json.RawMessage)
 	}
-	s.rec.Values[key] = b
+	rec.Values[key] = b
 	s.dirty = true
 	return nil
 }
@@ -98,7 +110,7 @@ func (s *Session) Set(key string, v any) error {
 // Delete removes the value under key.
 func (s *Session) Delete(key string) {
 	if _, ok := s.rec.Values[key]; ok {
-		delete(s.rec.Values, key)
+		delete(s.writable().Values, key)
 		s.dirty = true
 	}
 }

@@ -23,7 +23,10 @@ type Store interface {
 	Create(ctx context.Context, h Hash, r *Record, p Policy) error
 	// Load returns the record under h, slides its idle expiry to p.TTL, and
 	// sets LastSeen to p.Now, and the returned record's Touched, when it is
-	// p.TouchEvery old or older.
+	// p.TouchEvery old or older. The record may be one the store keeps and
+	// hands to other Loads (MemoryStore's is): the caller must not change
+	// it, nor the store after returning it (the Manager copies it before
+	// its first change).
 	Load(ctx context.Context, h Hash, p Policy) (*Record, error)
 	// Save replaces the record under h only if it still exists.
 	Save(ctx context.Context, h Hash, r *Record, p Policy) error

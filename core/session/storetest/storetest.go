@@ -218,6 +218,64 @@ var behaviours = []struct {
 			t.Fatal("a load right after save reported a touch, so the guard would resend the cookie")
 		}
 	}},
+	{"a touched session that is saved is not touched on the next load", func(t *testing.T, e *env) {
+		s := e.create(t, "")
+		e.clk.Advance(61 * time.Second)
+		got := e.load(t, s)
+		if !got.Touched() {
+			t.Fatal("no touch after 61s")
+		}
+		if err := got.Set("n", 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.m.Save(e.ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		if again := e.load(t, s); again.Touched() {
+			t.Fatal("the load after saving a touched session reported a touch: Touched was stored")
+		}
+	}},
+	{"a loaded session's changes reach no other load before Save", func(t *testing.T, e *env) {
+		s := e.create(t, "")
+		if err := s.Set("theme", "dark"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Set("cart", []string{"apple"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.m.Save(e.ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		a, b := e.load(t, s), e.load(t, s)
+		if err := a.Set("theme", "light"); err != nil {
+			t.Fatal(err)
+		}
+		a.Delete("cart")
+		a.SetLink("fam")
+		a.SetUser("mallory")
+		unchanged := func(what string, got *session.Session) {
+			t.Helper()
+			theme, _ := session.Get[string](got, "theme")
+			_, cart := session.Get[[]string](got, "cart")
+			if theme != "dark" || !cart || got.Link() != "" || got.UserID() != "" || got.Dirty() {
+				t.Fatalf("%s: theme %q, cart %v, link %q, user %q, dirty %v; want the stored session", what, theme, cart, got.Link(), got.UserID(), got.Dirty())
+			}
+		}
+		unchanged("another load of the same time", b)
+		unchanged("a later load", e.load(t, s))
+		a.SetUser("") // saved without rotation
+		if err := e.m.Save(e.ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		unchanged("a load from before the save", b)
+		got := e.load(t, s)
+		if theme, _ := session.Get[string](got, "theme"); theme != "light" || got.Link() != "fam" {
+			t.Fatalf("after Save: theme %q, link %q; want light, fam", theme, got.Link())
+		}
+		if _, ok := session.Get[[]string](got, "cart"); ok {
+			t.Fatal("after Save: the deleted cart is back")
+		}
+	}},
 	{"save without changes does not touch the store", func(t *testing.T, e *env) {
 		s := e.load(t, e.create(t, ""))
 		before := e.store.calls.Load()
