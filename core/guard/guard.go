@@ -36,7 +36,8 @@ type Guard struct {
 	headers         *headers.Policy // nil when WithoutHeaders
 	trustedProxies  []netip.Prefix
 	forwardedHeader ForwardedHeader
-	sessions        *session.Manager // nil without WithSessions
+	sessions        *session.Manager                      // nil without WithSessions
+	principals      *session.ValueCache[sessionPrincipal] // decoded session principals, with sessions
 	tokens          TokenAuthenticator
 	tokenCookie     string
 	refresh         *refreshCookie // nil without WithRefreshCookie
@@ -107,6 +108,9 @@ func New(opts ...Option) (*Guard, error) {
 	var err error
 	if g.refresh, err = newRefreshCookie(&c); err != nil {
 		return nil, err
+	}
+	if c.sessions != nil {
+		g.principals = newPrincipalCache()
 	}
 	if c.sessions != nil && c.tokens != nil {
 		linkTokensAndSessions(c.tokens, c.sessions)
