@@ -71,10 +71,7 @@ func handle(a *app.App, h app.Handler) echo.HandlerFunc {
 }
 
 func write(c echo.Context, resp app.Response) error {
-	status, header, body := app.Encode(resp)
-	for k, v := range header {
-		c.Response().Header().Set(k, v)
-	}
+	status, body := app.EncodeTo(resp, c.Response().Header().Set)
 	c.Response().WriteHeader(status)
 	if len(body) > 0 {
 		_, err := c.Response().Write(body)

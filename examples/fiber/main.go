@@ -143,9 +143,6 @@ func handle(a *app.App, h app.Handler) fiber.Handler {
 }
 
 func write(c *fiber.Ctx, resp app.Response) error {
-	status, header, body := app.Encode(resp)
-	for k, v := range header {
-		c.Set(k, v)
-	}
+	status, body := app.EncodeTo(resp, c.Set)
 	return c.Status(status).Send(body)
 }

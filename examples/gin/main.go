@@ -45,10 +45,7 @@ func handle(a *app.App, h app.Handler) gin.HandlerFunc {
 }
 
 func write(c *gin.Context, resp app.Response) {
-	status, header, body := app.Encode(resp)
-	for k, v := range header {
-		c.Header(k, v)
-	}
+	status, body := app.EncodeTo(resp, c.Header)
 	c.Status(status)
 	if len(body) > 0 {
 		_, _ = c.Writer.Write(body)

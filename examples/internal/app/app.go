@@ -424,9 +424,18 @@ func (a *App) Fallback(path string) Response {
 // is Cache-Control: no-store unless the flow says otherwise: they carry
 // tokens and account data.
 func Encode(r Response) (status int, header map[string]string, body []byte) {
-	header = map[string]string{"Cache-Control": "no-store"}
+	header = map[string]string{}
+	status, body = EncodeTo(r, func(k, v string) { header[k] = v })
+	return status, header, body
+}
+
+// EncodeTo is Encode that hands the header fields to set, in order, a
+// later one replacing an earlier one of the same name (Header().Set,
+// fiber's Set), instead of building a map on every answer.
+func EncodeTo(r Response, set func(name, value string)) (status int, body []byte) {
+	set("Cache-Control", "no-store")
 	if ja, ok := r.Body.(jsonAppender); ok {
-		header["Content-Type"] = "application/json"
+		set("Content-Type", "application/json")
 		body = ja.appendJSON(make([]byte, 0, 128))
 	} else if r.Body != nil {
 		var err error
@@ -434,30 +443,28 @@ func Encode(r Response) (status int, header map[string]string, body []byte) {
 		if err != nil {
 			slog.Error("encoding a response failed", "error", err)
 			body, _ = json.Marshal(guard.NewProblem(http.StatusInternalServerError, guard.TypeInternal, port.InternalDetail))
-			header["Content-Type"] = guard.ProblemContentType
-			return http.StatusInternalServerError, header, body
+			set("Content-Type", guard.ProblemContentType)
+			return http.StatusInternalServerError, body
 		}
-		header["Content-Type"] = "application/json"
 		if p, ok := r.Body.(*guard.Problem); ok {
-			header["Content-Type"] = guard.ProblemContentType
+			set("Content-Type", guard.ProblemContentType)
 			for k, vs := range p.Header { // WWW-Authenticate, Retry-After, ...
-				header[k] = strings.Join(vs, ", ")
+				set(k, strings.Join(vs, ", "))
 			}
+		} else {
+			set("Content-Type", "application/json")
 		}
 	}
 	for k, v := range r.Header {
-		header[k] = v
+		set(k, v)
 	}
-	return r.Status, header, body
+	return r.Status, body
 }
 
 // WriteHTTP writes r to an http.ResponseWriter, for the servers whose
 // framework hands one out.
 func WriteHTTP(w http.ResponseWriter, r Response) {
-	status, header, body := Encode(r)
-	for k, v := range header {
-		w.Header().Set(k, v)
-	}
+	status, body := EncodeTo(r, w.Header().Set)
 	w.WriteHeader(status)
 	if len(body) > 0 {
 		_, _ = w.Write(body)
