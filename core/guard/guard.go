@@ -151,7 +151,7 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 	}
 	st.batch.Close()
 	if st.auth != nil {
-		st.ctx = context.WithValue(st.ctx, principalKey{}, st.auth)
+		st.rc.hasAuth = true // st.authenticate made st.rc
 	}
 	return st.ctx, nil
 }

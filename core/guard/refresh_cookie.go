@@ -171,6 +171,6 @@ func newRefreshStateStep(g *Guard, _ *config) (step, error) {
 }
 
 func (s refreshStateStep) before(x Exchange, st state) (state, *Denial) {
-	st.ctx = context.WithValue(st.ctx, stateKey{}, &requestState{g: s.g, x: x})
+	st.startRequestState(s.g, x)
 	return st, nil
 }

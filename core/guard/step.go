@@ -24,9 +24,11 @@ type step interface {
 type state struct {
 	// ctx is the context the handler will run with.
 	ctx context.Context
-	// auth is who the request is, once a step authenticated it; Before
-	// puts it into ctx after the last step.
+	// auth is who the request is, once a step authenticated it (set by
+	// state.authenticate); Before puts it into ctx after the last step.
 	auth *authn
+	// rc is the request's requestContext once a step needed it.
+	rc *requestContext
 	// bearer reports that the request presents an Authorization header
 	// with the Bearer scheme (well-formed or not) and the guard takes
 	// bearer tokens; such a request is authenticated by its token alone.

@@ -1,7 +1,6 @@
 package guard
 
 import (
-	"context"
 	"strings"
 
 	"github.com/authkit-go/authkit/core/session"
@@ -44,8 +43,7 @@ func newSessionStep(g *Guard, _ *config) (step, error) {
 }
 
 func (s sessionStep) before(x Exchange, st state) (state, *Denial) {
-	rs := &requestState{g: s.g, x: x}
-	st.ctx = context.WithValue(st.ctx, stateKey{}, rs)
+	rs := st.startRequestState(s.g, x)
 	raw, ok := st.sessionCookie(s.g, x)
 	if !ok {
 		return st, nil
@@ -55,7 +53,7 @@ func (s sessionStep) before(x Exchange, st state) (state, *Denial) {
 		return st, nil
 	}
 	if p, ok := rs.load(st.ctx, raw); ok {
-		st.auth = &authn{p: p}
+		st.authenticate(authn{p: p})
 	}
 	return st, nil
 }

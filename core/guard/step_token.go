@@ -64,7 +64,7 @@ func (s tokenStep) before(x Exchange, st state) (state, *Denial) {
 		return st, port.Deny(x, ProblemForToken(err))
 	}
 	p.Via = ViaToken
-	st.auth = &authn{p: p, token: raw}
+	st.authenticate(authn{p: p, token: raw})
 	return st, nil
 }
 

@@ -1,0 +1,108 @@
+package guard_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/authkit-go/authkit/core/audit"
+	"github.com/authkit-go/authkit/core/authtest"
+	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/token"
+)
+
+type callerKey struct{}
+
+// TestRequestContextWrapsTheRequests: the context a guarded handler runs
+// with, which holds the guard's own values in one requestContext, still
+// answers the caller's values and ends when the request's context ends,
+// with its cause.
+func TestRequestContextWrapsTheRequests(t *testing.T) {
+	g, mgr := newSessionGuard(t)
+	cookie := signedIn(t, g, mgr, guard.Principal{Subject: "alice", Roles: []string{"user"}})
+	parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), callerKey{}, "mine"))
+	r := httptest.NewRequestWithContext(parent, "GET", "/me", nil)
+	r.Header.Set("Cookie", mgr.CookieName()+"="+cookie)
+	ctx, d := g.Before(guard.HTTPExchange{W: httptest.NewRecorder(), R: r})
+	if d != nil {
+		t.Fatalf("denied: %d %s", d.Status, d.Body)
+	}
+	if p, ok := guard.PrincipalFrom(ctx); !ok || p.Subject != "alice" || p.Via != guard.ViaSession {
+		t.Fatalf("PrincipalFrom = %+v, %v; want alice by session", p, ok)
+	}
+	if s, ok := guard.SessionFrom(ctx); !ok || s.UserID() != "alice" {
+		t.Fatalf("SessionFrom = %v, %v; want alice's session", s, ok)
+	}
+	if v, _ := ctx.Value(callerKey{}).(string); v != "mine" {
+		t.Fatalf("the caller's value is %q through the guard's context, want %q", v, "mine")
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("ctx ended before the request did: %v", ctx.Err())
+	}
+	stop := errors.New("client went away")
+	cancel(stop)
+	<-ctx.Done()
+	if !errors.Is(context.Cause(ctx), stop) {
+		t.Fatalf("context.Cause = %v, want %v", context.Cause(ctx), stop)
+	}
+}
+
+// TestRequestContextWithoutCredentials: a request that presents nothing
+// has no principal and, with sessions, a request state that flows use
+// (StartSession); without sessions the guard adds nothing to the context.
+func TestRequestContextWithoutCredentials(t *testing.T) {
+	g, _ := newSessionGuard(t)
+	r := httptest.NewRequest("GET", "/me", nil)
+	x := guard.HTTPExchange{W: httptest.NewRecorder(), R: r}
+	ctx, d := g.Before(x)
+	if d != nil {
+		t.Fatalf("denied: %d", d.Status)
+	}
+	if p, ok := guard.PrincipalFrom(ctx); ok {
+		t.Fatalf("PrincipalFrom = %+v for a request without credentials", p)
+	}
+	if _, err := guard.StartSession(ctx); err != nil {
+		t.Fatalf("StartSession: %v", err)
+	}
+	g.Commit(ctx, x)
+
+	headersOnly := guard.Must(guard.New())
+	if ctx, _ := headersOnly.Before(guard.HTTPExchange{W: httptest.NewRecorder(), R: r}); ctx != r.Context() {
+		t.Fatal("a headers-only guard changed the request's context")
+	}
+}
+
+// TestBearerAllocationBudget pins what a request authenticated by a bearer
+// token that the verified-token cache holds allocates, through a guard with
+// tokens and sessions as the example servers build it (Before, the rule,
+// Commit, as an adapter runs them): 6 — this loop's own 4 (the exchange as
+// an interface, WithContext), the request's context (state and
+// authentication in one requestContext) and the principal's one copy of
+// its slices. It was 9 with the state, the authentication and their two
+// context values apart.
+func TestBearerAllocationBudget(t *testing.T) {
+	iss := authtest.NewIssuer(t, token.ES256, authtest.NewClock().Now)
+	_, mgr := newSessionGuard(t)
+	g := guard.Must(guard.New(guard.WithTokens(iss), guard.WithSessions(mgr), guard.WithAudit(audit.Discard)))
+	pair, err := iss.IssuePair(context.Background(), token.Subject{ID: "alice", Roles: []string{"user"}, Scope: "read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/me", nil)
+	r.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+	w := httptest.NewRecorder()
+	authed := []guard.Rule{guard.Authenticated()}
+	authtest.AllocBudget(t, "bearer read", 6, func() {
+		x := guard.HTTPExchange{W: w, R: r}
+		ctx, d := g.Before(x)
+		if d != nil {
+			t.Fatalf("denied: %d %s", d.Status, d.Body)
+		}
+		x.R = r.WithContext(ctx)
+		if d := guard.Authorize(x, authed...); d != nil {
+			t.Fatalf("Authorize denied: %d", d.Status)
+		}
+		g.Commit(ctx, x)
+	})
+}
