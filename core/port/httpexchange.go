@@ -31,14 +31,9 @@ func (x HTTPExchange) Header(name string) string { return x.R.Header.Get(name) }
 // HeaderValues implements Exchange.
 func (x HTTPExchange) HeaderValues(name string) []string { return x.R.Header.Values(name) }
 
-// Cookie implements Exchange.
-func (x HTTPExchange) Cookie(name string) (string, bool) {
-	c, err := x.R.Cookie(name)
-	if err != nil {
-		return "", false
-	}
-	return c.Value, true
-}
+// Cookie implements Exchange: the value Request.Cookie gives, read without
+// building a Cookie for every pair of the header (see cookieValue).
+func (x HTTPExchange) Cookie(name string) (string, bool) { return requestCookie(x.R, name) }
 
 // RemoteAddr implements Exchange.
 func (x HTTPExchange) RemoteAddr() string { return x.R.RemoteAddr }
