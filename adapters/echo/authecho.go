@@ -42,7 +42,8 @@ func FromGuard(g *guard.Guard) echo.MiddlewareFunc {
 			if !g.Stateful() {
 				return next(c)
 			}
-			commit := func() { g.Commit(ctx, x) }
+			var ex guard.Exchange = x // boxed once, not on every commit call
+			commit := func() { g.Commit(ctx, ex) }
 			// Wrapping the writer, not Response.Before, also catches
 			// Response.Flush, which skips echo's Before hooks.
 			res := c.Response()

@@ -47,7 +47,8 @@ func FromGuard(g *guard.Guard) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		commit := func() { g.Commit(ctx, x) }
+		var ex guard.Exchange = x // boxed once, not on every commit call
+		commit := func() { g.Commit(ctx, ex) }
 		c.Writer = &commitWriter{ResponseWriter: c.Writer, commit: commit}
 		c.Next()
 		commit() // the handler wrote nothing: gin writes the header after this

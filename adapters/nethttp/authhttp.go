@@ -44,7 +44,8 @@ func FromGuard(g *guard.Guard) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			commit := func() { g.Commit(ctx, x) }
+			var ex guard.Exchange = x // boxed once, not on every commit call
+			commit := func() { g.Commit(ctx, ex) }
 			next.ServeHTTP(guard.CommitWriter(w, commit), r)
 			commit() // the handler wrote nothing: net/http sends 200 after this
 		})

@@ -6,7 +6,10 @@ import (
 	"testing"
 
 	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
+	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authtest"
+	"github.com/authkit-go/authkit/core/guard"
+	"github.com/authkit-go/authkit/core/session"
 )
 
 // headerWriter is a ResponseWriter whose header map is emptied, not
@@ -42,4 +45,33 @@ func TestAllocationBudgets(t *testing.T) {
 		t.Fatal("the middleware set no security headers")
 	}
 	authtest.AllocBudget(t, "headers-only middleware", bare, serve(mw))
+}
+
+// TestStatefulAllocationBudget pins what the middleware of a guard with
+// sessions adds to a request that presents no credentials: 6 — the
+// exchange and the request's context (Before), WithContext, the exchange
+// boxed once for Commit, the commit closure and the CommitWriter, with
+// Commit itself allocating nothing when there is no session to save. It
+// was 8 when every commit call boxed the exchange anew (three per request:
+// the header, the body, and the call after the handler).
+func TestStatefulAllocationBudget(t *testing.T) {
+	mgr, err := session.New(session.WithAudit(audit.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := guard.Must(guard.New(guard.WithSessions(mgr), guard.WithoutHeaders(), guard.WithAudit(audit.Discard)))
+	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("ok"))
+	})
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	w := &headerWriter{h: make(http.Header, 16)}
+	serve := func(h http.Handler) func() {
+		return func() {
+			clear(w.h)
+			h.ServeHTTP(w, req)
+		}
+	}
+	bare := testing.AllocsPerRun(100, serve(handler))
+	authtest.AllocBudget(t, "stateful middleware", bare+6, serve(authhttp.FromGuard(g)(handler)))
 }
