@@ -151,7 +151,7 @@ func (g *Guard) Before(x Exchange) (context.Context, *Denial) {
 	}
 	st.batch.Close()
 	if st.auth != nil {
-		st.rc.hasAuth = true // st.authenticate made st.rc
+		st.rc.hasAuth.Store(true) // st.authenticate made st.rc
 	}
 	return st.ctx, nil
 }

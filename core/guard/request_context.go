@@ -1,6 +1,10 @@
 package guard
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+)
 
 // requestContext is the context a guarded request's handler runs with: the
 // request's own context plus the guard's values for it — the session state
@@ -10,17 +14,20 @@ import "context"
 // request that needs neither, a headers-only guard's, allocates nothing
 // here.
 //
-// It is filled while Before runs, on one goroutine, and only read after:
-// the values appear in lookups once set (hasState, hasAuth), never
-// change afterwards, and the principal only once every step has passed.
+// It is filled while Before runs, and Before passes it on before it is
+// complete (to the store, the token check, audit sinks), so what a
+// goroutine started there may read is guarded: the session state is in
+// place before the context is passed anywhere, and the principal is
+// published once, by an atomic store after every step has let the request
+// through (nothing from a refused request), and never written again.
 type requestContext struct {
 	context.Context
 
 	rs       requestState
-	hasState bool
+	hasState bool // set before the context is passed on
 
 	auth    authn
-	hasAuth bool
+	hasAuth atomic.Bool // auth is complete and final
 }
 
 // Value answers the guard's keys from the request context and every other
@@ -32,12 +39,22 @@ func (c *requestContext) Value(key any) any {
 			return &c.rs
 		}
 	case principalKey:
-		if c.hasAuth {
+		if c.hasAuth.Load() {
 			return &c.auth
 		}
 	}
 	return c.Context.Value(key)
 }
+
+// String names the context without its values, as context.WithValue's
+// String does: the request's token and session cookie must never reach a
+// log line that prints a context.
+func (c *requestContext) String() string {
+	return fmt.Sprint(c.Context) + ".WithValue(authkit guard)"
+}
+
+// GoString is String, for %#v, which would otherwise print the fields.
+func (c *requestContext) GoString() string { return c.String() }
 
 // requestContext returns the request's requestContext, wrapping st.ctx in
 // a new one the first time a step asks.

@@ -3,7 +3,10 @@ package guard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/authkit-go/authkit/core/audit"
@@ -105,4 +108,68 @@ func TestBearerAllocationBudget(t *testing.T) {
 		}
 		g.Commit(ctx, x)
 	})
+}
+
+// TestRequestContextPrintsNoCredentials: a handler that logs its context
+// (fmt's verbs, as log and slog print it) shows neither the request's
+// bearer token nor its session cookie, which the guard's request context
+// holds, as context.WithValue's contexts never showed their values.
+func TestRequestContextPrintsNoCredentials(t *testing.T) {
+	const secretToken, secretCookie = "SECRET-ACCESS-TOKEN", "SECRETSESSIONCOOKIEVALUE"
+	_, mgr := newSessionGuard(t)
+	tokens := guard.AuthenticatorFunc(func(context.Context, string) (guard.Principal, error) {
+		return guard.Principal{Subject: "alice"}, nil
+	})
+	g := guard.Must(guard.New(guard.WithSessions(mgr), guard.WithTokens(tokens), guard.WithAudit(audit.Discard)))
+	r := httptest.NewRequest("GET", "/me", nil)
+	r.Header.Set("Authorization", "Bearer "+secretToken)
+	r.Header.Set("Cookie", mgr.CookieName()+"="+secretCookie)
+	ctx, d := g.Before(guard.HTTPExchange{W: httptest.NewRecorder(), R: r})
+	if d != nil {
+		t.Fatalf("denied: %d %s", d.Status, d.Body)
+	}
+	if tok, _ := guard.BearerToken(ctx); tok != secretToken {
+		t.Fatalf("BearerToken = %q, want the request's", tok)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if out := fmt.Sprintf(verb, ctx); strings.Contains(out, secretToken) || strings.Contains(out, secretCookie) {
+			t.Errorf("fmt.Sprintf(%q, ctx) shows a credential: %s", verb, out)
+		}
+	}
+}
+
+// TestRequestContextWhileBeforeRuns: an authenticator (or a store, or an
+// audit sink) that hands the context it got to a goroutine may read the
+// guard's values from it while Before still runs: no data race (go test
+// -race), and no principal until every step has passed.
+func TestRequestContextWhileBeforeRuns(t *testing.T) {
+	_, mgr := newSessionGuard(t)
+	var wg sync.WaitGroup
+	tokens := guard.AuthenticatorFunc(func(ctx context.Context, _ string) (guard.Principal, error) {
+		if _, ok := guard.PrincipalFrom(ctx); ok {
+			t.Error("the token check's context already carries a principal")
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 1000 {
+				_, _ = guard.PrincipalFrom(ctx)
+				_, _ = guard.SessionFrom(ctx)
+			}
+		}()
+		return guard.Principal{Subject: "alice"}, nil
+	})
+	g := guard.Must(guard.New(guard.WithSessions(mgr), guard.WithTokens(tokens), guard.WithAudit(audit.Discard)))
+	for range 20 {
+		r := httptest.NewRequest("GET", "/me", nil)
+		r.Header.Set("Authorization", "Bearer some-token")
+		ctx, d := g.Before(guard.HTTPExchange{W: httptest.NewRecorder(), R: r})
+		if d != nil {
+			t.Fatalf("denied: %d %s", d.Status, d.Body)
+		}
+		if p, ok := guard.PrincipalFrom(ctx); !ok || p.Subject != "alice" {
+			t.Fatalf("PrincipalFrom = %+v, %v after Before", p, ok)
+		}
+	}
+	wg.Wait()
 }
