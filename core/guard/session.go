@@ -28,11 +28,13 @@ type sessionPrincipal struct {
 }
 
 // Bounds of a Guard's cache of decoded session principals: with the usual
-// few roles and methods an entry is about 400 bytes, so 10,000 signed-in
-// sessions in use at once stay hits; more share the room at random.
+// few roles and methods an encoding is 60–150 bytes, counted as at most
+// about 1.5 KiB (session.ValueCache counts the worst a decoding can hold),
+// so 10,000 signed-in sessions in use at once stay hits; more share the
+// room at random.
 const (
 	principalCacheEntries = 10_000
-	principalCacheBytes   = 8 << 20
+	principalCacheBytes   = 16 << 20
 )
 
 // newPrincipalCache returns the cache that spares a request by session

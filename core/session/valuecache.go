@@ -27,13 +27,21 @@ type ValueCache[T any] struct {
 // few large values cannot take the cache's memory.
 const maxCachedValue = 1024
 
-// cachedValueOverhead estimates what an entry holds besides its key and its
-// decoded strings (about as long as the key): the map slot, T, headers.
+// cachedValueOverhead estimates what an entry holds besides its key and
+// what was decoded from it: the map slot, T itself, headers.
 const cachedValueOverhead = 256
 
+// cachedCost bounds what an entry for an n-byte encoding holds: the key (n
+// bytes), and what decoding can make of n bytes — at worst a 16-byte string
+// header for every 3 bytes (`"",` in an array) plus the strings' bytes, under
+// 7n. Counting less would let a value of many empty strings hold five times
+// what the cache is allowed.
+func cachedCost(n int) int { return 8*n + cachedValueOverhead }
+
 // NewValueCache returns a cache that holds at most maxEntries values and
-// about maxBytes of memory (counting each entry's key twice, for the
-// strings decoded from it, plus some overhead); when full, arbitrary
+// at most about maxBytes of memory (counting eight bytes per byte of each
+// entry's encoding, what its key and its decoded value can hold at worst,
+// plus some overhead); when full, arbitrary
 // entries go to make room. Values encoded in more than 1 KiB are not kept.
 // Non-positive bounds cache nothing.
 func NewValueCache[T any](maxEntries, maxBytes int) *ValueCache[T] {
@@ -67,7 +75,7 @@ func (c *ValueCache[T]) Get(s *Session, key string) (T, bool) {
 
 // add keeps v for raw, making room by dropping arbitrary entries.
 func (c *ValueCache[T]) add(raw json.RawMessage, v T) {
-	n := 2*len(raw) + cachedValueOverhead
+	n := cachedCost(len(raw))
 	if len(raw) > maxCachedValue || n > c.maxBytes || c.maxEntries <= 0 {
 		return
 	}
@@ -80,7 +88,7 @@ func (c *ValueCache[T]) add(raw json.RawMessage, v T) {
 		if len(c.m) < c.maxEntries && c.size+n <= c.maxBytes {
 			break
 		}
-		c.size -= 2*len(k) + cachedValueOverhead
+		c.size -= cachedCost(len(k))
 		delete(c.m, k)
 	}
 	c.m[string(raw)] = v

@@ -137,3 +137,30 @@ func TestValueCacheConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestValueCacheBoundsDecodedMemory: the byte bound covers what the values
+// hold once decoded, not only their encodings. Values of many empty strings
+// are the worst case: 3 bytes of JSON each ("",), 16 bytes of string header
+// once decoded. Counting each encoding twice, as the cache first did, let
+// such values hold over twice the bound.
+func TestValueCacheBoundsDecodedMemory(t *testing.T) {
+	m := newManager(t, memoryStore(t), testclock.New())
+	const maxBytes = 40_000
+	c := session.NewValueCache[cachedValue](100, maxBytes)
+	held := 0
+	for i := range 20 {
+		roles := make([]string, 330)
+		roles[0] = fmt.Sprint(i) // distinct encodings, ~1000 bytes each
+		s := storedSession(t, m, cachedValue{Roles: roles})
+		if _, ok := c.Get(s, "p"); !ok {
+			t.Fatal("Get missed a stored value")
+		}
+		held = 1000 + 16*len(roles) // the key and the decoded slice's headers
+	}
+	if got := c.Len() * held; got > maxBytes {
+		t.Fatalf("the cache holds %d values of ~%d bytes each (%d bytes), over its bound of %d", c.Len(), held, got, maxBytes)
+	}
+	if c.Len() == 0 {
+		t.Fatal("the cache kept nothing")
+	}
+}
