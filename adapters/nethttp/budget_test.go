@@ -21,6 +21,18 @@ func (w *headerWriter) Header() http.Header         { return w.h }
 func (w *headerWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *headerWriter) WriteHeader(int)             {}
 
+// server returns serve: serve(h) is a GET / through h to w, its header map
+// emptied first, for testing.AllocsPerRun.
+func server(w *headerWriter) func(http.Handler) func() {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	return func(h http.Handler) func() {
+		return func() {
+			clear(w.h)
+			h.ServeHTTP(w, req)
+		}
+	}
+}
+
 // TestAllocationBudgets pins what the headers-only middleware
 // (Middleware() with no options) adds to a request on net/http: nothing.
 // The headers are values computed once, and the guard sets them without
@@ -30,14 +42,8 @@ func (w *headerWriter) WriteHeader(int)             {}
 // the map's own, whoever sets the field.)
 func TestAllocationBudgets(t *testing.T) {
 	handler := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	w := &headerWriter{h: make(http.Header, 16)}
-	serve := func(h http.Handler) func() {
-		return func() {
-			clear(w.h)
-			h.ServeHTTP(w, req)
-		}
-	}
+	serve := server(w)
 	bare := testing.AllocsPerRun(100, serve(handler))
 	mw := authhttp.Middleware()(handler)
 	serve(mw)()
@@ -64,14 +70,8 @@ func TestStatefulAllocationBudget(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("ok"))
 	})
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	w := &headerWriter{h: make(http.Header, 16)}
-	serve := func(h http.Handler) func() {
-		return func() {
-			clear(w.h)
-			h.ServeHTTP(w, req)
-		}
-	}
+	serve := server(w)
 	bare := testing.AllocsPerRun(100, serve(handler))
 	authtest.AllocBudget(t, "stateful middleware", bare+6, serve(authhttp.FromGuard(g)(handler)))
 }
