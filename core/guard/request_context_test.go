@@ -94,20 +94,7 @@ func TestBearerAllocationBudget(t *testing.T) {
 	}
 	r := httptest.NewRequest("GET", "/me", nil)
 	r.Header.Set("Authorization", "Bearer "+pair.AccessToken)
-	w := httptest.NewRecorder()
-	authed := []guard.Rule{guard.Authenticated()}
-	authtest.AllocBudget(t, "bearer read", 6, func() {
-		x := guard.HTTPExchange{W: w, R: r}
-		ctx, d := g.Before(x)
-		if d != nil {
-			t.Fatalf("denied: %d %s", d.Status, d.Body)
-		}
-		x.R = r.WithContext(ctx)
-		if d := guard.Authorize(x, authed...); d != nil {
-			t.Fatalf("Authorize denied: %d", d.Status)
-		}
-		g.Commit(ctx, x)
-	})
+	authtest.AllocBudget(t, "bearer read", 6, adapterRound(t, g, r, []guard.Rule{guard.Authenticated()}))
 }
 
 // TestRequestContextPrintsNoCredentials: a handler that logs its context

@@ -156,18 +156,5 @@ func TestSessionReadAllocationBudget(t *testing.T) {
 	cookie := signedIn(t, g, mgr, guard.Principal{Subject: "alice", Roles: []string{"user"}, Scopes: []string{"read"}, AMR: []string{"pwd", "otp"}})
 	r := httptest.NewRequest("GET", "/me", nil)
 	r.AddCookie(&http.Cookie{Name: mgr.CookieName(), Value: cookie})
-	w := httptest.NewRecorder()
-	authed := []guard.Rule{guard.Authenticated()}
-	authtest.AllocBudget(t, "session cookie read", 7, func() {
-		x := guard.HTTPExchange{W: w, R: r}
-		ctx, d := g.Before(x)
-		if d != nil {
-			t.Fatalf("denied: %d", d.Status)
-		}
-		x.R = r.WithContext(ctx)
-		if d := guard.Authorize(x, authed...); d != nil {
-			t.Fatalf("Authorize denied: %d", d.Status)
-		}
-		g.Commit(ctx, x)
-	})
+	authtest.AllocBudget(t, "session cookie read", 7, adapterRound(t, g, r, []guard.Rule{guard.Authenticated()}))
 }

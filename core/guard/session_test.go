@@ -112,23 +112,17 @@ func TestBearerRequestLoadsSessionOnlyOnDemand(t *testing.T) {
 func TestSignInKeepsAuthTimes(t *testing.T) {
 	g, mgr := newSessionGuard(t)
 	signedIn := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	step := func(cookie string, flow func(ctx context.Context)) (guard.Principal, bool, []*http.Cookie) {
-		r := httptest.NewRequest("GET", "/", nil)
-		if cookie != "" {
-			r.AddCookie(&http.Cookie{Name: mgr.CookieName(), Value: cookie})
+	// signIn signs in (the flow's SignIn) and returns the session cookie.
+	signIn := func(t *testing.T, in guard.Principal) string {
+		_, _, cookie := sessionRequest(t, g, mgr, "", func(ctx context.Context, _ guard.Principal) {
+			if _, err := guard.SignIn(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if cookie == "" {
+			t.Fatal("the sign-in set no session cookie")
 		}
-		rec := httptest.NewRecorder()
-		x := guard.HTTPExchange{W: rec, R: r}
-		ctx, d := g.Before(x)
-		if d != nil {
-			t.Fatalf("denied: %d %s", d.Status, d.Body)
-		}
-		p, ok := guard.PrincipalFrom(ctx)
-		if flow != nil {
-			flow(ctx)
-		}
-		g.Commit(ctx, x)
-		return p, ok, rec.Result().Cookies()
+		return cookie
 	}
 	for _, tc := range []struct {
 		name      string
@@ -142,15 +136,7 @@ func TestSignInKeepsAuthTimes(t *testing.T) {
 		{"password only", guard.Principal{Subject: "alice", AMR: []string{"pwd"}, AuthTime: signedIn}, signedIn, time.Time{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, cookies := step("", func(ctx context.Context) {
-				if _, err := guard.SignIn(ctx, tc.in); err != nil {
-					t.Fatal(err)
-				}
-			})
-			if len(cookies) != 1 {
-				t.Fatalf("cookies = %v", cookies)
-			}
-			p, ok, _ := step(cookies[0].Value, nil)
+			p, ok, _ := sessionRequest(t, g, mgr, signIn(t, tc.in), nil)
 			if !ok || !p.AuthTime.Equal(tc.wantAuth) || !p.MFAAt.Equal(tc.wantMFAAt) {
 				t.Errorf("principal = %+v, %v; want AuthTime %v, MFAAt %v", p, ok, tc.wantAuth, tc.wantMFAAt)
 			}
@@ -158,12 +144,7 @@ func TestSignInKeepsAuthTimes(t *testing.T) {
 	}
 	// A zero AuthTime is the time of the sign-in.
 	before := time.Now()
-	_, _, cookies := step("", func(ctx context.Context) {
-		if _, err := guard.SignIn(ctx, guard.Principal{Subject: "bob", AMR: []string{"pwd", "otp"}}); err != nil {
-			t.Fatal(err)
-		}
-	})
-	p, _, _ := step(cookies[0].Value, nil)
+	p, _, _ := sessionRequest(t, g, mgr, signIn(t, guard.Principal{Subject: "bob", AMR: []string{"pwd", "otp"}}), nil)
 	if p.AuthTime.Before(before) || p.AuthTime.After(time.Now()) || !p.MFAAt.Equal(p.AuthTime) {
 		t.Errorf("principal = %+v; want AuthTime = MFAAt = the sign-in", p)
 	}
