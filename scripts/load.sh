@@ -5,9 +5,21 @@
 # requests/s and the 99th-percentile latency of every case, and authkit's
 # share of the bare framework's requests/s.
 #
+# A second floor, "fields", is the bare framework sending the same JSON with
+# the response header fields authkit's answer carries beyond the bare one
+# (the eight security headers, Vary), set as cheaply as the framework
+# allows: "vs fields" is authkit's share of that, what is left once the
+# framework's own cost of sending those fields is set aside.
+#
+# The cases run in rounds, one after the other within a round (bare, fields,
+# bearer, cookie), so that a slow moment of the machine falls on all of them
+# alike; each row is the median over the rounds, and each ratio the median
+# of the rounds' own ratios (Redis rows: against the median bare).
+#
 # Everything runs on loopback (127.0.0.1), each case for a bounded time.
 #
-#   LOAD_SECONDS=10        seconds per measured case (after a 2 s warm-up)
+#   LOAD_SECONDS=5         seconds per measured case (after a 2 s warm-up)
+#   LOAD_ROUNDS=3          rounds
 #   LOAD_CONNECTIONS=32    wrk -c
 #   LOAD_THREADS=2         wrk -t
 #   LOAD_FRAMEWORKS="nethttp gin echo fiber"
@@ -34,11 +46,13 @@ for tool in wrk curl; do
   fi
 done
 
-seconds=${LOAD_SECONDS:-10}
+seconds=${LOAD_SECONDS:-5}
+rounds=${LOAD_ROUNDS:-3}
 conns=${LOAD_CONNECTIONS:-32}
 threads=${LOAD_THREADS:-2}
 frameworks=${LOAD_FRAMEWORKS:-nethttp gin echo fiber}
 [[ $seconds =~ ^[1-9][0-9]*$ && $seconds -le 600 ]] || { echo "load: LOAD_SECONDS must be 1..600" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ && $rounds -le 20 ]] || { echo "load: LOAD_ROUNDS must be 1..20" >&2; exit 2; }
 
 dir=$(mktemp -d)
 pids=()
@@ -77,7 +91,8 @@ start() {
   echo "load: $name did not start; its log:" >&2; cat "$dir/$name.log" >&2; return 1
 }
 
-stop_last() { local p=${pids[-1]}; kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; unset 'pids[-1]'; }
+# stop PID: stops a server start started.
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # expect STATUS URL CURL-ARGS...: fails the run unless the request answers STATUS.
 expect() {
@@ -102,28 +117,43 @@ measure() {
     echo "load: $url: wrk saw failures:" >&2; cat "$dir/wrk.out" >&2; exit 1
   fi
   rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$dir/wrk.out")
-  p99=$(awk '$1 == "99%" {print $2}' "$dir/wrk.out")
+  # wrk prints the latency in us, ms or s: p99 is in ms.
+  p99=$(awk '$1 == "99%" {v = $2; u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+    printf "%.2f", v * (u == "us" ? 0.001 : u == "s" ? 1000 : 1)}' "$dir/wrk.out")
   [[ -n $rps && -n $p99 ]] || { echo "load: cannot read wrk's output:" >&2; cat "$dir/wrk.out" >&2; exit 1; }
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
+# median N...: the median of the numbers (the lower middle one of an even count).
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# record KEY RPS P99 [RATIO [FIELDS-RATIO]]: one round's result of case KEY.
+declare -A rps_of p99_of ratio_of fratio_of
+record() {
+  rps_of[$1]+=" $2"; p99_of[$1]+=" $3"
+  [[ -n ${4:-} ]] && ratio_of[$1]+=" $4"
+  [[ -n ${5:-} ]] && fratio_of[$1]+=" $5"
+  return 0
+}
+
 password="Load-Test-$run-Pw1"
 user="load$run"
-results=()
+keys=()
 stores=memory
 [[ -n ${REDIS_URL:-} ]] && stores="memory redis"
 [[ -z ${REDIS_URL:-} ]] && echo "load: REDIS_URL is not set: memory stores only" >&2
 
 for fw in $frameworks; do
-  bare_rps=""
+  bare=""
   for store in $stores; do
     port=$(free_port)
     base="http://127.0.0.1:$port"
     env=(env -u REDIS_URL)
     [[ $store == redis ]] && env=(env "REDIS_URL=$REDIS_URL" "AUTHKIT_REDIS_PREFIX=authkit-load:$run:$fw:")
-    echo "load: $fw on $store stores" >&2
+    echo "load: $fw on $store stores, $rounds rounds" >&2
     start "$fw-$store" "$port" "${env[@]}" "$dir/$fw" -addr "127.0.0.1:$port" -dev-fast-hash
+    server=${pids[-1]}
     expect 201 "$base/register" -X POST -H 'Content-Type: application/json' -d "{\"username\":\"$user\",\"password\":\"$password\"}"
     expect 200 "$base/login" -X POST -H 'Content-Type: application/json' -d "{\"username\":\"$user\",\"password\":\"$password\"}" -D "$dir/login.headers"
     token=$(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' "$dir/body")
@@ -134,32 +164,77 @@ for fw in $frameworks; do
     forged=${token:0:i}$([[ ${token:i:1} == A ]] && echo B || echo A)${token:i+1}
     expect 401 "$base/me" -H "Authorization: Bearer $forged"
     expect 200 "$base/me" -H "Cookie: $cookie"
-    expect 200 "$base/me" -H "Authorization: Bearer $token"
+    expect 200 "$base/me" -H "Authorization: Bearer $token" -D "$dir/me.headers"
     body=$(cat "$dir/body")
 
-    if [[ -z $bare_rps ]]; then
-      # The bare framework serves the very JSON /me answered by bearer.
+    if [[ -z $bare ]]; then
+      # The bare framework serves the very JSON /me answered by bearer;
+      # "fields" also sends that answer's header fields that bare lacks.
+      fields=()
+      while IFS= read -r line; do
+        case ${line%%:*} in
+          [Dd]ate | [Cc]ontent-[Ll]ength | [Cc]ontent-[Tt]ype | [Cc]ache-[Cc]ontrol | "") ;;
+          *) fields+=(-header "$line") ;;
+        esac
+      done < <(tr -d '\r' <"$dir/me.headers" | tail -n +2)
       bport=$(free_port)
       start "$fw-bare" "$bport" "$dir/bare" -fw "$fw" -addr "127.0.0.1:$bport" -body "$body"
-      expect 200 "http://127.0.0.1:$bport/me"
+      floors=("${pids[-1]}")
+      fport=$(free_port)
+      start "$fw-fields" "$fport" "$dir/bare" -fw "$fw" -addr "127.0.0.1:$fport" -body "$body" "${fields[@]}"
+      floors+=("${pids[-1]}")
+      bare="http://127.0.0.1:$bport/me" fieldsurl="http://127.0.0.1:$fport/me"
+      expect 200 "$bare"
       [[ $(cat "$dir/body") == "$body" ]] || { echo "load: bare $fw answers another body" >&2; exit 1; }
-      measure "http://127.0.0.1:$bport/me" "Authorization: Bearer $token"
-      stop_last
-      bare_rps=$rps
-      results+=("$fw - bare $rps $p99 1.00")
+      expect 200 "$fieldsurl" -D "$dir/fields.headers"
+      [[ $(cat "$dir/body") == "$body" ]] || { echo "load: fields $fw answers another body" >&2; exit 1; }
+      grep -qi '^X-Content-Type-Options: nosniff' "$dir/fields.headers" || { echo "load: fields $fw lacks the security headers" >&2; exit 1; }
+      keys+=("$fw - bare" "$fw - fields")
     fi
-    measure "$base/me" "Authorization: Bearer $token"
-    results+=("$fw $store bearer $rps $p99 $(ratio "$rps" "$bare_rps")")
-    measure "$base/me" "Cookie: $cookie"
-    results+=("$fw $store cookie $rps $p99 $(ratio "$rps" "$bare_rps")")
-    stop_last
+    keys+=("$fw $store bearer" "$fw $store cookie")
+    for _ in $(seq "$rounds"); do
+      if [[ $store == memory ]]; then
+        measure "$bare" "Authorization: Bearer $token"
+        bare_rps=$rps
+        record "$fw - bare" "$rps" "$p99" 1.00
+        measure "$fieldsurl" "Authorization: Bearer $token"
+        fields_rps=$rps
+        record "$fw - fields" "$rps" "$p99" "$(ratio "$rps" "$bare_rps")"
+      fi
+      measure "$base/me" "Authorization: Bearer $token"
+      if [[ $store == memory ]]; then
+        record "$fw $store bearer" "$rps" "$p99" "$(ratio "$rps" "$bare_rps")" "$(ratio "$rps" "$fields_rps")"
+      else
+        record "$fw $store bearer" "$rps" "$p99"
+      fi
+      measure "$base/me" "Cookie: $cookie"
+      if [[ $store == memory ]]; then
+        record "$fw $store cookie" "$rps" "$p99" "$(ratio "$rps" "$bare_rps")" "$(ratio "$rps" "$fields_rps")"
+      else
+        record "$fw $store cookie" "$rps" "$p99"
+      fi
+    done
+    stop "$server"
+  done
+  for p in "${floors[@]}"; do stop "$p"; done
+  # Redis rows: against the median bare and fields.
+  for k in "$fw redis bearer" "$fw redis cookie"; do
+    [[ -n ${rps_of[$k]:-} ]] || continue
+    # shellcheck disable=SC2086
+    r=$(median ${rps_of[$k]})
+    # shellcheck disable=SC2086
+    ratio_of[$k]=$(ratio "$r" "$(median ${rps_of["$fw - bare"]})")
+    # shellcheck disable=SC2086
+    fratio_of[$k]=$(ratio "$r" "$(median ${rps_of["$fw - fields"]})")
   done
 done
 
 echo
-echo "GET /me, wrk -t$threads -c$conns, ${seconds}s per case, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-9s %-7s %-7s %10s %10s %8s\n' framework stores auth 'req/s' p99 'vs bare'
-for r in "${results[@]}"; do
+echo "GET /me, wrk -t$threads -c$conns, ${seconds}s per case, median of $rounds rounds, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-9s %-7s %-7s %10s %10s %8s %10s\n' framework stores auth 'req/s' 'p99 ms' 'vs bare' 'vs fields'
+for k in "${keys[@]}"; do
   # shellcheck disable=SC2086
-  printf '%-9s %-7s %-7s %10s %10s %8s\n' $r
+  f=$(median ${fratio_of[$k]:--})
+  # shellcheck disable=SC2086
+  printf '%-9s %-7s %-7s %10s %10s %8s %10s\n' $k "$(median ${rps_of[$k]})" "$(median ${p99_of[$k]})" "$(median ${ratio_of[$k]})" "$f"
 done
