@@ -160,4 +160,47 @@ func TestIsB64Token(t *testing.T) {
 			t.Errorf("isB64Token(%q) = %v, want %v", s, got, want)
 		}
 	}
+	// Every byte at every place of a 24-byte token, and the padding
+	// starting at every place.
+	for c := range 256 {
+		for i := range 24 {
+			s := []byte(strings.Repeat("aZ0-._~+/", 3)[:24])
+			s[i] = byte(c)
+			if got, want := isB64Token(string(s)), re.MatchString(string(s)); got != want {
+				t.Errorf("isB64Token(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+	for i := range 24 {
+		s := strings.Repeat("x", i) + strings.Repeat("=", 24-i)
+		if got, want := isB64Token(s), re.MatchString(s); got != want {
+			t.Errorf("isB64Token(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// FuzzIsB64Token checks isB64Token against RFC 6750's grammar as a
+// regular expression.
+func FuzzIsB64Token(f *testing.F) {
+	for _, s := range []string{"", "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", "abcdefgh=", "abcdefg\x80", "abcdefgh\x7f", "~~~~~~~~++++____"} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile(`^[A-Za-z0-9\-._~+/]+=*$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isB64Token(s), re.MatchString(s); got != want {
+			t.Fatalf("isB64Token(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+// BenchmarkIsB64Token checks a 430-byte token, an ES256 access token's
+// length, as every bearer request does.
+func BenchmarkIsB64Token(b *testing.B) {
+	s := strings.Repeat("eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.", 11)[:430]
+	b.ReportAllocs()
+	for b.Loop() {
+		if !isB64Token(s) {
+			b.Fatal("refused")
+		}
+	}
 }
