@@ -30,7 +30,7 @@ func TestBenchmarkSetups(t *testing.T) {
 				})
 			}
 		}
-		for _, mw := range []string{mwBare, mwHeaders} {
+		for _, mw := range []string{mwBare, mwFields, mwHeaders} {
 			t.Run("headers/fw="+fw.name+"/mw="+mw, func(t *testing.T) {
 				k := newKit(t, token.HS256, nil)
 				checkHeaders(t, fw.build(t, mw, k, tokenRequest(k)), mw)

@@ -5,11 +5,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
+	authhttp "github.com/authkit-go/authkit/adapters/nethttp"
 	"github.com/authkit-go/authkit/core/audit"
 	"github.com/authkit-go/authkit/core/authtest/redistest"
 	"github.com/authkit-go/authkit/core/guard"
@@ -41,8 +44,10 @@ type kit struct {
 	guard    *guard.Guard
 	// headersOnly is guard.New() with no options: the security headers.
 	headersOnly *guard.Guard
-	verifyKey   any // HMAC secret ([]byte) or *ecdsa.PublicKey, for the peers
-	pair        token.Pair
+	// fields are the response header fields headersOnly sets, for mwFields.
+	fields    fieldList
+	verifyKey any // HMAC secret ([]byte) or *ecdsa.PublicKey, for the peers
+	pair      token.Pair
 }
 
 // newKit sets authkit up with memory stores, or with Redis stores on rc
@@ -106,6 +111,7 @@ func newKit(b testing.TB, alg token.Algorithm, rc *redis.Client) *kit {
 	if k.headersOnly, err = guard.New(); err != nil {
 		b.Fatal(err)
 	}
+	k.fields = fieldsOf(k.headersOnly)
 	if k.pair, err = k.issuer.IssuePair(context.Background(), token.Subject{ID: benchSubject, Roles: []string{"user"}}); err != nil {
 		b.Fatal(err)
 	}
@@ -151,4 +157,34 @@ func meBody(sub string) []byte {
 	out = append(out, `{"sub":"`...)
 	out = append(out, sub...)
 	return append(out, `"}`...)
+}
+
+// fieldList is response header fields prepared once: for a net/http header
+// map, one-element values without spare capacity that every response
+// shares; for fasthttp, bytes.
+type fieldList []headerField
+
+type headerField struct {
+	name                  string
+	value                 []string
+	nameBytes, valueBytes []byte
+}
+
+// fieldsOf records the fields g sets on a response to a plain GET.
+func fieldsOf(g *guard.Guard) fieldList {
+	w := httptest.NewRecorder()
+	authhttp.FromGuard(g)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).
+		ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	var fl fieldList
+	for name, v := range w.Header() {
+		fl = append(fl, headerField{name, []string{v[0]}[:1:1], []byte(name), []byte(v[0])})
+	}
+	return fl
+}
+
+// set puts the fields on h without an allocation of its own.
+func (fl fieldList) set(h http.Header) {
+	for _, f := range fl {
+		h[f.name] = f.value
+	}
 }

@@ -3,7 +3,8 @@
 # every benchmark, so that authkit and each peer see the same machine load)
 # and summarises them with
 # benchstat: medians with confidence intervals, then the ratios authkit/peer
-# and what authkit's headers add over the bare framework.
+# and what authkit's headers add over the bare framework and over a hand-written
+# middleware setting the same fields.
 #
 #   BENCH=regexp       which benchmarks (default: all of bench/)
 #   BENCHTIME=1s       go test -benchtime
@@ -64,10 +65,17 @@ section "authkit against its peers (Token: fw=nethttp auth0/go-jwt-middleware, g
 ratios=$(benchstat -format csv "${peers[@]}" "$out" 2>/dev/null | awk -v title="authkit/peer (medians)" -f bench/ratios.awk)
 [[ -n $ratios ]] && printf '\n## Ratios\n%s\n' "$ratios"
 
-headers=(-col '/mw@(bare headers)' -filter '.name:Headers')
-section "Security headers only, against the bare framework" "${headers[@]}"
-over=$(benchstat -format csv "${headers[@]}" "$out" 2>/dev/null | awk -v title="headers − bare (medians)" -v mode=diff -f bench/ratios.awk)
-[[ -n $over ]] && printf '\n## What the headers add\n%s\n' "$over"
+section "Security headers only, against the bare framework and a hand-written middleware setting the same fields (fields)" \
+  -col '/mw@(bare fields headers)' -filter '.name:Headers'
+# over A B TITLE: the medians' difference B − A of the Headers rows.
+over() {
+  benchstat -format csv -col "/mw@($1 $2)" -filter '.name:Headers' "$out" 2>/dev/null |
+    awk -v title="$3" -v mode=diff -f bench/ratios.awk
+}
+added=$(over bare headers "headers − bare (medians)")
+floor=$(over bare fields "fields − bare (medians)")
+own=$(over fields headers "headers − fields (medians)")
+[[ -n $added ]] && printf '\n## What the headers add\n%s\n\n%s\n\n%s\n' "$added" "$floor" "$own"
 
 section "Rate limiting" -filter '.name:(MemoryOneKey OR MemoryManyKeysParallel OR Redis)'
 exit 0
