@@ -68,7 +68,8 @@ bench-peers:
 	NO_REDIS_CLUSTER=1 BENCH='$(BENCH)' BENCHTIME=$(BENCHTIME) BENCHCOUNT=$(BENCHCOUNT) ./scripts/with-redis.sh ./scripts/bench-peers.sh
 
 ## load: wrk against each example server on memory and Redis stores, GET /me by
-## bearer and by cookie, beside the bare framework (LOAD_SECONDS per case, default 10).
+## bearer and by cookie, beside the bare framework and bare sending authkit's header
+## fields, in LOAD_ROUNDS rounds (default 3) of LOAD_SECONDS per case (default 5).
 load:
 	NO_REDIS_CLUSTER=1 ./scripts/with-redis.sh ./scripts/load.sh
 
