@@ -38,8 +38,11 @@ func main() {
 	var fields []field
 	flag.Func("header", "a response header field `Name: value` to send too (repeatable)", func(v string) error {
 		f, err := parseField(v)
+		if err != nil {
+			return err
+		}
 		fields = append(fields, f)
-		return err
+		return nil
 	})
 	flag.Parse()
 	ln, err := net.Listen("tcp", *addr)
