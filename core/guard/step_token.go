@@ -151,9 +151,19 @@ func (g *Guard) presentedToken(x Exchange) (raw string, ok bool, bad *Problem) {
 
 // isB64Token reports whether s matches RFC 6750's b64token:
 // 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+// It runs on every bearer request, over the whole token: the characters
+// go eight at a time through one AND of their table entries and one
+// branch, rather than a branch each.
 func isB64Token(s string) bool {
+	t := &b64TokenChar
 	i := 0
-	for i < len(s) && b64TokenChar[s[i]] {
+	for ; len(s)-i >= 8; i += 8 {
+		w := s[i : i+8]
+		if t[w[0]]&t[w[1]]&t[w[2]]&t[w[3]]&t[w[4]]&t[w[5]]&t[w[6]]&t[w[7]] == 0 {
+			break
+		}
+	}
+	for i < len(s) && t[s[i]] != 0 {
 		i++
 	}
 	if i == 0 {
@@ -168,9 +178,12 @@ func isB64Token(s string) bool {
 }
 
 // b64TokenChar holds the characters of a b64token before its padding.
-var b64TokenChar = func() (t [256]bool) {
+// 1 for such a character, 0 for any other (a byte, so that entries AND).
+var b64TokenChar = func() (t [256]byte) {
 	for c := range 256 {
-		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", byte(c)) >= 0
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", byte(c)) >= 0 {
+			t[c] = 1
+		}
 	}
 	return t
 }()
