@@ -11,7 +11,6 @@
 package authfiber
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/netip"
@@ -148,21 +147,11 @@ func (x exchange) ResponseHeaderValue(name string) string {
 }
 
 // SetHeaderBytes sets the guard's fields from the bytes it prepared once:
-// SetCanonical copies them without the copy and normalization of the name
-// that Set does, when the name is as fasthttp normalizes it (then Set
-// would store it unchanged, normalizing or not); otherwise SetBytesKV
-// does what Set does. Set also turns CR and LF in the value into spaces;
-// the guard's values hold none (headers.WithHeader refuses them), and a
-// value that did would go through Set.
+// SetCanonical copies them without the conversion, normalization and CR/LF
+// scan that Set does per call, which port.HeaderBytesExchange's contract
+// makes needless (TestSetHeaderBytesAsSet: the same fields as Set).
 func (x exchange) SetHeaderBytes(name, value []byte) {
-	switch {
-	case bytes.IndexByte(value, '\r') >= 0 || bytes.IndexByte(value, '\n') >= 0:
-		x.c.Set(string(name), string(value))
-	case normalized(name):
-		x.c.Response().Header.SetCanonical(name, value)
-	default:
-		x.c.Response().Header.SetBytesKV(name, value)
-	}
+	x.c.Response().Header.SetCanonical(name, value)
 }
 
 func (x exchange) SetCookie(ck *http.Cookie) { x.c.Response().Header.Add("Set-Cookie", ck.String()) }
@@ -185,26 +174,4 @@ func (x exchange) Cookie(name string) (string, bool) {
 		return "", false
 	}
 	return string(v), true
-}
-
-// normalized reports whether fasthttp's header name normalization leaves
-// name unchanged: upper case first and after each "-" (the byte after a
-// "-" is never itself taken as one), lower case elsewhere, only ASCII
-// letters changed. Most canonical names are; "A--B" is not ("A--b").
-func normalized(name []byte) bool {
-	if len(name) > 0 && 'a' <= name[0] && name[0] <= 'z' {
-		return false
-	}
-	for i := 1; i < len(name); i++ {
-		if name[i] == '-' {
-			if i++; i < len(name) && 'a' <= name[i] && name[i] <= 'z' {
-				return false
-			}
-			continue
-		}
-		if 'A' <= name[i] && name[i] <= 'Z' {
-			return false
-		}
-	}
-	return true
 }

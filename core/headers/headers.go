@@ -76,11 +76,18 @@ type Option func(*config) error
 
 // WithHeader sets header name to value, replacing authkit's default for it or
 // adding a header authkit does not set. A Content-Security-Policy value may
-// contain NoncePlaceholder. Default: the values of the Default* constants.
+// contain NoncePlaceholder. name must be an RFC 9110 token without a
+// leading, trailing or doubled '-': net/http and fasthttp spell such names
+// differently ("a--b" is "A--B" on one, "A--b" on the other), and a policy
+// sends the same fields on every framework. Default: the values of the
+// Default* constants.
 func WithHeader(name, value string) Option {
 	return func(c *config) error {
 		if !validName(name) {
 			return fmt.Errorf("%w: header name %q", ErrInvalidOption, name)
+		}
+		if !sameOnEveryFramework(name) {
+			return fmt.Errorf("%w: header name %q: a leading, trailing or doubled '-' is spelled differently by net/http and fasthttp", ErrInvalidOption, name)
 		}
 		if value == "" || strings.ContainsAny(value, "\r\n\x00") {
 			return fmt.Errorf("%w: value for %s must be non-empty and free of CR, LF and NUL (use Without to remove a header)", ErrInvalidOption, name)
@@ -245,9 +252,12 @@ func (p *Policy) ApplyHeader(ctx context.Context, h http.Header, secure bool) (c
 }
 
 // ApplyBytes is Apply for a framework that copies header fields from bytes
-// (fasthttp's SetCanonical): names (canonical) and values are converted
-// once per Policy and shared by every response, so set must copy them and
-// never write to them. With nonces, the CSP that carries the nonce is
+// (fasthttp's SetCanonical): names and values are converted once per
+// Policy and shared by every response, so set must copy them and never
+// write to them. Every name is in canonical form, which fasthttp's
+// normalization leaves as it is (WithHeader refuses the names on which
+// the two differ), and no value holds CR, LF or NUL, so set need not check
+// either. With nonces, the CSP that carries the nonce is
 // converted per request (one allocation more than Apply).
 func (p *Policy) ApplyBytes(ctx context.Context, set func(name, value []byte), secure bool) (context.Context, error) {
 	for _, f := range p.staticBytes {
@@ -359,6 +369,15 @@ func HSTSValue(maxAgeSeconds int, includeSubDomains, preload bool) string {
 		v += "; preload"
 	}
 	return v
+}
+
+// sameOnEveryFramework reports whether the token name has no leading,
+// trailing or doubled '-': then http.CanonicalHeaderKey and fasthttp's
+// normalization agree on it (upper case at the start and after each '-',
+// lower case elsewhere), so that fasthttp can take the canonical name as
+// it is (ApplyBytes).
+func sameOnEveryFramework(name string) bool {
+	return name[0] != '-' && name[len(name)-1] != '-' && !strings.Contains(name, "--")
 }
 
 // validName reports whether name is an RFC 9110 token.

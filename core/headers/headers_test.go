@@ -31,6 +31,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"empty value", headers.WithHeader("X-A", "")},
 		{"space in name", headers.WithHeader("X A", "v")},
 		{"colon in name", headers.WithHeader("X-A:", "v")},
+		{"leading dash in name", headers.WithHeader("-X", "v")},
+		{"trailing dash in name", headers.WithHeader("X-", "v")},
+		{"doubled dash in name", headers.WithHeader("X--A", "v")},
+		{"lone dash as name", headers.WithHeader("-", "v")},
 		{"empty name", headers.Without("")},
 		{"placeholder without nonce", headers.WithHeader(headers.ContentSecurityPolicy, "script-src 'nonce-{nonce}'")},
 	}

@@ -41,9 +41,13 @@ func TCPAddrPort(a net.Addr) (netip.AddrPort, bool) {
 // rather than converted and normalized on every request.
 type HeaderBytesExchange interface {
 	Exchange
-	// SetHeaderBytes is SetHeader with name and value as bytes; name is in
-	// canonical form (http.CanonicalHeaderKey), value holds no CR or LF
-	// (the guard's values never do). The slices are shared by every
-	// request: it copies them and never writes to them.
+	// SetHeaderBytes is SetHeader with name and value as bytes, checked
+	// once when the guard prepared them: name is in canonical form
+	// (http.CanonicalHeaderKey), which fasthttp's normalization leaves
+	// unchanged too (no leading, trailing or doubled '-'; headers.WithHeader
+	// refuses any other), and value holds no CR, LF or NUL. So the exchange
+	// sets them as they are, without checking or normalizing them per
+	// request. The slices are shared by every request: it copies them and
+	// never writes to them.
 	SetHeaderBytes(name, value []byte)
 }
