@@ -11,6 +11,7 @@
 package authfiber
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/netip"
@@ -147,10 +148,16 @@ func (x exchange) ResponseHeaderValue(name string) string {
 }
 
 // SetHeaderBytes sets the guard's fields from the bytes it prepared once:
-// SetCanonical copies them without the conversion, normalization and CR/LF
-// scan that Set does per call, which port.HeaderBytesExchange's contract
-// makes needless (TestSetHeaderBytesAsSet: the same fields as Set).
+// SetCanonical copies them without the conversion and normalization that
+// Set does per call, which port.HeaderBytesExchange's contract makes
+// needless (TestSetHeaderBytesAsSet: the same fields as Set). A value with
+// CR or LF, which headers.New never prepares, still goes through Set, so
+// no caller can split the response through this method.
 func (x exchange) SetHeaderBytes(name, value []byte) {
+	if bytes.ContainsAny(value, "\r\n") {
+		x.c.Set(string(name), string(value))
+		return
+	}
 	x.c.Response().Header.SetCanonical(name, value)
 }
 

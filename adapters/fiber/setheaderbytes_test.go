@@ -3,6 +3,7 @@ package authfiber
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -78,6 +79,28 @@ func TestSetHeaderBytesAsSet(t *testing.T) {
 		}
 		for _, value := range []string{"v", "no-store", "a b", "\t\x7f\xff"} {
 			checkAsSet(t, app, name, value)
+		}
+	}
+}
+
+// TestSetHeaderBytesRefusesLineBreaks: a value with CR or LF handed to
+// SetHeaderBytes directly (no policy prepares one) leaves the response as
+// Set does, with no line break in any field, so no caller can split the
+// response through it.
+func TestSetHeaderBytesRefusesLineBreaks(t *testing.T) {
+	app := fiber.New()
+	for _, value := range []string{"a\r\nInjected: 1", "a\nInjected: 1", "a\rb", "\r\n\r\n<html>", "a\r"} {
+		for _, normalizing := range []bool{true, false} {
+			got := responseFields(app, normalizing, func(x exchange) { x.SetHeaderBytes([]byte("X-A"), []byte(value)) })
+			want := responseFields(app, normalizing, func(x exchange) { x.SetHeader("X-A", value) })
+			if !slices.Equal(got, want) {
+				t.Errorf("SetHeaderBytes(X-A, %q) gives %q, Set %q (normalizing %v)", value, got, want, normalizing)
+			}
+			for _, f := range got {
+				if strings.ContainsAny(f, "\r\n") {
+					t.Errorf("SetHeaderBytes(X-A, %q) left a line break in %q", value, f)
+				}
+			}
 		}
 	}
 }

@@ -46,8 +46,8 @@ type HeaderBytesExchange interface {
 	// (http.CanonicalHeaderKey), which fasthttp's normalization leaves
 	// unchanged too (no leading, trailing or doubled '-'; headers.WithHeader
 	// refuses any other), and value holds no CR, LF or NUL. So the exchange
-	// sets them as they are, without checking or normalizing them per
-	// request. The slices are shared by every request: it copies them and
+	// need not normalize or check them per request (a value with CR or LF
+	// may still go through SetHeader, as defense in depth). The slices are shared by every request: it copies them and
 	// never writes to them.
 	SetHeaderBytes(name, value []byte)
 }
