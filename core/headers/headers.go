@@ -280,8 +280,9 @@ func (p *Policy) ApplyBytes(ctx context.Context, set func(name, value []byte), s
 // Restore puts the policy's headers back when the framework reset the whole
 // response after the handler (fasthttp's NotModified and Error do): when
 // none of them is present, it sets them again, the CSP with the nonce
-// already in ctx (or a fresh one, for a request Apply never saw). A response still holding any of them is left alone, so a
-// handler that removed one header on purpose keeps it removed.
+// already in ctx (or a fresh one, for a request Apply never saw). A
+// response still holding any of them is left alone, so a handler that
+// removed one header on purpose keeps it removed.
 func (p *Policy) Restore(ctx context.Context, get func(name string) string, set func(name, value string), secure bool) {
 	for _, f := range p.static {
 		if get(f.name) != "" {
