@@ -204,8 +204,9 @@ func headerValue(v string) []string {
 }
 
 // Apply sets the policy's headers through set, which must replace any value
-// already present. Names are passed in canonical form. secure reports whether the request arrived over TLS (or
-// through a trusted TLS-terminating proxy); it matters only with
+// already present. Names are passed in canonical form. secure reports
+// whether the request arrived over TLS (or through a trusted
+// TLS-terminating proxy); it matters only with
 // WithHSTSOnlyOverTLS. When nonces are on, Apply returns ctx carrying a fresh
 // nonce; otherwise it returns ctx unchanged.
 func (p *Policy) Apply(ctx context.Context, set func(name, value string), secure bool) (context.Context, error) {

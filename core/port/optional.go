@@ -47,7 +47,7 @@ type HeaderBytesExchange interface {
 	// unchanged too (no leading, trailing or doubled '-'; headers.WithHeader
 	// refuses any other), and value holds no CR, LF or NUL. So the exchange
 	// need not normalize or check them per request (a value with CR or LF
-	// may still go through SetHeader, as defense in depth). The slices are shared by every request: it copies them and
-	// never writes to them.
+	// may still go through SetHeader, as defense in depth). The slices are
+	// shared by every request: it copies them and never writes to them.
 	SetHeaderBytes(name, value []byte)
 }

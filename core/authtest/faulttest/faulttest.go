@@ -29,8 +29,9 @@ const Budget = 3 * time.Second
 const RecoveryDeadline = 15 * time.Second
 
 // New starts a redistest.Proxy in front of the test Redis and returns it
-// with a client through it that gives up after Timeout and never retries (ContextTimeoutEnabled, so a caller's earlier deadline ends the
-// wait too). Both are closed when the test ends; then the test fails if a
+// with a client through it that gives up after Timeout and never retries
+// (ContextTimeoutEnabled, so a caller's earlier deadline ends the wait
+// too). Both are closed when the test ends; then the test fails if a
 // goroutine it started is still running (go.uber.org/goleak), so fault
 // tests also prove that nothing leaks. Without Redis the test skips, or
 // fails under REQUIRE_REDIS=1.
