@@ -83,11 +83,11 @@ func TestSetHeaderBytesAsSet(t *testing.T) {
 	}
 }
 
-// TestSetHeaderBytesRefusesLineBreaks: a value with CR or LF handed to
+// TestSetHeaderBytesLineBreaksAsSet: a value with CR or LF handed to
 // SetHeaderBytes directly (no policy prepares one) leaves the response as
-// Set does, with no line break in any field, so no caller can split the
-// response through it.
-func TestSetHeaderBytesRefusesLineBreaks(t *testing.T) {
+// Set does (the line breaks turned into spaces), with no line break in
+// any field, so no caller can split the response through a value.
+func TestSetHeaderBytesLineBreaksAsSet(t *testing.T) {
 	app := fiber.New()
 	for _, value := range []string{"a\r\nInjected: 1", "a\nInjected: 1", "a\rb", "\r\n\r\n<html>", "a\r"} {
 		for _, normalizing := range []bool{true, false} {

@@ -77,9 +77,11 @@ type Option func(*config) error
 // WithHeader sets header name to value, replacing authkit's default for it or
 // adding a header authkit does not set. A Content-Security-Policy value may
 // contain NoncePlaceholder. name must be an RFC 9110 token without a
-// leading, trailing or doubled '-': net/http and fasthttp spell such names
-// differently ("a--b" is "A--B" on one, "A--b" on the other), and a policy
-// sends the same fields on every framework. Default: the values of the
+// leading, trailing or doubled '-': net/http and fasthttp may spell such
+// names differently ("a--b" is "A--B" on one, "A--b" on the other), and a
+// policy sends the same fields on every framework. The rule is a little
+// wider than the names they actually disagree on ("X-" agrees), so that
+// it stays one line to remember. Default: the values of the
 // Default* constants.
 func WithHeader(name, value string) Option {
 	return func(c *config) error {
@@ -87,7 +89,7 @@ func WithHeader(name, value string) Option {
 			return fmt.Errorf("%w: header name %q", ErrInvalidOption, name)
 		}
 		if !sameOnEveryFramework(name) {
-			return fmt.Errorf("%w: header name %q: a leading, trailing or doubled '-' is spelled differently by net/http and fasthttp", ErrInvalidOption, name)
+			return fmt.Errorf("%w: header name %q: a leading, trailing or doubled '-' may be spelled differently by net/http and fasthttp", ErrInvalidOption, name)
 		}
 		if value == "" || strings.ContainsAny(value, "\r\n\x00") {
 			return fmt.Errorf("%w: value for %s must be non-empty and free of CR, LF and NUL (use Without to remove a header)", ErrInvalidOption, name)
@@ -98,6 +100,8 @@ func WithHeader(name, value string) Option {
 }
 
 // Without removes header name from the policy, so authkit does not set it.
+// A name WithHeader refuses is never in a policy: removing it changes
+// nothing.
 // Removing a security header weakens the application: do it only where
 // something else sets it. Default: every header in this package is set.
 func Without(name string) Option {
@@ -374,10 +378,12 @@ func HSTSValue(maxAgeSeconds int, includeSubDomains, preload bool) string {
 }
 
 // sameOnEveryFramework reports whether the token name has no leading,
-// trailing or doubled '-': then http.CanonicalHeaderKey and fasthttp's
+// trailing or doubled '-'. Then http.CanonicalHeaderKey and fasthttp's
 // normalization agree on it (upper case at the start and after each '-',
 // lower case elsewhere), so that fasthttp can take the canonical name as
-// it is (ApplyBytes).
+// it is (ApplyBytes). Every name on which the two disagree has such a
+// '-'; a few names that have one still agree ("X-") and are refused all
+// the same.
 func sameOnEveryFramework(name string) bool {
 	return name[0] != '-' && name[len(name)-1] != '-' && !strings.Contains(name, "--")
 }
