@@ -100,10 +100,10 @@ func WithHeader(name, value string) Option {
 }
 
 // Without removes header name from the policy, so authkit does not set it.
-// A name WithHeader refuses is never in a policy: removing it changes
-// nothing.
 // Removing a security header weakens the application: do it only where
-// something else sets it. Default: every header in this package is set.
+// something else sets it. A name WithHeader refuses is never in a policy:
+// removing it changes nothing. Default: every header in this package is
+// set.
 func Without(name string) Option {
 	return func(c *config) error {
 		if !validName(name) {
